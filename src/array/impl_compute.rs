@@ -1,0 +1,253 @@
+//! Running the graph: `compute`, `persist`, computing several arrays
+//! together, and inspecting the task graph.
+
+use super::DArray;
+use crate::chunks::Chunks;
+use crate::dtype::{AnyArray, DType, Element};
+use crate::error::Result;
+use crate::exec::{execute, Config, ExecStats};
+use crate::expr::{Node, NodeKind};
+use crate::graph::{lower, BlockRef, LowerOptions, Payload, TaskGraph};
+use crate::key::TokenHasher;
+use ndarray::{ArrayD, IxDyn, SliceInfoElem};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// What to do with the blocks of a requested array.
+#[derive(Clone, Copy, PartialEq)]
+enum Collect {
+    /// Copy into one array.
+    Assemble,
+    /// Keep the blocks (`persist`).
+    Keep,
+}
+
+enum Collected {
+    Array(AnyArray),
+    Blocks(Vec<Arc<AnyArray>>),
+}
+
+fn empty_of(dtype: DType, shape: &[usize]) -> AnyArray {
+    macro_rules! z {
+        ($($v:ident: $t:ty),*) => {
+            match dtype { $(DType::$v => <$t>::wrap(ArrayD::default(IxDyn(shape))),)* }
+        };
+    }
+    z!(Bool: bool, I8: i8, I16: i16, I32: i32, I64: i64, U8: u8, U16: u16, U32: u32, U64: u64, F32: f32, F64: f64)
+}
+
+fn copy_block(dst: &mut AnyArray, block: &AnyArray, chunks: &Chunks, idx: &[usize]) {
+    let off = chunks.block_offset(idx);
+    let shape = chunks.block_shape(idx);
+    let info: Vec<SliceInfoElem> = off.iter().zip(&shape).map(|(&o, &n)| SliceInfoElem::from(o..o + n)).collect();
+    macro_rules! cp {
+        ($($v:ident),*) => {
+            match (dst, block) {
+                $((AnyArray::$v(d), AnyArray::$v(b)) => d.slice_mut(info.as_slice()).assign(b),)*
+                _ => unreachable!("block type matches its array"),
+            }
+        };
+    }
+    cp!(Bool, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64)
+}
+
+fn payload_array(p: Arc<Payload>) -> Arc<AnyArray> {
+    match Arc::try_unwrap(p) {
+        Ok(Payload::Array(a)) => Arc::new(a),
+        Ok(Payload::Partial(_)) => unreachable!("outputs are arrays"),
+        Err(shared) => match &*shared {
+            Payload::Array(a) => Arc::new(a.clone()),
+            Payload::Partial(_) => unreachable!("outputs are arrays"),
+        },
+    }
+}
+
+/// Lowers and runs `roots` together; shared work runs once.
+fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected>, ExecStats)> {
+    let g = lower(roots, LowerOptions { fuse: cfg.optimize })?;
+    // Output task -> (root, block) positions it fills.
+    let mut wanted: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
+    let mut slots: Vec<Vec<Mutex<Option<Arc<AnyArray>>>>> = vec![];
+    for (r, out) in g.outputs.iter().enumerate() {
+        let mut s = Vec::with_capacity(out.blocks.len());
+        for (b, br) in out.blocks.iter().enumerate() {
+            match br {
+                BlockRef::Task(t) => {
+                    wanted.entry(*t).or_default().push((r, b));
+                    s.push(Mutex::new(None));
+                }
+                BlockRef::Held(a) => s.push(Mutex::new(Some(a.clone()))),
+            }
+        }
+        slots.push(s);
+    }
+    let single: Vec<bool> = g.outputs.iter().map(|o| o.blocks.len() == 1).collect();
+    let assembled: Vec<Mutex<Option<AnyArray>>> = g
+        .outputs
+        .iter()
+        .zip(&single)
+        .map(|(o, &one)| Mutex::new((how == Collect::Assemble && !one).then(|| empty_of(o.node.dtype, &o.node.shape))))
+        .collect();
+    let block_index: Vec<Vec<Vec<usize>>> = g.outputs.iter().map(|o| o.node.chunks.block_indices().collect()).collect();
+    let outputs: Vec<u32> = wanted.keys().copied().collect();
+    let on_output = |t: u32, p: &Arc<Payload>| {
+        for &(r, b) in &wanted[&t] {
+            let keep = how == Collect::Keep || single[r];
+            if keep {
+                *slots[r][b].lock().unwrap_or_else(|e| e.into_inner()) = Some(payload_array(p.clone()));
+            } else if let Payload::Array(a) = &**p {
+                let mut dst = assembled[r].lock().unwrap_or_else(|e| e.into_inner());
+                copy_block(dst.as_mut().expect("assembly target"), a, &g.outputs[r].node.chunks, &block_index[r][b]);
+            }
+        }
+    };
+    let stats = execute(&g, &outputs, cfg, &on_output)?;
+    let mut results = vec![];
+    for (r, out) in g.outputs.iter().enumerate() {
+        let blocks = || -> Vec<Arc<AnyArray>> {
+            slots[r].iter().map(|m| m.lock().unwrap_or_else(|e| e.into_inner()).take().expect("every block computed")).collect()
+        };
+        results.push(match how {
+            Collect::Keep => Collected::Blocks(blocks()),
+            Collect::Assemble if single[r] => {
+                let b = blocks().pop().expect("one block");
+                Collected::Array(Arc::try_unwrap(b).unwrap_or_else(|a| (*a).clone()))
+            }
+            Collect::Assemble => {
+                // Held blocks (persisted inputs) were never tasks: copy them now.
+                let mut dst = assembled[r].lock().unwrap_or_else(|e| e.into_inner()).take().expect("assembly target");
+                for (b, br) in out.blocks.iter().enumerate() {
+                    if let BlockRef::Held(a) = br {
+                        copy_block(&mut dst, a, &out.node.chunks, &block_index[r][b]);
+                    }
+                }
+                Collected::Array(dst)
+            }
+        });
+    }
+    Ok((results, stats))
+}
+
+fn into_typed<T: Element>(c: Collected) -> ArrayD<T> {
+    match c {
+        Collected::Array(a) => T::unwrap(a).expect("result has the array's element type"),
+        Collected::Blocks(_) => unreachable!("assembled"),
+    }
+}
+
+impl<T: Element> DArray<T> {
+    /// Computes the array and returns it in memory.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = DArray::<f32>::ones([3, 2], [2, 2])?;
+    /// assert_eq!((&x * 3.0).compute()?, ndarray::ArrayD::from_elem(vec![3, 2], 3.0f32));
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn compute(&self) -> Result<ArrayD<T>> {
+        self.compute_with(&Config::default()).map(|(a, _)| a)
+    }
+
+    /// Computes with a configuration, also returning scheduler counts.
+    pub fn compute_with(&self, cfg: &Config) -> Result<(ArrayD<T>, ExecStats)> {
+        let (mut r, stats) = run(std::slice::from_ref(&self.node), cfg, Collect::Assemble)?;
+        Ok((into_typed(r.pop().expect("one result")), stats))
+    }
+
+    /// Computes the array and keeps its chunks in memory: expressions built
+    /// on the result start from these chunks and never recompute the
+    /// sources.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = (DArray::<f64>::ones([100], [10])? * 2.0).persist()?;
+    /// assert_eq!(x.graph()?.len(), 0);      // nothing left to run
+    /// assert_eq!(x.sum().graph()?.leaves().count(), 10);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn persist(&self) -> Result<DArray<T>> {
+        self.persist_with(&Config::default())
+    }
+
+    /// `persist` with a configuration.
+    pub fn persist_with(&self, cfg: &Config) -> Result<DArray<T>> {
+        let (mut r, _) = run(std::slice::from_ref(&self.node), cfg, Collect::Keep)?;
+        let Some(Collected::Blocks(blocks)) = r.pop() else { unreachable!("kept blocks") };
+        let n = &self.node;
+        let token = TokenHasher::new("persist").u64(n.token).finish();
+        let node = Node::new(token, &n.label, n.shape.clone(), n.chunks.clone(), n.dtype, NodeKind::Persisted(blocks.into()));
+        Ok(DArray::from_node(node))
+    }
+
+    /// The optimized task graph that computes this array.
+    pub fn graph(&self) -> Result<TaskGraph> {
+        self.graph_with(&Config::default())
+    }
+
+    /// The task graph, optimized or not as `cfg` says.
+    ///
+    /// ```
+    /// use darray::{Config, DArray};
+    /// let x = DArray::<f64>::ones([10, 10], [5, 5])?;
+    /// let y = ((&x + 1.0) * 2.0).sum();
+    /// assert_eq!(y.graph()?.leaves().count(), 4);
+    /// let raw = y.graph_with(&Config::default().optimize(false))?;
+    /// assert_eq!(raw.len(), 4 * 4 + 1); // ones, add, mul, partial; aggregate
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn graph_with(&self, cfg: &Config) -> Result<TaskGraph> {
+        lower(std::slice::from_ref(&self.node), LowerOptions { fuse: cfg.optimize })
+    }
+}
+
+/// Arrays that can be computed together, sharing common work: tuples of
+/// `&DArray`s (up to six) and slices of same-typed arrays.
+pub trait ComputeAll {
+    /// The computed arrays.
+    type Output;
+    /// Computes all arrays in one graph.
+    fn compute_all_with(&self, cfg: &Config) -> Result<(Self::Output, ExecStats)>;
+}
+
+/// Computes several arrays in one graph; shared sub-expressions run once.
+///
+/// ```
+/// use darray::{compute_all, DArray};
+/// let x = DArray::<f64>::random_normal([1000], 100, 0.0, 1.0, 7)?;
+/// let (m, s) = compute_all((&x.mean(), &x.std(0.0)))?;
+/// assert!(m[[]].abs() < 0.2 && (s[[]] - 1.0).abs() < 0.1);
+/// # Ok::<(), darray::Error>(())
+/// ```
+pub fn compute_all<C: ComputeAll>(arrays: C) -> Result<C::Output> {
+    arrays.compute_all_with(&Config::default()).map(|(o, _)| o)
+}
+
+macro_rules! tuple_compute {
+    ($($t:ident $i:tt),*) => {
+        impl<$($t: Element),*> ComputeAll for ($(&DArray<$t>,)*) {
+            type Output = ($(ArrayD<$t>,)*);
+            fn compute_all_with(&self, cfg: &Config) -> Result<(Self::Output, ExecStats)> {
+                let roots = vec![$(self.$i.node.clone()),*];
+                let (r, stats) = run(&roots, cfg, Collect::Assemble)?;
+                let mut it = r.into_iter();
+                Ok((($(into_typed::<$t>(it.next().expect("one result per array")),)*), stats))
+            }
+        }
+    };
+}
+tuple_compute!(A 0);
+tuple_compute!(A 0, B 1);
+tuple_compute!(A 0, B 1, C 2);
+tuple_compute!(A 0, B 1, C 2, D 3);
+tuple_compute!(A 0, B 1, C 2, D 3, E 4);
+tuple_compute!(A 0, B 1, C 2, D 3, E 4, F 5);
+
+impl<T: Element> ComputeAll for &[DArray<T>] {
+    type Output = Vec<ArrayD<T>>;
+    fn compute_all_with(&self, cfg: &Config) -> Result<(Self::Output, ExecStats)> {
+        let roots: Vec<Arc<Node>> = self.iter().map(|a| a.node.clone()).collect();
+        let (r, stats) = run(&roots, cfg, Collect::Assemble)?;
+        Ok((r.into_iter().map(into_typed).collect(), stats))
+    }
+}
+

@@ -1,0 +1,186 @@
+//! Creating arrays: constants, ranges, closures, random numbers, and
+//! in-memory ndarray arrays.
+
+use super::DArray;
+use crate::chunks::{ChunkSpec, Chunks};
+use crate::dtype::{CastFrom, Element, Float, Numeric};
+use crate::error::{Error, Result};
+use crate::expr::{build::closure_token, Node, NodeKind};
+use crate::key::TokenHasher;
+use crate::kernels::source::{Arange, Const, Dist, Erased, FromFn, Linspace, Random, TypedSource};
+use ndarray::{ArrayBase, Data, Dimension};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+impl<T: Element> DArray<T> {
+    fn source<S: TypedSource<T> + 'static>(shape: &[usize], chunks: ChunkSpec, h: &mut TokenHasher, src: S) -> Result<Self> {
+        let chunks = Chunks::new(shape, &chunks, std::mem::size_of::<T>())?;
+        h.usizes(shape).u64(T::DTYPE as u64);
+        for l in chunks.sizes() {
+            h.usizes(l);
+        }
+        let name = src.name().to_string();
+        let node = Node::new(h.finish(), &name, shape.to_vec(), chunks, T::DTYPE, NodeKind::Source(Arc::new(Erased::new(src))));
+        Ok(Self::from_node(node))
+    }
+
+    /// An array filled with `value`.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let a = DArray::full([2, 3], 7i32, [1, 3])?;
+    /// assert_eq!(a.compute()?, ndarray::ArrayD::from_elem(vec![2, 3], 7));
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn full(shape: impl AsRef<[usize]>, value: T, chunks: impl Into<ChunkSpec>) -> Result<Self> {
+        let mut h = TokenHasher::new("full");
+        h.u64(value.el_bits());
+        Self::source(shape.as_ref(), chunks.into(), &mut h, Const(value, "full"))
+    }
+
+    /// Builds an array by calling `f` on the global index of each element,
+    /// block by block (the closure runs on worker threads).
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let a = DArray::from_fn([3, 4], [2, 2], |i| (10 * i[0] + i[1]) as i64)?;
+    /// assert_eq!(a.compute()?[[2, 3]], 23);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn from_fn<F>(shape: impl AsRef<[usize]>, chunks: impl Into<ChunkSpec>, f: F) -> Result<Self>
+    where
+        F: Fn(&[usize]) -> T + Send + Sync + 'static,
+    {
+        let mut h = TokenHasher::new("from_fn");
+        h.u64(closure_token());
+        Self::source(shape.as_ref(), chunks.into(), &mut h, FromFn { f })
+    }
+
+    /// Splits an in-memory ndarray array into chunks. Blocks are read as
+    /// views of it; nothing is copied until a task needs the values.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let a = ndarray::Array2::<f64>::eye(4);
+    /// let d = DArray::from_array(a.clone(), [2, 2])?;
+    /// assert_eq!(d.compute()?, a.into_dyn());
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn from_array<S, D>(a: ArrayBase<S, D>, chunks: impl Into<ChunkSpec>) -> Result<Self>
+    where
+        S: Data<Elem = T>,
+        D: Dimension,
+    {
+        let a = a.into_owned().into_dyn();
+        let shape = a.shape().to_vec();
+        let chunks = Chunks::new(&shape, &chunks.into(), std::mem::size_of::<T>())?;
+        // Array contents are not hashed (that would read them all): each
+        // array gets the next number of a deterministic sequence.
+        let token = TokenHasher::new("from_array").u64(closure_token()).finish();
+        let node = Node::new(token, "from_array", shape, chunks, T::DTYPE, NodeKind::FromArray(Arc::new(T::wrap(a))));
+        Ok(Self::from_node(node))
+    }
+}
+
+impl<T: Numeric> DArray<T> {
+    /// An array of zeros.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let z = DArray::<u8>::zeros([4, 4], 2)?;
+    /// assert_eq!(z.numblocks(), vec![2, 2]);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn zeros(shape: impl AsRef<[usize]>, chunks: impl Into<ChunkSpec>) -> Result<Self> {
+        Self::full(shape, T::zero(), chunks)
+    }
+
+    /// An array of ones.
+    pub fn ones(shape: impl AsRef<[usize]>, chunks: impl Into<ChunkSpec>) -> Result<Self> {
+        Self::full(shape, T::one(), chunks)
+    }
+
+    /// Values `start, start + step, ...` below `stop` (above, for a negative
+    /// step), like NumPy's `arange`.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let a = DArray::arange(0i32, 10, 3, 2)?;
+    /// assert_eq!(a.compute()?.into_raw_vec_and_offset().0, vec![0, 3, 6, 9]);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn arange(start: T, stop: T, step: T, chunks: impl Into<ChunkSpec>) -> Result<Self>
+    where
+        T: CastFrom<u64>,
+    {
+        if step == T::zero() {
+            return Err(Error::Invalid("arange step must not be zero".into()));
+        }
+        let len = ((stop.el_to_f64() - start.el_to_f64()) / step.el_to_f64()).ceil();
+        let len = if len.is_finite() && len > 0.0 { len as usize } else { 0 };
+        let mut h = TokenHasher::new("arange");
+        h.u64(start.el_bits()).u64(step.el_bits());
+        Self::source(&[len], chunks.into(), &mut h, Arange { start, step })
+    }
+}
+
+impl<T: Float + CastFrom<u64>> DArray<T> {
+    /// `num` evenly spaced values from `start` to `stop` (included when
+    /// `endpoint`), like NumPy's `linspace`.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let a = DArray::linspace(0.0, 1.0, 5, true, 2)?;
+    /// assert_eq!(a.compute()?.into_raw_vec_and_offset().0, vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn linspace(start: T, stop: T, num: usize, endpoint: bool, chunks: impl Into<ChunkSpec>) -> Result<Self> {
+        let div = if endpoint { num.saturating_sub(1) } else { num };
+        let step = if div > 0 { (stop - start) / T::cast_from(div as u64) } else { T::zero() };
+        let last = (endpoint && num > 1).then_some((num - 1, stop));
+        let mut h = TokenHasher::new("linspace");
+        h.u64(start.el_bits()).u64(stop.el_bits()).u64(endpoint as u64);
+        Self::source(&[num], chunks.into(), &mut h, Linspace { start, step, last })
+    }
+
+    fn random(shape: &[usize], chunks: ChunkSpec, seed: u64, dist: Dist) -> Result<Self> {
+        let mut strides = vec![1usize; shape.len()];
+        for a in (0..shape.len().saturating_sub(1)).rev() {
+            strides[a] = strides[a + 1] * shape[a + 1];
+        }
+        let mut h = TokenHasher::new("random");
+        h.u64(seed);
+        match dist {
+            Dist::Uniform { low, high } => h.u64(0).u64(low.to_bits()).u64(high.to_bits()),
+            Dist::Normal { mean, std } => h.u64(1).u64(mean.to_bits()).u64(std.to_bits()),
+        };
+        Self::source(shape, chunks, &mut h, Random { seed, strides, dist, _t: PhantomData })
+    }
+
+    /// Uniform random values in `[low, high)`. Each value depends only on
+    /// `seed` and its position, so results are the same whatever the
+    /// chunking, evaluation order or thread count.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let a = DArray::<f64>::random_uniform([100], 10, 0.0, 1.0, 42)?.compute()?;
+    /// let b = DArray::<f64>::random_uniform([100], 7, 0.0, 1.0, 42)?.compute()?;
+    /// assert_eq!(a, b);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn random_uniform(shape: impl AsRef<[usize]>, chunks: impl Into<ChunkSpec>, low: f64, high: f64, seed: u64) -> Result<Self> {
+        if !(low <= high) || !low.is_finite() || !high.is_finite() {
+            return Err(Error::Invalid(format!("uniform bounds [{low}, {high}) are not an interval")));
+        }
+        Self::random(shape.as_ref(), chunks.into(), seed, Dist::Uniform { low, high })
+    }
+
+    /// Normally distributed random values (reproducible like
+    /// [`random_uniform`](DArray::random_uniform)).
+    pub fn random_normal(shape: impl AsRef<[usize]>, chunks: impl Into<ChunkSpec>, mean: f64, std: f64, seed: u64) -> Result<Self> {
+        if !(std >= 0.0) || !mean.is_finite() || !std.is_finite() {
+            return Err(Error::Invalid(format!("normal distribution needs a finite mean and std >= 0, got {mean}, {std}")));
+        }
+        Self::random(shape.as_ref(), chunks.into(), seed, Dist::Normal { mean, std })
+    }
+}

@@ -1,0 +1,398 @@
+//! Element types and the type-erased containers that carry them through the
+//! graph. Tasks pass plain data (`AnyArray`), so the engine needs no generics
+//! below the user API and a chunk could later cross a process boundary.
+
+use ndarray::ArrayD;
+use std::fmt::Debug;
+
+/// The element type of an array, as a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DType {
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+    F32,
+    F64,
+}
+
+impl DType {
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            DType::Bool | DType::I8 | DType::U8 => 1,
+            DType::I16 | DType::U16 => 2,
+            DType::I32 | DType::U32 | DType::F32 => 4,
+            DType::I64 | DType::U64 | DType::F64 => 8,
+        }
+    }
+    /// NumPy's name for the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::Bool => "bool",
+            DType::I8 => "int8",
+            DType::I16 => "int16",
+            DType::I32 => "int32",
+            DType::I64 => "int64",
+            DType::U8 => "uint8",
+            DType::U16 => "uint16",
+            DType::U32 => "uint32",
+            DType::U64 => "uint64",
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+        }
+    }
+}
+
+/// Calls `$body` with `$a` bound to the typed content of an `AnyArray` or
+/// `AnyVec`, whatever its element type.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! dispatch {
+    ($ty:ident, $val:expr, $a:ident => $body:expr) => {
+        match $val {
+            $ty::Bool($a) => $body,
+            $ty::I8($a) => $body,
+            $ty::I16($a) => $body,
+            $ty::I32($a) => $body,
+            $ty::I64($a) => $body,
+            $ty::U8($a) => $body,
+            $ty::U16($a) => $body,
+            $ty::U32($a) => $body,
+            $ty::U64($a) => $body,
+            $ty::F32($a) => $body,
+            $ty::F64($a) => $body,
+        }
+    };
+}
+
+macro_rules! any_container {
+    ($(#[$m:meta])* $name:ident, $inner:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum $name {
+            Bool($inner<bool>),
+            I8($inner<i8>),
+            I16($inner<i16>),
+            I32($inner<i32>),
+            I64($inner<i64>),
+            U8($inner<u8>),
+            U16($inner<u16>),
+            U32($inner<u32>),
+            U64($inner<u64>),
+            F32($inner<f32>),
+            F64($inner<f64>),
+        }
+        impl $name {
+            /// The element type held.
+            pub fn dtype(&self) -> DType {
+                match self {
+                    $name::Bool(_) => DType::Bool,
+                    $name::I8(_) => DType::I8,
+                    $name::I16(_) => DType::I16,
+                    $name::I32(_) => DType::I32,
+                    $name::I64(_) => DType::I64,
+                    $name::U8(_) => DType::U8,
+                    $name::U16(_) => DType::U16,
+                    $name::U32(_) => DType::U32,
+                    $name::U64(_) => DType::U64,
+                    $name::F32(_) => DType::F32,
+                    $name::F64(_) => DType::F64,
+                }
+            }
+            /// Number of elements.
+            pub fn len(&self) -> usize {
+                dispatch!($name, self, a => a.len())
+            }
+            /// True when there are no elements.
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+            /// Bytes of element data.
+            pub fn nbytes(&self) -> usize {
+                self.len() * self.dtype().size()
+            }
+        }
+    };
+}
+
+any_container!(
+    /// An n-d array of any element type: the payload of a chunk.
+    AnyArray,
+    ArrayD
+);
+any_container!(
+    /// A flat buffer of any element type: a tile register of a fused kernel.
+    AnyVec,
+    Vec
+);
+
+impl AnyArray {
+    /// The array's shape.
+    pub fn shape(&self) -> &[usize] {
+        dispatch!(AnyArray, self, a => a.shape())
+    }
+}
+
+impl AnyVec {
+    /// An empty buffer of the given type with room for `cap` elements.
+    pub fn with_capacity(dtype: DType, cap: usize) -> AnyVec {
+        match dtype {
+            DType::Bool => AnyVec::Bool(Vec::with_capacity(cap)),
+            DType::I8 => AnyVec::I8(Vec::with_capacity(cap)),
+            DType::I16 => AnyVec::I16(Vec::with_capacity(cap)),
+            DType::I32 => AnyVec::I32(Vec::with_capacity(cap)),
+            DType::I64 => AnyVec::I64(Vec::with_capacity(cap)),
+            DType::U8 => AnyVec::U8(Vec::with_capacity(cap)),
+            DType::U16 => AnyVec::U16(Vec::with_capacity(cap)),
+            DType::U32 => AnyVec::U32(Vec::with_capacity(cap)),
+            DType::U64 => AnyVec::U64(Vec::with_capacity(cap)),
+            DType::F32 => AnyVec::F32(Vec::with_capacity(cap)),
+            DType::F64 => AnyVec::F64(Vec::with_capacity(cap)),
+        }
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// An element type a `DArray` can hold: the numeric types and `bool`.
+pub trait Element:
+    Copy + Send + Sync + Debug + PartialEq + PartialOrd + Default + 'static + sealed::Sealed
+{
+    /// The matching `DType`.
+    const DTYPE: DType;
+    #[doc(hidden)]
+    fn wrap(a: ArrayD<Self>) -> AnyArray;
+    #[doc(hidden)]
+    fn unwrap(a: AnyArray) -> Option<ArrayD<Self>>;
+    #[doc(hidden)]
+    fn view_any(a: &AnyArray) -> Option<&ArrayD<Self>>;
+    #[doc(hidden)]
+    fn view_any_mut(a: &mut AnyArray) -> Option<&mut ArrayD<Self>>;
+    #[doc(hidden)]
+    fn vec(v: &AnyVec) -> &Vec<Self>;
+    #[doc(hidden)]
+    fn vec_mut(v: &mut AnyVec) -> &mut Vec<Self>;
+    #[doc(hidden)]
+    fn el_is_nan(self) -> bool;
+    #[doc(hidden)]
+    fn el_to_f64(self) -> f64;
+    #[doc(hidden)]
+    fn el_from_f64(x: f64) -> Self;
+    #[doc(hidden)]
+    fn el_bits(self) -> u64;
+}
+
+/// `NumPy`-style conversion between element types (`as` semantics; `bool` as 0/1).
+pub trait CastFrom<T>: Sized {
+    fn cast_from(x: T) -> Self;
+}
+
+macro_rules! element {
+    ($t:ty, $v:ident, $is_nan:expr, $to:expr, $from:expr, $bits:expr) => {
+        impl sealed::Sealed for $t {}
+        impl Element for $t {
+            const DTYPE: DType = DType::$v;
+            fn wrap(a: ArrayD<Self>) -> AnyArray {
+                AnyArray::$v(a)
+            }
+            fn unwrap(a: AnyArray) -> Option<ArrayD<Self>> {
+                match a {
+                    AnyArray::$v(a) => Some(a),
+                    _ => None,
+                }
+            }
+            fn view_any(a: &AnyArray) -> Option<&ArrayD<Self>> {
+                match a {
+                    AnyArray::$v(a) => Some(a),
+                    _ => None,
+                }
+            }
+            fn view_any_mut(a: &mut AnyArray) -> Option<&mut ArrayD<Self>> {
+                match a {
+                    AnyArray::$v(a) => Some(a),
+                    _ => None,
+                }
+            }
+            fn vec(v: &AnyVec) -> &Vec<Self> {
+                match v {
+                    AnyVec::$v(a) => a,
+                    other => unreachable!("kernel typing: {:?} buffer where {} expected", other.dtype(), stringify!($t)),
+                }
+            }
+            fn vec_mut(v: &mut AnyVec) -> &mut Vec<Self> {
+                match v {
+                    AnyVec::$v(a) => a,
+                    other => unreachable!("kernel typing: {:?} buffer where {} expected", other.dtype(), stringify!($t)),
+                }
+            }
+            #[allow(clippy::redundant_closure_call)]
+            fn el_is_nan(self) -> bool {
+                ($is_nan)(self)
+            }
+            #[allow(clippy::redundant_closure_call)]
+            fn el_to_f64(self) -> f64 {
+                ($to)(self)
+            }
+            #[allow(clippy::redundant_closure_call)]
+            fn el_from_f64(x: f64) -> Self {
+                ($from)(x)
+            }
+            #[allow(clippy::redundant_closure_call)]
+            fn el_bits(self) -> u64 {
+                ($bits)(self)
+            }
+        }
+    };
+}
+
+macro_rules! int_element {
+    ($($t:ty => $v:ident),*) => {$(
+        element!($t, $v, |_| false, |x: $t| x as f64, |x: f64| x as $t, |x: $t| x as u64);
+    )*};
+}
+int_element!(i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16, u32 => U32, u64 => U64);
+element!(f32, F32, |x: f32| x.is_nan(), |x: f32| x as f64, |x: f64| x as f32, |x: f32| x.to_bits() as u64);
+element!(f64, F64, |x: f64| x.is_nan(), |x: f64| x, |x: f64| x, |x: f64| x.to_bits());
+element!(bool, Bool, |_| false, |x: bool| x as u8 as f64, |x: f64| x != 0.0, |x: bool| x as u64);
+
+macro_rules! cast_num {
+    ($($from:ty),*) => {
+        cast_num!(@each [$($from),*] [$($from),*]);
+    };
+    (@each [$($from:ty),*] $tos:tt) => {
+        $( cast_num!(@one $from, $tos); )*
+    };
+    (@one $from:ty, [$($to:ty),*]) => {
+        $(
+            impl CastFrom<$from> for $to {
+                #[inline(always)]
+                fn cast_from(x: $from) -> $to { x as $to }
+            }
+        )*
+        impl CastFrom<$from> for bool {
+            #[inline(always)]
+            #[allow(clippy::float_cmp)]
+            fn cast_from(x: $from) -> bool { x != (0 as $from) }
+        }
+        impl CastFrom<bool> for $from {
+            #[inline(always)]
+            fn cast_from(x: bool) -> $from { x as u8 as $from }
+        }
+    };
+}
+cast_num!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+impl CastFrom<bool> for bool {
+    fn cast_from(x: bool) -> bool {
+        x
+    }
+}
+
+/// A numeric element type (everything but `bool`).
+pub trait Numeric:
+    Element
+    + num_traits::Num
+    + num_traits::NumCast
+    + num_traits::Bounded
+    + std::ops::AddAssign
+    + std::ops::MulAssign
+    + CastFrom<f64>
+    + CastFrom<Self>
+{
+    /// The type sums and products accumulate in: `i64`/`u64` for integers,
+    /// `f64` for floats.
+    type Accum: Numeric + CastFrom<Self>;
+    /// The type `sum()` returns: `i64`/`u64` for integers (like NumPy), the
+    /// same type for floats.
+    type Sum: Numeric + CastFrom<Self::Accum>;
+    /// The type `mean()`, `var()` and `std()` return: `f64` for integers, the
+    /// same type for floats.
+    type Mean: Float;
+    /// True for `f32` and `f64`.
+    const IS_FLOAT: bool;
+    #[doc(hidden)]
+    fn abs_val(self) -> Self;
+    /// `+` with NumPy's integer wrap-around (never panics).
+    #[doc(hidden)]
+    fn add_(self, o: Self) -> Self;
+    #[doc(hidden)]
+    fn sub_(self, o: Self) -> Self;
+    #[doc(hidden)]
+    fn mul_(self, o: Self) -> Self;
+    /// `/`; integer division by zero gives 0, as NumPy does.
+    #[doc(hidden)]
+    fn div_(self, o: Self) -> Self;
+    #[doc(hidden)]
+    fn rem_(self, o: Self) -> Self;
+    #[doc(hidden)]
+    fn lowest() -> Self;
+    #[doc(hidden)]
+    fn highest() -> Self;
+}
+
+/// A floating-point element type.
+pub trait Float: Numeric + num_traits::Float + CastFrom<f64> {}
+impl Float for f32 {}
+impl Float for f64 {}
+
+macro_rules! numeric {
+    ($($t:ty => $acc:ty, $sum:ty, $mean:ty, $float:tt, $abs:expr, $lo:expr, $hi:expr);*) => {$(
+        impl Numeric for $t {
+            type Accum = $acc;
+            type Sum = $sum;
+            type Mean = $mean;
+            const IS_FLOAT: bool = $float;
+            #[inline(always)]
+            #[allow(clippy::redundant_closure_call)]
+            fn abs_val(self) -> Self { ($abs)(self) }
+            #[inline(always)]
+            fn lowest() -> Self { $lo }
+            #[inline(always)]
+            fn highest() -> Self { $hi }
+            numeric!(@arith $float);
+        }
+    )*};
+    (@arith true) => {
+        #[inline(always)]
+        fn add_(self, o: Self) -> Self { self + o }
+        #[inline(always)]
+        fn sub_(self, o: Self) -> Self { self - o }
+        #[inline(always)]
+        fn mul_(self, o: Self) -> Self { self * o }
+        #[inline(always)]
+        fn div_(self, o: Self) -> Self { self / o }
+        #[inline(always)]
+        fn rem_(self, o: Self) -> Self { self % o }
+    };
+    (@arith false) => {
+        #[inline(always)]
+        fn add_(self, o: Self) -> Self { self.wrapping_add(o) }
+        #[inline(always)]
+        fn sub_(self, o: Self) -> Self { self.wrapping_sub(o) }
+        #[inline(always)]
+        fn mul_(self, o: Self) -> Self { self.wrapping_mul(o) }
+        #[inline(always)]
+        fn div_(self, o: Self) -> Self { if o == 0 { 0 } else { self.wrapping_div(o) } }
+        #[inline(always)]
+        fn rem_(self, o: Self) -> Self { if o == 0 { 0 } else { self.wrapping_rem(o) } }
+    };
+}
+numeric!(
+    i8 => i64, i64, f64, false, |x: i8| x.wrapping_abs(), i8::MIN, i8::MAX;
+    i16 => i64, i64, f64, false, |x: i16| x.wrapping_abs(), i16::MIN, i16::MAX;
+    i32 => i64, i64, f64, false, |x: i32| x.wrapping_abs(), i32::MIN, i32::MAX;
+    i64 => i64, i64, f64, false, |x: i64| x.wrapping_abs(), i64::MIN, i64::MAX;
+    u8 => u64, u64, f64, false, |x: u8| x, 0, u8::MAX;
+    u16 => u64, u64, f64, false, |x: u16| x, 0, u16::MAX;
+    u32 => u64, u64, f64, false, |x: u32| x, 0, u32::MAX;
+    u64 => u64, u64, f64, false, |x: u64| x, 0, u64::MAX;
+    f32 => f64, f32, f32, true, |x: f32| x.abs(), f32::NEG_INFINITY, f32::INFINITY;
+    f64 => f64, f64, f64, true, |x: f64| x.abs(), f64::NEG_INFINITY, f64::INFINITY
+);

@@ -1,0 +1,43 @@
+//! The crate's one error type.
+
+use thiserror::Error;
+
+/// Everything that can go wrong building or running a computation.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum Error {
+    /// Shapes that cannot be combined by NumPy's broadcasting rules.
+    #[error("shapes {left:?} and {right:?} cannot be broadcast together")]
+    Broadcast { left: Vec<usize>, right: Vec<usize> },
+    /// A shape that does not fit what the operation needs.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// A chunk specification that does not describe the array's shape.
+    #[error("bad chunk specification: {0}")]
+    Chunks(String),
+    /// An axis number not below the array's number of dimensions.
+    #[error("axis {axis} is out of range for an array of {ndim} dimensions")]
+    Axis { axis: usize, ndim: usize },
+    /// A reduction with no identity over an empty set of values (like NumPy's
+    /// "zero-size array to reduction operation ... which has no identity").
+    #[error("{op} of an empty array: the reduction has no identity")]
+    EmptyReduction { op: &'static str },
+    /// An argument outside what the operation accepts.
+    #[error("invalid argument: {0}")]
+    Invalid(String),
+    /// A user closure panicked while a task ran.
+    #[error("task {task} panicked: {message}")]
+    TaskPanicked { task: String, message: String },
+    /// A task failed with an error of its own.
+    #[error("task {task} failed: {source}")]
+    TaskFailed {
+        task: String,
+        #[source]
+        source: Box<Error>,
+    },
+    /// A computation was cancelled because another task failed first.
+    #[error("computation cancelled")]
+    Cancelled,
+}
+
+/// Shorthand for `Result<T, darray::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

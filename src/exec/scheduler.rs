@@ -1,0 +1,310 @@
+//! A dependency-counting scheduler on a rayon pool.
+//!
+//! - Static priority: tasks are ranked by a depth-first post-order from the
+//!   outputs, so the ready task with the lowest rank finishes the current
+//!   branch before the next one starts (the aim of dask's `order`): few
+//!   intermediates are alive at once.
+//! - Locality: when a task completes, the best dependent it made ready runs
+//!   next on the same thread, while its inputs are hot in cache; others go
+//!   to the shared ready queue.
+//! - Every result is freed as soon as its last dependent has run.
+//! - Workers are rayon jobs that never block: each runs tasks until the
+//!   queue is empty and then returns, and whoever makes tasks ready spawns
+//!   workers up to the thread count. Calling `compute` from inside a rayon
+//!   pool (even this one) therefore cannot deadlock.
+
+use super::pool::pool;
+use super::run::run_task;
+use super::{Config, ExecStats};
+use crate::error::{Error, Result};
+use crate::graph::{Payload, TaskGraph, TaskId};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
+use std::sync::{Arc, Mutex};
+
+/// Called with each output task's result as soon as it is ready.
+pub(crate) type OnOutput<'a> = dyn Fn(TaskId, &Arc<Payload>) + Sync + 'a;
+
+struct State<'g> {
+    g: &'g TaskGraph,
+    threads: usize,
+    dep_off: Vec<u32>,
+    dependents: Vec<TaskId>,
+    waiting: Vec<AtomicU32>,
+    uses_left: Vec<AtomicU32>,
+    is_output: Vec<bool>,
+    rank: Vec<u32>,
+    slots: Vec<Mutex<Option<Arc<Payload>>>>,
+    ready: Mutex<BinaryHeap<Reverse<(u32, TaskId)>>>,
+    active: AtomicUsize,
+    failed: AtomicBool,
+    error: Mutex<Option<Error>>,
+    on_output: &'g OnOutput<'g>,
+    run: AtomicUsize,
+    held: Counter,
+    chunks: Counter,
+    bytes: Counter,
+}
+
+/// A level with its peak.
+#[derive(Default)]
+struct Counter {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl Counter {
+    fn add(&self, n: usize) {
+        let v = self.now.fetch_add(n, Relaxed) + n;
+        self.peak.fetch_max(v, Relaxed);
+    }
+    fn sub(&self, n: usize) {
+        self.now.fetch_sub(n, Relaxed);
+    }
+}
+
+/// Depth-first post-order ranks from the outputs.
+fn ranks(g: &TaskGraph, outputs: &[TaskId]) -> Vec<u32> {
+    let n = g.tasks.len();
+    let mut rank = vec![u32::MAX; n];
+    let mut next = 0u32;
+    let mut stack: Vec<(TaskId, usize)> = vec![];
+    for &o in outputs {
+        if rank[o as usize] != u32::MAX {
+            continue;
+        }
+        stack.push((o, 0));
+        while let Some(&mut (t, ref mut i)) = stack.last_mut() {
+            let deps = &g.tasks[t as usize].deps;
+            if *i < deps.len() {
+                let d = deps[*i];
+                *i += 1;
+                if rank[d as usize] == u32::MAX {
+                    stack.push((d, 0));
+                }
+            } else {
+                stack.pop();
+                if rank[t as usize] == u32::MAX {
+                    rank[t as usize] = next;
+                    next += 1;
+                }
+            }
+        }
+    }
+    for r in rank.iter_mut().filter(|r| **r == u32::MAX) {
+        *r = next;
+        next += 1;
+    }
+    rank
+}
+
+/// Runs every task of `g`, handing output results to `on_output`.
+pub(crate) fn execute(g: &TaskGraph, outputs: &[TaskId], cfg: &Config, on_output: &OnOutput<'_>) -> Result<ExecStats> {
+    let n = g.tasks.len();
+    if n == 0 {
+        return Ok(ExecStats::default());
+    }
+    let mut counts = vec![0u32; n + 1];
+    for t in &g.tasks {
+        for &d in &t.deps {
+            counts[d as usize + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        counts[i + 1] += counts[i];
+    }
+    let mut fill = counts.clone();
+    let mut dependents = vec![0; counts[n] as usize];
+    for (i, t) in g.tasks.iter().enumerate() {
+        for &d in &t.deps {
+            dependents[fill[d as usize] as usize] = i as TaskId;
+            fill[d as usize] += 1;
+        }
+    }
+    let mut is_output = vec![false; n];
+    for &o in outputs {
+        is_output[o as usize] = true;
+    }
+    let rank = ranks(g, outputs);
+    let ready: BinaryHeap<Reverse<(u32, TaskId)>> = g
+        .tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.deps.is_empty())
+        .map(|(i, _)| Reverse((rank[i], i as TaskId)))
+        .collect();
+    let initial = ready.len();
+    let st = State {
+        g,
+        threads: cfg.threads.max(1),
+        waiting: g.tasks.iter().map(|t| AtomicU32::new(t.deps.len() as u32)).collect(),
+        uses_left: (0..n).map(|i| AtomicU32::new(counts[i + 1] - counts[i])).collect(),
+        dep_off: counts,
+        dependents,
+        is_output,
+        rank,
+        slots: (0..n).map(|_| Mutex::new(None)).collect(),
+        ready: Mutex::new(ready),
+        active: AtomicUsize::new(0),
+        failed: AtomicBool::new(false),
+        error: Mutex::new(None),
+        on_output,
+        run: AtomicUsize::new(0),
+        held: Counter::default(),
+        chunks: Counter::default(),
+        bytes: Counter::default(),
+    };
+    let workers = st.threads.min(initial);
+    st.active.store(workers, SeqCst);
+    pool(st.threads).scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|s| worker(&st, s, None));
+        }
+    });
+    if let Some(e) = st.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
+    Ok(ExecStats {
+        tasks_run: st.run.load(SeqCst),
+        peak_results_held: st.held.peak.load(SeqCst),
+        peak_chunks_held: st.chunks.peak.load(SeqCst),
+        peak_bytes_held: st.bytes.peak.load(SeqCst),
+    })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_string()
+    }
+}
+
+/// Spawns workers while there is queued work and fewer than `threads` run.
+fn spawn_more<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>) {
+    loop {
+        let a = st.active.load(SeqCst);
+        if a >= st.threads || lock(&st.ready).is_empty() {
+            return;
+        }
+        if st.active.compare_exchange(a, a + 1, SeqCst, SeqCst).is_ok() {
+            s.spawn(|s| worker(st, s, None));
+        }
+    }
+}
+
+fn worker<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>, mut next: Option<TaskId>) {
+    loop {
+        if st.failed.load(Relaxed) {
+            break;
+        }
+        let t = match next.take() {
+            Some(t) => t,
+            None => {
+                let popped = lock(&st.ready).pop();
+                match popped {
+                    Some(Reverse((_, t))) => {
+                        spawn_more(st, s);
+                        t
+                    }
+                    None => break,
+                }
+            }
+        };
+        match run_one(st, t) {
+            Ok(made_ready) => next = made_ready,
+            Err(e) => {
+                st.failed.store(true, SeqCst);
+                lock(&st.error).get_or_insert(e);
+                break;
+            }
+        }
+        if next.is_none() {
+            continue;
+        }
+        spawn_more(st, s);
+    }
+    st.active.fetch_sub(1, SeqCst);
+}
+
+/// Runs task `t`; returns the best dependent it made ready (others queued).
+fn run_one(st: &State<'_>, t: TaskId) -> Result<Option<TaskId>> {
+    let task = &st.g.tasks[t as usize];
+    let inputs: Vec<Arc<Payload>> = task
+        .deps
+        .iter()
+        .map(|&d| lock(&st.slots[d as usize]).clone().expect("a dependency's result is held until its dependents run"))
+        .collect();
+    let refs: Vec<&Payload> = inputs.iter().map(|a| &**a).collect();
+    let out = match catch_unwind(AssertUnwindSafe(|| run_task(task, &refs))) {
+        Ok(Ok(p)) => Arc::new(p),
+        Ok(Err(e)) => return Err(Error::TaskFailed { task: task.key.to_string(), source: Box::new(e) }),
+        Err(p) => return Err(Error::TaskPanicked { task: task.key.to_string(), message: panic_message(p) }),
+    };
+    drop(refs);
+    drop(inputs);
+    st.run.fetch_add(1, Relaxed);
+    // Free inputs whose last dependent this was.
+    for &d in &task.deps {
+        if st.uses_left[d as usize].fetch_sub(1, AcqRel) == 1 {
+            if let Some(p) = lock(&st.slots[d as usize]).take() {
+                release(st, &p);
+            }
+        }
+    }
+    let ti = t as usize;
+    if st.is_output[ti] {
+        (st.on_output)(t, &out);
+    }
+    let deps = &st.dependents[st.dep_off[ti] as usize..st.dep_off[ti + 1] as usize];
+    if deps.is_empty() {
+        return Ok(None);
+    }
+    hold(st, &out);
+    *lock(&st.slots[ti]) = Some(out);
+    let mut best: Option<TaskId> = None;
+    let mut others = vec![];
+    for &u in deps {
+        if st.waiting[u as usize].fetch_sub(1, AcqRel) == 1 {
+            match best {
+                Some(b) if st.rank[b as usize] <= st.rank[u as usize] => others.push(u),
+                Some(b) => {
+                    others.push(b);
+                    best = Some(u);
+                }
+                None => best = Some(u),
+            }
+        }
+    }
+    if !others.is_empty() {
+        let mut q = lock(&st.ready);
+        for u in others {
+            q.push(Reverse((st.rank[u as usize], u)));
+        }
+    }
+    Ok(best)
+}
+
+fn hold(st: &State<'_>, p: &Payload) {
+    st.held.add(1);
+    st.bytes.add(p.nbytes());
+    if matches!(p, Payload::Array(_)) {
+        st.chunks.add(1);
+    }
+}
+
+fn release(st: &State<'_>, p: &Payload) {
+    st.held.sub(1);
+    st.bytes.sub(p.nbytes());
+    if matches!(p, Payload::Array(_)) {
+        st.chunks.sub(1);
+    }
+}

@@ -1,0 +1,76 @@
+//! The lazy expression: a DAG of array-level operations. Each node knows its
+//! shape, chunk grid and element type, and carries a token (a stable hash of
+//! its operation, parameters and inputs) that names its tasks.
+
+pub(crate) mod build;
+
+pub(crate) use build::{elementwise, reduce};
+
+use crate::chunks::Chunks;
+use crate::dtype::{AnyArray, DType};
+use crate::error::{Error, Result};
+use crate::kernels::{Kernel, Reducer, Source};
+use std::sync::Arc;
+
+/// A user function over one whole chunk (`map_blocks`).
+pub trait BlockFn: Send + Sync {
+    /// Runs on a chunk and its block index.
+    fn call(&self, chunk: AnyArray, block: &[usize]) -> Result<AnyArray>;
+}
+
+/// One node of the expression DAG.
+pub struct Node {
+    pub(crate) token: u64,
+    pub(crate) label: Arc<str>,
+    pub(crate) shape: Vec<usize>,
+    pub(crate) chunks: Chunks,
+    pub(crate) dtype: DType,
+    pub(crate) kind: NodeKind,
+}
+
+/// What a node does.
+pub(crate) enum NodeKind {
+    /// Values generated from the global index.
+    Source(Arc<dyn Source>),
+    /// An in-memory array, read through views.
+    FromArray(Arc<AnyArray>),
+    /// Chunks already computed and held (`persist`), in row-major grid order.
+    Persisted(Arc<[Arc<AnyArray>]>),
+    /// An elementwise operation with broadcasting.
+    Elementwise { kernel: Arc<dyn Kernel>, inputs: Vec<Arc<Node>> },
+    /// A user function over each chunk.
+    MapBlocks { f: Arc<dyn BlockFn>, input: Arc<Node> },
+    /// A reduction over some axes, run as a tree of partials.
+    Reduce { reducer: Arc<dyn Reducer>, input: Arc<Node>, axes: Vec<usize>, keepdims: bool, split_every: usize },
+    /// An operation that could not be built; computing reports the error.
+    Invalid(Error),
+}
+
+impl Node {
+    pub(crate) fn new(token: u64, label: &str, shape: Vec<usize>, chunks: Chunks, dtype: DType, kind: NodeKind) -> Arc<Node> {
+        Arc::new(Node { token, label: Arc::from(label), shape, chunks, dtype, kind })
+    }
+
+    /// A node standing for a build error.
+    pub(crate) fn invalid(err: Error, dtype: DType) -> Arc<Node> {
+        let token = crate::key::TokenHasher::new("invalid").str(&err.to_string()).finish();
+        Node::new(token, "invalid", vec![], Chunks::from_sizes(vec![]), dtype, NodeKind::Invalid(err))
+    }
+
+    /// The build error of this node or of any node below it.
+    pub(crate) fn error(&self) -> Option<&Error> {
+        match &self.kind {
+            NodeKind::Invalid(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Direct inputs.
+    pub(crate) fn inputs(&self) -> Vec<&Arc<Node>> {
+        match &self.kind {
+            NodeKind::Elementwise { inputs, .. } => inputs.iter().collect(),
+            NodeKind::MapBlocks { input, .. } | NodeKind::Reduce { input, .. } => vec![input],
+            _ => vec![],
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! Lowering: expression DAG -> per-chunk tasks. Fusion groups become one
+//! task per block running a compiled `Program`; reductions become a tree of
+//! partial and combine tasks with a fan-in of `split_every`.
+
+use super::program::{Finish, Instr, LeafDef, Program, Terminal};
+use super::{ChunkRef, FusedTask, LeafInput, Task, TaskGraph, TaskId, TaskOp};
+use crate::chunks::GridIter;
+use crate::dtype::{AnyArray, DType};
+use crate::error::Result;
+use crate::expr::{Node, NodeKind};
+use crate::key::{Key, TokenHasher};
+use crate::optimize::fuse;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Lowering switches.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LowerOptions {
+    /// Run the fusion pass (off: one task per node and block).
+    pub fuse: bool,
+}
+
+/// A block of a lowered node: a task, or a chunk already held.
+#[derive(Clone)]
+pub(crate) enum BlockRef {
+    Task(TaskId),
+    Held(Arc<AnyArray>),
+}
+
+/// The blocks of one requested array, in row-major grid order.
+pub(crate) struct Output {
+    pub node: Arc<Node>,
+    pub blocks: Vec<BlockRef>,
+}
+
+/// Nodes reachable from `roots`, inputs first, deduplicated by token, and the
+/// number of distinct consumers of each.
+fn collect(roots: &[Arc<Node>]) -> Result<(Vec<Arc<Node>>, HashMap<u64, usize>)> {
+    let mut order = vec![];
+    let mut seen = HashSet::new();
+    let mut consumers: HashMap<u64, usize> = HashMap::new();
+    let mut stack: Vec<(Arc<Node>, bool)> = roots.iter().rev().map(|r| (r.clone(), false)).collect();
+    while let Some((n, expanded)) = stack.pop() {
+        if expanded {
+            order.push(n);
+            continue;
+        }
+        if !seen.insert(n.token) {
+            continue;
+        }
+        if let Some(e) = n.error() {
+            return Err(e.clone());
+        }
+        stack.push((n.clone(), true));
+        let mut distinct = HashSet::new();
+        for i in n.inputs().into_iter().rev() {
+            if distinct.insert(i.token) {
+                *consumers.entry(i.token).or_default() += 1;
+            }
+            if !seen.contains(&i.token) {
+                stack.push((i.clone(), false));
+            }
+        }
+    }
+    Ok((order, consumers))
+}
+
+struct Lowerer {
+    tasks: Vec<Task>,
+    blocks: HashMap<u64, Vec<BlockRef>>,
+    materialised: HashSet<u64>,
+}
+
+/// Builds the graph computing every block of every root.
+pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph> {
+    let (order, consumers) = collect(roots)?;
+    let root_set: HashSet<u64> = roots.iter().map(|r| r.token).collect();
+    let materialised = fuse::plan(&order, &consumers, &root_set, opts.fuse);
+    let mut l = Lowerer {
+        tasks: vec![],
+        blocks: HashMap::new(),
+        materialised,
+    };
+    for n in &order {
+        if l.materialised.contains(&n.token) {
+            l.emit(n);
+        }
+    }
+    let outputs = roots
+        .iter()
+        .map(|r| Output { node: r.clone(), blocks: l.blocks[&r.token].clone() })
+        .collect();
+    Ok(TaskGraph { tasks: l.tasks, outputs })
+}
+
+/// Collects a fusion group into a program.
+struct ProgramBuilder<'a> {
+    l: &'a Lowerer,
+    leaves: Vec<LeafDef>,
+    leaf_dtypes: Vec<DType>,
+    chunk_leaves: Vec<(usize, Arc<Node>)>,
+    steps: Vec<(Arc<dyn crate::kernels::Kernel>, Vec<Val>)>,
+    memo: HashMap<u64, Val>,
+    fused: Vec<String>,
+}
+
+/// A value while building: leaves and steps are numbered separately because
+/// they are discovered interleaved; `finish` numbers them leaves first.
+#[derive(Clone, Copy)]
+enum Val {
+    Leaf(usize),
+    Step(usize),
+}
+
+impl<'a> ProgramBuilder<'a> {
+    fn new(l: &'a Lowerer) -> Self {
+        ProgramBuilder {
+            l,
+            leaves: vec![],
+            leaf_dtypes: vec![],
+            chunk_leaves: vec![],
+            steps: vec![],
+            memo: HashMap::new(),
+            fused: vec![],
+        }
+    }
+
+    fn leaf(&mut self, n: &Arc<Node>, def: LeafDef) -> Val {
+        let v = self.leaves.len();
+        if matches!(def, LeafDef::Chunk { .. }) {
+            self.chunk_leaves.push((v, n.clone()));
+        } else {
+            self.fused.push(n.label.to_string());
+        }
+        self.leaves.push(def);
+        self.leaf_dtypes.push(n.dtype);
+        Val::Leaf(v)
+    }
+
+    /// Value of `n` in the program; `inline` forces `n` itself inline.
+    fn value(&mut self, n: &Arc<Node>, inline: bool) -> Val {
+        if let Some(&v) = self.memo.get(&n.token) {
+            return v;
+        }
+        let v = if self.l.materialised.contains(&n.token) && !inline {
+            self.leaf(n, LeafDef::Chunk { shape: n.shape.clone() })
+        } else {
+            match &n.kind {
+                NodeKind::Source(src) => self.leaf(n, LeafDef::Source { src: src.clone(), shape: n.shape.clone() }),
+                NodeKind::FromArray(arr) => self.leaf(n, LeafDef::Array { arr: arr.clone() }),
+                NodeKind::Elementwise { kernel, inputs } => {
+                    let args: Vec<Val> = inputs.iter().map(|i| self.value(i, false)).collect();
+                    self.steps.push((kernel.clone(), args));
+                    self.fused.push(n.label.to_string());
+                    Val::Step(self.steps.len() - 1)
+                }
+                _ => self.leaf(n, LeafDef::Chunk { shape: n.shape.clone() }),
+            }
+        };
+        self.memo.insert(n.token, v);
+        v
+    }
+
+    /// Compiles the program, numbering values leaves first.
+    fn finish(self, out: Val, domain: &Node, terminal: Terminal, terminal_name: &str) -> (Program, Vec<(usize, Arc<Node>)>) {
+        let nl = self.leaves.len();
+        let num = |v: Val| match v {
+            Val::Leaf(i) => i,
+            Val::Step(i) => nl + i,
+        };
+        let instrs = self.steps.into_iter().map(|(kernel, args)| Instr { kernel, args: args.into_iter().map(num).collect() }).collect();
+        let mut fused = self.fused;
+        if !terminal_name.is_empty() {
+            fused.push(terminal_name.to_string());
+        }
+        let p = Program::new(self.leaves, self.leaf_dtypes, instrs, num(out), domain.shape.clone(), terminal, fused);
+        (p, self.chunk_leaves)
+    }
+}
+
+impl Lowerer {
+    fn push(&mut self, key: Key, deps: Vec<TaskId>, op: TaskOp) -> TaskId {
+        let id = self.tasks.len() as TaskId;
+        self.tasks.push(Task { key, deps, op });
+        id
+    }
+
+    fn emit(&mut self, n: &Arc<Node>) {
+        let refs = match &n.kind {
+            NodeKind::Persisted(chunks) => chunks.iter().map(|c| BlockRef::Held(c.clone())).collect(),
+            NodeKind::Source(_) | NodeKind::FromArray(_) | NodeKind::Elementwise { .. } => {
+                let mut b = ProgramBuilder::new(self);
+                let out = b.value(n, true);
+                let (p, leaves) = b.finish(out, n, Terminal::Store, "");
+                self.emit_group(n, n.token, &n.label, p, &leaves)
+            }
+            NodeKind::MapBlocks { f, input } => {
+                let mut b = ProgramBuilder::new(self);
+                let out = b.value(input, false);
+                let (p, leaves) = b.finish(out, input, Terminal::MapBlocks(f.clone()), "map_blocks");
+                self.emit_group(input, n.token, &n.label, p, &leaves)
+            }
+            NodeKind::Reduce { reducer, input, axes, keepdims, split_every } => {
+                self.emit_reduce(n, reducer, input, axes, *keepdims, *split_every)
+            }
+            NodeKind::Invalid(_) => unreachable!("invalid nodes are rejected before lowering"),
+        };
+        self.blocks.insert(n.token, refs);
+    }
+
+    /// One fused task per block of `domain`.
+    fn emit_group(
+        &mut self,
+        domain: &Node,
+        token: u64,
+        label: &str,
+        program: Program,
+        leaves: &[(usize, Arc<Node>)],
+    ) -> Vec<BlockRef> {
+        let program = Arc::new(program);
+        let label: Arc<str> = Arc::from(label);
+        let grid = domain.chunks.clone();
+        grid.block_indices()
+            .map(|b| {
+                let offset = grid.block_offset(&b);
+                let shape = grid.block_shape(&b);
+                let (deps, inputs) = self.bind(domain, &offset, leaves);
+                let key = Key::new(token, &label, &b);
+                let op = TaskOp::Fused(FusedTask { program: program.clone(), offset, shape, block: b, inputs });
+                BlockRef::Task(self.push(key, deps, op))
+            })
+            .collect()
+    }
+
+    /// The chunk and window each chunk leaf reads for the block at `offset`.
+    fn bind(&self, domain: &Node, offset: &[usize], leaves: &[(usize, Arc<Node>)]) -> (Vec<TaskId>, Vec<LeafInput>) {
+        let nd = domain.shape.len();
+        let mut deps: Vec<TaskId> = vec![];
+        let inputs = leaves
+            .iter()
+            .map(|(leaf, ln)| {
+                let m = ln.shape.len();
+                let mut idx = vec![0; m];
+                let mut start = vec![0; m];
+                for a in 0..m {
+                    let da = nd - m + a;
+                    if !(ln.shape[a] == 1 && domain.shape[da] != 1) {
+                        idx[a] = ln.chunks.locate(a, offset[da]);
+                        start[a] = offset[da] - ln.chunks.offset(a, idx[a]);
+                    }
+                }
+                let nb = ln.chunks.numblocks();
+                let flat = idx.iter().zip(&nb).fold(0, |acc, (&i, &n)| acc * n + i);
+                let chunk = match &self.blocks[&ln.token][flat] {
+                    BlockRef::Held(c) => ChunkRef::Held(c.clone()),
+                    BlockRef::Task(t) => ChunkRef::Dep(match deps.iter().position(|d| d == t) {
+                        Some(p) => p,
+                        None => {
+                            deps.push(*t);
+                            deps.len() - 1
+                        }
+                    }),
+                };
+                LeafInput { leaf: *leaf, chunk, start }
+            })
+            .collect();
+        (deps, inputs)
+    }
+
+    fn emit_reduce(
+        &mut self,
+        n: &Arc<Node>,
+        reducer: &Arc<dyn crate::kernels::Reducer>,
+        input: &Arc<Node>,
+        axes: &[usize],
+        keepdims: bool,
+        split_every: usize,
+    ) -> Vec<BlockRef> {
+        let nd = input.shape.len();
+        let reduced: Vec<bool> = (0..nd).map(|a| axes.contains(&a)).collect();
+        let grid = input.chunks.clone();
+        let mut dims = grid.numblocks();
+        let finished = |dims: &[usize]| (0..nd).all(|a| !reduced[a] || dims[a] == 1);
+        let name = reducer.name().to_string();
+
+        // Level 0: one fused partial per input block.
+        let mut b = ProgramBuilder::new(self);
+        let out = b.value(input, false);
+        let finish0 = finished(&dims);
+        let partial_name = format!("{name}-{}", if finish0 { "aggregate" } else { "partial" });
+        let terminal = Terminal::Partial {
+            reducer: reducer.clone(),
+            reduced: reduced.clone(),
+            finish: finish0.then(|| Finish { keepdims }),
+        };
+        let (p, leaves) = b.finish(out, input, terminal, &partial_name);
+        let token0 = if finish0 { n.token } else { TokenHasher::new("partial").u64(n.token).finish() };
+        let refs = self.emit_group(input, token0, &partial_name, p, &leaves);
+        let mut level: Vec<TaskId> = refs
+            .iter()
+            .map(|r| match r {
+                BlockRef::Task(t) => *t,
+                BlockRef::Held(_) => unreachable!("partials are tasks"),
+            })
+            .collect();
+        if finish0 {
+            return refs;
+        }
+
+        // Tree levels: merge up to k blocks per reduced axis until one is left.
+        let r = (0..nd).filter(|&a| reduced[a] && dims[a] > 1).count().max(1);
+        let k = ((split_every as f64).powf(1.0 / r as f64) + 1e-9).floor().max(2.0) as usize;
+        let mut depth = 0u64;
+        loop {
+            depth += 1;
+            let new_dims: Vec<usize> = (0..nd).map(|a| if reduced[a] { dims[a].div_ceil(k) } else { dims[a] }).collect();
+            let last = finished(&new_dims);
+            let token = if last { n.token } else { TokenHasher::new("combine").u64(n.token).u64(depth).finish() };
+            let label: Arc<str> = Arc::from(format!("{name}-{}", if last { "aggregate" } else { "combine" }).as_str());
+            let mut next = Vec::with_capacity(new_dims.iter().product());
+            for nb in GridIter::new(new_dims.clone()) {
+                let ranges: Vec<std::ops::Range<usize>> = (0..nd)
+                    .map(|a| if reduced[a] { nb[a] * k..((nb[a] + 1) * k).min(dims[a]) } else { nb[a]..nb[a] + 1 })
+                    .collect();
+                let deps: Vec<TaskId> = GridIter::new(ranges.iter().map(|r| r.len()).collect())
+                    .map(|o| {
+                        let flat = (0..nd).fold(0, |acc, a| acc * dims[a] + ranges[a].start + o[a]);
+                        level[flat]
+                    })
+                    .collect();
+                let finish = last.then_some(Finish { keepdims });
+                let op = TaskOp::Combine { reducer: reducer.clone(), reduced: reduced.clone(), finish };
+                next.push(self.push(Key::new(token, &label, &nb), deps, op));
+            }
+            level = next;
+            dims = new_dims;
+            if last {
+                return level.into_iter().map(BlockRef::Task).collect();
+            }
+        }
+    }
+}
+

@@ -1,0 +1,152 @@
+//! The per-chunk task graph: what the scheduler runs.
+
+mod lower;
+pub(crate) mod program;
+
+pub(crate) use lower::{lower, BlockRef, LowerOptions, Output};
+
+use crate::dtype::AnyArray;
+use crate::key::Key;
+use crate::kernels::Reducer;
+use program::{Finish, Program};
+use std::fmt;
+use std::sync::Arc;
+
+/// Index of a task in its graph.
+pub(crate) type TaskId = u32;
+
+/// What a task produces: a chunk, or a reduction partial (its accumulators).
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// A block of an array.
+    Array(AnyArray),
+    /// Accumulators of a reduction.
+    Partial(Vec<AnyArray>),
+}
+
+impl Payload {
+    /// Bytes held.
+    pub fn nbytes(&self) -> usize {
+        match self {
+            Payload::Array(a) => a.nbytes(),
+            Payload::Partial(p) => p.iter().map(AnyArray::nbytes).sum(),
+        }
+    }
+}
+
+/// A chunk a fused task reads: another task's output or a held chunk.
+#[derive(Clone)]
+pub(crate) enum ChunkRef {
+    /// Position in the task's `deps`.
+    Dep(usize),
+    /// A persisted chunk.
+    Held(Arc<AnyArray>),
+}
+
+/// One chunk leaf of a fused task: the chunk and the window start in it.
+#[derive(Clone)]
+pub(crate) struct LeafInput {
+    pub leaf: usize,
+    pub chunk: ChunkRef,
+    pub start: Vec<usize>,
+}
+
+/// Running a fusion group's program on one block.
+pub(crate) struct FusedTask {
+    pub program: Arc<Program>,
+    pub offset: Vec<usize>,
+    pub shape: Vec<usize>,
+    pub block: Vec<usize>,
+    pub inputs: Vec<LeafInput>,
+}
+
+/// What a task does.
+pub(crate) enum TaskOp {
+    Fused(FusedTask),
+    /// Merge reduction partials (the deps), finalising at the top of the tree.
+    Combine { reducer: Arc<dyn Reducer>, reduced: Vec<bool>, finish: Option<Finish> },
+}
+
+/// A task: key, dependencies (earlier tasks), operation.
+pub(crate) struct Task {
+    pub key: Key,
+    pub deps: Vec<TaskId>,
+    pub op: TaskOp,
+}
+
+/// The lowered graph of one or more arrays. Tasks are in a topological
+/// order: every dependency comes before its dependents.
+///
+/// ```
+/// use darray::DArray;
+/// let x = DArray::<f64>::ones([40, 40], [10, 10]).unwrap();
+/// let g = (&x + 1.0).sum().graph().unwrap();
+/// assert_eq!(g.leaves().count(), 16); // one fused task per chunk
+/// println!("{g}");
+/// ```
+pub struct TaskGraph {
+    pub(crate) tasks: Vec<Task>,
+    pub(crate) outputs: Vec<Output>,
+}
+
+/// A read-only view of one task.
+#[derive(Debug, Clone)]
+pub struct TaskInfo<'a> {
+    /// The task's key.
+    pub key: &'a Key,
+    /// Keys of the tasks it reads.
+    pub deps: Vec<&'a Key>,
+    /// The operations it runs, in order (several when fused).
+    pub ops: Vec<String>,
+}
+
+impl TaskGraph {
+    /// Number of tasks.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+    /// True when the graph has no tasks (a persisted array).
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+    /// All tasks, dependencies first.
+    pub fn tasks(&self) -> impl Iterator<Item = TaskInfo<'_>> + '_ {
+        self.tasks.iter().map(move |t| TaskInfo {
+            key: &t.key,
+            deps: t.deps.iter().map(|&d| &self.tasks[d as usize].key).collect(),
+            ops: match &t.op {
+                TaskOp::Fused(f) => f.program.fused.clone(),
+                TaskOp::Combine { reducer, finish, .. } => {
+                    vec![format!("{}-{}", reducer.name(), if finish.is_some() { "aggregate" } else { "combine" })]
+                }
+            },
+        })
+    }
+    /// Tasks with no dependencies.
+    pub fn leaves(&self) -> impl Iterator<Item = TaskInfo<'_>> + '_ {
+        self.tasks().filter(|t| t.deps.is_empty())
+    }
+    /// Length of the longest dependency chain (in tasks).
+    pub fn depth(&self) -> usize {
+        let mut d = vec![0usize; self.tasks.len()];
+        for (i, t) in self.tasks.iter().enumerate() {
+            d[i] = 1 + t.deps.iter().map(|&p| d[p as usize]).max().unwrap_or(0);
+        }
+        d.into_iter().max().unwrap_or(0)
+    }
+}
+
+impl fmt::Display for TaskGraph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "TaskGraph: {} tasks, depth {}", self.len(), self.depth())?;
+        for t in self.tasks() {
+            write!(f, "  {} = {}", t.key, t.ops.join(" > "))?;
+            if !t.deps.is_empty() {
+                let deps: Vec<String> = t.deps.iter().map(|k| k.to_string()).collect();
+                write!(f, " <- [{}]", deps.join(", "))?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,119 @@
+//! A fused program: the elementwise sub-DAG of a fusion group as SSA steps
+//! over tile registers, plus what to do with the result (store the chunk,
+//! hand it to a user function, or fold it into a reduction partial).
+
+use crate::dtype::DType;
+use crate::dtype::AnyArray;
+use crate::expr::BlockFn;
+use crate::kernels::{Kernel, Reducer, Source};
+use std::sync::Arc;
+
+/// Where a leaf's values come from.
+pub(crate) enum LeafDef {
+    /// Generated from global indices; `shape` is the source's full shape.
+    Source { src: Arc<dyn Source>, shape: Vec<usize> },
+    /// A window of an in-memory array.
+    Array { arr: Arc<AnyArray> },
+    /// A chunk of another node, bound per task; `shape` is that node's shape.
+    Chunk { shape: Vec<usize> },
+}
+
+impl LeafDef {
+    pub(crate) fn shape(&self) -> &[usize] {
+        match self {
+            LeafDef::Source { shape, .. } | LeafDef::Chunk { shape } => shape,
+            LeafDef::Array { arr } => arr.shape(),
+        }
+    }
+}
+
+/// One step: value `leaves.len() + i` is `kernel(args)`.
+pub(crate) struct Instr {
+    pub kernel: Arc<dyn Kernel>,
+    pub args: Vec<usize>,
+}
+
+/// What the program's result feeds.
+pub(crate) enum Terminal {
+    /// Store the block as a chunk.
+    Store,
+    /// Materialise the block, then run a user function on it.
+    MapBlocks(Arc<dyn BlockFn>),
+    /// Fold into a reduction partial; `reduced[a]` marks reduced axes.
+    /// With `finish`, the partial is final: finalise and drop axes.
+    Partial { reducer: Arc<dyn Reducer>, reduced: Vec<bool>, finish: Option<Finish> },
+}
+
+/// Finalising a reduction block: whether reduced axes stay as length 1.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Finish {
+    pub keepdims: bool,
+}
+
+/// A fusion group compiled once and run for each of its blocks.
+pub(crate) struct Program {
+    pub leaves: Vec<LeafDef>,
+    pub instrs: Vec<Instr>,
+    /// The value the terminal consumes.
+    pub out: usize,
+    pub out_dtype: DType,
+    /// Full shape of the group's output (the domain every leaf broadcasts to).
+    pub shape: Vec<usize>,
+    pub terminal: Terminal,
+    /// Physical register of each value, and the registers' element types.
+    pub reg_of: Vec<usize>,
+    pub reg_dtypes: Vec<DType>,
+    /// Names of the operations fused here, in order (for inspection).
+    pub fused: Vec<String>,
+}
+
+impl Program {
+    pub(crate) fn new(
+        leaves: Vec<LeafDef>,
+        leaf_dtypes: Vec<DType>,
+        instrs: Vec<Instr>,
+        out: usize,
+        shape: Vec<usize>,
+        terminal: Terminal,
+        fused: Vec<String>,
+    ) -> Program {
+        let nvals = leaves.len() + instrs.len();
+        let dtype_of = |v: usize| if v < leaves.len() { leaf_dtypes[v] } else { instrs[v - leaves.len()].kernel.out_dtype() };
+        // Last use of each value, then a linear scan reusing dead registers
+        // of the same type, so a long chain needs only a few tiles of cache.
+        let mut last_use = vec![0usize; nvals];
+        for (i, ins) in instrs.iter().enumerate() {
+            for &a in &ins.args {
+                last_use[a] = last_use[a].max(leaves.len() + i);
+            }
+        }
+        last_use[out] = usize::MAX;
+        let mut reg_of = vec![usize::MAX; nvals];
+        let mut reg_dtypes: Vec<DType> = vec![];
+        let mut free: Vec<usize> = vec![];
+        for v in 0..nvals {
+            let dt = dtype_of(v);
+            let r = match free.iter().position(|&r| reg_dtypes[r] == dt) {
+                Some(i) => free.swap_remove(i),
+                None => {
+                    reg_dtypes.push(dt);
+                    reg_dtypes.len() - 1
+                }
+            };
+            reg_of[v] = r;
+            // Free args dying here only after the output has its register:
+            // a kernel never writes a register it reads.
+            if v >= leaves.len() {
+                for &a in &instrs[v - leaves.len()].args {
+                    if last_use[a] == v && !free.contains(&reg_of[a]) {
+                        free.push(reg_of[a]);
+                    }
+                }
+            } else if last_use[v] == 0 && v != out {
+                free.push(r);
+            }
+        }
+        let out_dtype = dtype_of(out);
+        Program { leaves, instrs, out, out_dtype, shape, terminal, reg_of, reg_dtypes, fused }
+    }
+}

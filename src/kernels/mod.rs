@@ -1,0 +1,86 @@
+//! Per-chunk compute kernels. A fused task walks its block in tiles of at
+//! most `TILE` elements (row-major); every elementwise step runs as a tight,
+//! vectorisable loop over a tile held in cache, so a chain of operations
+//! makes one pass over memory and allocates no chunk-sized intermediates.
+
+pub(crate) mod elementwise;
+pub(crate) mod load;
+pub(crate) mod reduce;
+pub(crate) mod source;
+
+pub use elementwise::Kernel;
+pub use reduce::Reducer;
+pub use source::Source;
+
+/// Elements per tile: small enough that a handful of tile registers stay in
+/// L1/L2, large enough to amortise per-tile dispatch.
+pub const TILE: usize = 2048;
+
+/// Visits the row segments (runs along the last axis) of the flat row-major
+/// range `[start, end)` of a block of shape `shape`, calling
+/// `f(prefix, c0, c1, tile_offset)` where `prefix` is the index over all axes
+/// but the last and `[c0, c1)` the run along the last axis.
+#[inline]
+pub(crate) fn for_each_segment(
+    shape: &[usize],
+    start: usize,
+    end: usize,
+    prefix: &mut Vec<usize>,
+    mut f: impl FnMut(&[usize], usize, usize, usize),
+) {
+    if start >= end {
+        return;
+    }
+    let nd = shape.len();
+    let row_len = if nd == 0 { 1 } else { shape[nd - 1] };
+    let lead = if nd == 0 { &[][..] } else { &shape[..nd - 1] };
+    let mut row = start / row_len;
+    let mut col = start % row_len;
+    prefix.clear();
+    prefix.resize(lead.len(), 0);
+    for a in (0..lead.len()).rev() {
+        prefix[a] = row % lead[a];
+        row /= lead[a];
+    }
+    let mut p = start;
+    while p < end {
+        let len = (row_len - col).min(end - p);
+        f(prefix, col, col + len, p - start);
+        p += len;
+        col = 0;
+        for a in (0..lead.len()).rev() {
+            prefix[a] += 1;
+            if prefix[a] < lead[a] {
+                break;
+            }
+            prefix[a] = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_cover_range_in_order() {
+        let mut seen = vec![];
+        let mut pre = vec![];
+        for_each_segment(&[2, 3, 4], 5, 19, &mut pre, |p, c0, c1, off| seen.push((p.to_vec(), c0, c1, off)));
+        assert_eq!(
+            seen,
+            vec![
+                (vec![0, 1], 1, 4, 0),
+                (vec![0, 2], 0, 4, 3),
+                (vec![1, 0], 0, 4, 7),
+                (vec![1, 1], 0, 3, 11)
+            ]
+        );
+        let mut n = 0;
+        for_each_segment(&[], 0, 1, &mut pre, |p, c0, c1, _| {
+            assert!(p.is_empty() && c0 == 0 && c1 == 1);
+            n += 1
+        });
+        assert_eq!(n, 1);
+    }
+}

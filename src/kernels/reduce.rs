@@ -1,0 +1,397 @@
+//! Reducers: fold tiles into partial results, merge partials, finalise.
+//!
+//! A partial is plain data: a list of arrays shaped like the block with the
+//! reduced axes set to length 1 (the accumulators).
+
+use crate::dtype::{AnyArray, CastFrom, DType, Element, Float, Numeric};
+use ndarray::{ArrayD, IxDyn};
+use std::marker::PhantomData;
+
+/// Where a run of values folds to in the accumulator.
+#[derive(Clone, Copy, Debug)]
+pub enum Dest {
+    /// All values fold into one accumulator cell.
+    Cell(usize),
+    /// Value `j` folds into cell `start + j`.
+    Range(usize),
+}
+
+/// A blocked reduction, type-erased.
+pub trait Reducer: Send + Sync {
+    /// Name shown in graphs (`sum`, `mean`, ...).
+    fn name(&self) -> &str;
+    /// Element type of the result.
+    fn out_dtype(&self) -> DType;
+    /// True when `fold` needs element positions (argmin/argmax).
+    fn needs_index(&self) -> bool {
+        false
+    }
+    /// Fresh accumulators of the given shape.
+    fn init(&self, shape: &[usize]) -> Vec<AnyArray>;
+    /// Folds `n` values of `tile` starting at `off` into `acc` at `dest`;
+    /// with `needs_index`, value `j` has position `idx.0 + j * idx.1`.
+    fn fold(&self, acc: &mut [AnyArray], tile: &crate::dtype::AnyVec, off: usize, n: usize, dest: Dest, idx: (i64, i64));
+    /// Merges `other` into `acc` (same shapes).
+    fn merge(&self, acc: &mut [AnyArray], other: &[AnyArray]);
+    /// Turns accumulators into the result.
+    fn finalize(&self, acc: Vec<AnyArray>) -> AnyArray;
+}
+
+fn zeros_like<A: Element>(shape: &[usize], v: A) -> AnyArray {
+    A::wrap(ArrayD::from_elem(IxDyn(shape), v))
+}
+
+fn slice<A: Element>(a: &AnyArray) -> &[A] {
+    A::view_any(a).and_then(|a| a.as_slice()).expect("accumulators are standard-layout arrays of their own type")
+}
+
+fn slice_mut<A: Element>(a: &mut AnyArray) -> &mut [A] {
+    A::view_any_mut(a).and_then(|a| a.as_slice_mut()).expect("accumulators are standard-layout arrays of their own type")
+}
+
+/// A reduction with one accumulator per output cell.
+pub(crate) trait SimpleOp<T>: Send + Sync + 'static {
+    type Acc: Element;
+    type Out: Element + CastFrom<Self::Acc>;
+    const NAME: &'static str;
+    fn identity() -> Self::Acc;
+    fn step(acc: Self::Acc, x: T) -> Self::Acc;
+    fn merge(a: Self::Acc, b: Self::Acc) -> Self::Acc;
+}
+
+pub(crate) struct Simple<T, K>(PhantomData<fn(T) -> K>);
+
+impl<T, K> Simple<T, K> {
+    pub(crate) fn new() -> Self {
+        Simple(PhantomData)
+    }
+}
+
+impl<T: Element, K: SimpleOp<T>> Reducer for Simple<T, K> {
+    fn name(&self) -> &str {
+        K::NAME
+    }
+    fn out_dtype(&self) -> DType {
+        K::Out::DTYPE
+    }
+    fn init(&self, shape: &[usize]) -> Vec<AnyArray> {
+        vec![zeros_like(shape, K::identity())]
+    }
+    fn fold(&self, acc: &mut [AnyArray], tile: &crate::dtype::AnyVec, off: usize, n: usize, dest: Dest, _: (i64, i64)) {
+        let xs = &T::vec(tile)[off..off + n];
+        let acc = slice_mut::<K::Acc>(&mut acc[0]);
+        match dest {
+            Dest::Cell(c) => {
+                // Eight independent lanes: vectorisable, and for floats a
+                // more accurate sum than one running total.
+                let mut lanes = [K::identity(); 8];
+                let mut chunks = xs.chunks_exact(8);
+                for ch in &mut chunks {
+                    for k in 0..8 {
+                        lanes[k] = K::step(lanes[k], ch[k]);
+                    }
+                }
+                let mut r = K::identity();
+                for &x in chunks.remainder() {
+                    r = K::step(r, x);
+                }
+                let l4 = [K::merge(lanes[0], lanes[4]), K::merge(lanes[1], lanes[5]), K::merge(lanes[2], lanes[6]), K::merge(lanes[3], lanes[7])];
+                let t = K::merge(K::merge(l4[0], l4[2]), K::merge(l4[1], l4[3]));
+                acc[c] = K::merge(acc[c], K::merge(t, r));
+            }
+            Dest::Range(s) => {
+                for (a, &x) in acc[s..s + n].iter_mut().zip(xs) {
+                    *a = K::step(*a, x);
+                }
+            }
+        }
+    }
+    fn merge(&self, acc: &mut [AnyArray], other: &[AnyArray]) {
+        let o = slice::<K::Acc>(&other[0]);
+        for (a, &b) in slice_mut::<K::Acc>(&mut acc[0]).iter_mut().zip(o) {
+            *a = K::merge(*a, b);
+        }
+    }
+    fn finalize(&self, mut acc: Vec<AnyArray>) -> AnyArray {
+        let a = K::Acc::unwrap(acc.swap_remove(0)).expect("accumulator type");
+        K::Out::wrap(a.mapv(K::Out::cast_from))
+    }
+}
+
+macro_rules! simple_op {
+    ($name:ident, $label:expr, [$($b:tt)*], $acc:ty, $out:ty, $id:expr, |$a:ident, $x:ident| $step:expr, |$m:ident, $n:ident| $merge:expr) => {
+        pub(crate) struct $name;
+        impl<T: $($b)*> SimpleOp<T> for $name {
+            type Acc = $acc;
+            type Out = $out;
+            const NAME: &'static str = $label;
+            #[inline(always)]
+            fn identity() -> $acc { $id }
+            #[inline(always)]
+            fn step($a: $acc, $x: T) -> $acc { $step }
+            #[inline(always)]
+            fn merge($m: $acc, $n: $acc) -> $acc { $merge }
+        }
+    };
+}
+
+#[inline(always)]
+fn nan_min<T: Element>(a: T, b: T) -> T {
+    if a.el_is_nan() || b.el_is_nan() {
+        if a.el_is_nan() { a } else { b }
+    } else if b < a {
+        b
+    } else {
+        a
+    }
+}
+#[inline(always)]
+fn nan_max<T: Element>(a: T, b: T) -> T {
+    if a.el_is_nan() || b.el_is_nan() {
+        if a.el_is_nan() { a } else { b }
+    } else if b > a {
+        b
+    } else {
+        a
+    }
+}
+/// Min/max ignoring NaN; NaN only when both are NaN ("no value yet").
+#[inline(always)]
+fn skip_nan<T: Element>(a: T, b: T, better: impl Fn(T, T) -> bool) -> T {
+    if b.el_is_nan() {
+        a
+    } else if a.el_is_nan() || better(b, a) {
+        b
+    } else {
+        a
+    }
+}
+
+fn no_value<T: Numeric>() -> T {
+    if T::IS_FLOAT { T::el_from_f64(f64::NAN) } else { T::highest() }
+}
+fn no_value_max<T: Numeric>() -> T {
+    if T::IS_FLOAT { T::el_from_f64(f64::NAN) } else { T::lowest() }
+}
+
+simple_op!(Sum, "sum", [Numeric], T::Accum, T::Sum, <T::Accum as num_traits::Zero>::zero(),
+    |a, x| a.add_(<T::Accum as CastFrom<T>>::cast_from(x)), |a, b| a.add_(b));
+simple_op!(NanSum, "nansum", [Numeric], T::Accum, T::Sum, <T::Accum as num_traits::Zero>::zero(),
+    |a, x| if x.el_is_nan() { a } else { a.add_(<T::Accum as CastFrom<T>>::cast_from(x)) }, |a, b| a.add_(b));
+simple_op!(Prod, "prod", [Numeric], T::Accum, T::Sum, <T::Accum as num_traits::One>::one(),
+    |a, x| a.mul_(<T::Accum as CastFrom<T>>::cast_from(x)), |a, b| a.mul_(b));
+simple_op!(Min, "min", [Numeric], T, T, T::highest(), |a, x| nan_min(a, x), |a, b| nan_min(a, b));
+simple_op!(Max, "max", [Numeric], T, T, T::lowest(), |a, x| nan_max(a, x), |a, b| nan_max(a, b));
+simple_op!(NanMin, "nanmin", [Numeric], T, T, no_value::<T>(), |a, x| skip_nan(a, x, |p, q| p < q), |a, b| skip_nan(a, b, |p, q| p < q));
+simple_op!(NanMax, "nanmax", [Numeric], T, T, no_value_max::<T>(), |a, x| skip_nan(a, x, |p, q| p > q), |a, b| skip_nan(a, b, |p, q| p > q));
+simple_op!(Any, "any", [Element + Into<bool>], bool, bool, false, |a, x| a | x.into(), |a, b| a | b);
+simple_op!(All, "all", [Element + Into<bool>], bool, bool, true, |a, x| a & x.into(), |a, b| a & b);
+
+/// What a moments reduction returns.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Moment {
+    Mean,
+    Var(f64),
+    Std(f64),
+}
+
+/// Mean and variance from (count, mean, M2) partials, merged with Chan's
+/// parallel rule: stable where sum-of-squares would cancel.
+pub(crate) struct Moments<T, O> {
+    pub what: Moment,
+    pub skip_nan: bool,
+    _t: PhantomData<fn(T) -> O>,
+}
+
+impl<T, O> Moments<T, O> {
+    pub(crate) fn new(what: Moment, skip_nan: bool) -> Self {
+        Moments { what, skip_nan, _t: PhantomData }
+    }
+}
+
+#[inline]
+fn chan(n: &mut f64, m: &mut f64, m2: &mut f64, nb: f64, mb: f64, m2b: f64) {
+    if nb == 0.0 {
+        return;
+    }
+    let na = *n;
+    let tot = na + nb;
+    let d = mb - *m;
+    *m += d * nb / tot;
+    *m2 += m2b + d * d * na * nb / tot;
+    *n = tot;
+}
+
+impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
+    fn name(&self) -> &str {
+        match (self.what, self.skip_nan) {
+            (Moment::Mean, false) => "mean",
+            (Moment::Mean, true) => "nanmean",
+            (Moment::Var(_), false) => "var",
+            (Moment::Var(_), true) => "nanvar",
+            (Moment::Std(_), false) => "std",
+            (Moment::Std(_), true) => "nanstd",
+        }
+    }
+    fn out_dtype(&self) -> DType {
+        O::DTYPE
+    }
+    fn init(&self, shape: &[usize]) -> Vec<AnyArray> {
+        vec![zeros_like(shape, 0f64), zeros_like(shape, 0f64), zeros_like(shape, 0f64)]
+    }
+    fn fold(&self, acc: &mut [AnyArray], tile: &crate::dtype::AnyVec, off: usize, n: usize, dest: Dest, _: (i64, i64)) {
+        let xs = &T::vec(tile)[off..off + n];
+        let [cn, cm, c2] = acc else { unreachable!("three accumulators") };
+        let (cn, cm, c2) = (slice_mut::<f64>(cn), slice_mut::<f64>(cm), slice_mut::<f64>(c2));
+        match dest {
+            Dest::Cell(c) => {
+                // Two passes over the run (it is in cache), then merge.
+                let (mut k, mut s) = (0usize, 0f64);
+                for &x in xs {
+                    if !(self.skip_nan && x.el_is_nan()) {
+                        k += 1;
+                        s += x.el_to_f64();
+                    }
+                }
+                if k == 0 {
+                    return;
+                }
+                let mean = s / k as f64;
+                let mut q = 0f64;
+                for &x in xs {
+                    if !(self.skip_nan && x.el_is_nan()) {
+                        let d = x.el_to_f64() - mean;
+                        q += d * d;
+                    }
+                }
+                chan(&mut cn[c], &mut cm[c], &mut c2[c], k as f64, mean, q);
+            }
+            Dest::Range(s) => {
+                for (j, &x) in xs.iter().enumerate() {
+                    if self.skip_nan && x.el_is_nan() {
+                        continue;
+                    }
+                    let i = s + j;
+                    let x = x.el_to_f64();
+                    cn[i] += 1.0;
+                    let d = x - cm[i];
+                    cm[i] += d / cn[i];
+                    c2[i] += d * (x - cm[i]);
+                }
+            }
+        }
+    }
+    fn merge(&self, acc: &mut [AnyArray], other: &[AnyArray]) {
+        let (on, om, o2) = (slice::<f64>(&other[0]), slice::<f64>(&other[1]), slice::<f64>(&other[2]));
+        let [cn, cm, c2] = acc else { unreachable!("three accumulators") };
+        let (cn, cm, c2) = (slice_mut::<f64>(cn), slice_mut::<f64>(cm), slice_mut::<f64>(c2));
+        for i in 0..cn.len() {
+            chan(&mut cn[i], &mut cm[i], &mut c2[i], on[i], om[i], o2[i]);
+        }
+    }
+    fn finalize(&self, acc: Vec<AnyArray>) -> AnyArray {
+        let mut it = acc.into_iter().map(|a| f64::unwrap(a).expect("f64 accumulators"));
+        let (n, m, m2) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
+        let out = ndarray::Zip::from(&n).and(&m).and(&m2).map_collect(|&n, &m, &m2| {
+            let v = match self.what {
+                Moment::Mean => {
+                    if n == 0.0 {
+                        f64::NAN
+                    } else {
+                        m
+                    }
+                }
+                Moment::Var(ddof) | Moment::Std(ddof) => {
+                    // NumPy: M2 / max(n - ddof, 0), so 0/0 is NaN.
+                    let v = if n == 0.0 { f64::NAN } else { m2 / (n - ddof).max(0.0) };
+                    if matches!(self.what, Moment::Std(_)) { v.sqrt() } else { v }
+                }
+            };
+            O::cast_from(v)
+        });
+        O::wrap(out)
+    }
+}
+
+/// argmin / argmax: (best value, its position) partials; ties go to the
+/// smaller position and NaN wins (NumPy's rules).
+pub(crate) struct Arg<T> {
+    pub max: bool,
+    _t: PhantomData<fn(T)>,
+}
+
+impl<T> Arg<T> {
+    pub(crate) fn new(max: bool) -> Self {
+        Arg { max, _t: PhantomData }
+    }
+}
+
+impl<T: Numeric> Arg<T> {
+    /// Is (b, ib) better than (a, ia)?
+    #[inline]
+    fn better(&self, a: T, ia: i64, b: T, ib: i64) -> bool {
+        if ia < 0 {
+            return ib >= 0;
+        }
+        if ib < 0 {
+            return false;
+        }
+        match (a.el_is_nan(), b.el_is_nan()) {
+            (true, true) => ib < ia,
+            (true, false) => false,
+            (false, true) => true,
+            _ => {
+                if self.max {
+                    b > a || (b == a && ib < ia)
+                } else {
+                    b < a || (b == a && ib < ia)
+                }
+            }
+        }
+    }
+}
+
+impl<T: Numeric> Reducer for Arg<T> {
+    fn name(&self) -> &str {
+        if self.max { "argmax" } else { "argmin" }
+    }
+    fn out_dtype(&self) -> DType {
+        DType::I64
+    }
+    fn needs_index(&self) -> bool {
+        true
+    }
+    fn init(&self, shape: &[usize]) -> Vec<AnyArray> {
+        vec![zeros_like(shape, T::default()), zeros_like(shape, -1i64)]
+    }
+    fn fold(&self, acc: &mut [AnyArray], tile: &crate::dtype::AnyVec, off: usize, n: usize, dest: Dest, idx: (i64, i64)) {
+        let xs = &T::vec(tile)[off..off + n];
+        let [av, ai] = acc else { unreachable!("two accumulators") };
+        let (av, ai) = (slice_mut::<T>(av), slice_mut::<i64>(ai));
+        for (j, &x) in xs.iter().enumerate() {
+            let pos = idx.0 + j as i64 * idx.1;
+            let c = match dest {
+                Dest::Cell(c) => c,
+                Dest::Range(s) => s + j,
+            };
+            if self.better(av[c], ai[c], x, pos) {
+                av[c] = x;
+                ai[c] = pos;
+            }
+        }
+    }
+    fn merge(&self, acc: &mut [AnyArray], other: &[AnyArray]) {
+        let (ov, oi) = (slice::<T>(&other[0]), slice::<i64>(&other[1]));
+        let [av, ai] = acc else { unreachable!("two accumulators") };
+        let (av, ai) = (slice_mut::<T>(av), slice_mut::<i64>(ai));
+        for c in 0..av.len() {
+            if self.better(av[c], ai[c], ov[c], oi[c]) {
+                av[c] = ov[c];
+                ai[c] = oi[c];
+            }
+        }
+    }
+    fn finalize(&self, mut acc: Vec<AnyArray>) -> AnyArray {
+        acc.swap_remove(1)
+    }
+}

@@ -1,0 +1,171 @@
+//! Chunk sources: values generated from the global index, so a source fuses
+//! into whatever consumes it and never needs a buffer of its own.
+
+use crate::dtype::{AnyVec, CastFrom, Element, Float, Numeric};
+use std::marker::PhantomData;
+
+/// Generates the values of a run along the last axis.
+pub trait Source: Send + Sync {
+    /// Writes `len` values starting at global multi-index `index` into
+    /// `out[off..off + len]`, stepping along the last axis (or repeating
+    /// `index` when `repeat` is set: a broadcast last axis).
+    fn fill(&self, index: &[usize], len: usize, repeat: bool, out: &mut AnyVec, off: usize);
+}
+
+/// Typed form of `Source`; every implementor is a `Source`.
+pub(crate) trait TypedSource<T: Element>: Send + Sync {
+    fn name(&self) -> &str;
+    fn fill_typed(&self, index: &[usize], len: usize, repeat: bool, out: &mut [T]);
+}
+
+pub(crate) struct Erased<T, S>(pub S, PhantomData<fn() -> T>);
+
+impl<T, S> Erased<T, S> {
+    pub(crate) fn new(s: S) -> Self {
+        Erased(s, PhantomData)
+    }
+}
+
+impl<T: Element, S: TypedSource<T>> Source for Erased<T, S> {
+    fn fill(&self, index: &[usize], len: usize, repeat: bool, out: &mut AnyVec, off: usize) {
+        self.0.fill_typed(index, len, repeat, &mut T::vec_mut(out)[off..off + len]);
+    }
+}
+
+/// A constant (`zeros`, `ones`, `full`).
+pub(crate) struct Const<T>(pub T, pub &'static str);
+
+impl<T: Element> TypedSource<T> for Const<T> {
+    fn name(&self) -> &str {
+        self.1
+    }
+    fn fill_typed(&self, _: &[usize], _: usize, _: bool, out: &mut [T]) {
+        out.fill(self.0);
+    }
+}
+
+/// `start + i * step` along one axis.
+pub(crate) struct Arange<T> {
+    pub start: T,
+    pub step: T,
+}
+
+impl<T: Numeric + CastFrom<u64>> TypedSource<T> for Arange<T> {
+    fn name(&self) -> &str {
+        "arange"
+    }
+    fn fill_typed(&self, index: &[usize], _: usize, repeat: bool, out: &mut [T]) {
+        let i0 = index[0] as u64;
+        for (j, o) in out.iter_mut().enumerate() {
+            let i = if repeat { i0 } else { i0 + j as u64 };
+            *o = self.start.add_(T::cast_from(i).mul_(self.step));
+        }
+    }
+}
+
+/// NumPy's `linspace`: `start + i * step`, with the end point exact.
+pub(crate) struct Linspace<T> {
+    pub start: T,
+    pub step: T,
+    pub last: Option<(usize, T)>,
+}
+
+impl<T: Float + CastFrom<u64>> TypedSource<T> for Linspace<T> {
+    fn name(&self) -> &str {
+        "linspace"
+    }
+    fn fill_typed(&self, index: &[usize], _: usize, repeat: bool, out: &mut [T]) {
+        for (j, o) in out.iter_mut().enumerate() {
+            let i = if repeat { index[0] } else { index[0] + j };
+            *o = match self.last {
+                Some((n, v)) if i == n => v,
+                _ => self.start + T::cast_from(i as u64) * self.step,
+            };
+        }
+    }
+}
+
+/// A user closure of the global index.
+pub(crate) struct FromFn<F> {
+    pub f: F,
+}
+
+impl<T: Element, F: Fn(&[usize]) -> T + Send + Sync> TypedSource<T> for FromFn<F> {
+    fn name(&self) -> &str {
+        "from_fn"
+    }
+    fn fill_typed(&self, index: &[usize], _: usize, repeat: bool, out: &mut [T]) {
+        if index.is_empty() || repeat {
+            let v = (self.f)(index);
+            out.fill(v);
+            return;
+        }
+        let mut idx = index.to_vec();
+        let last = idx.len() - 1;
+        for o in out.iter_mut() {
+            *o = (self.f)(&idx);
+            idx[last] += 1;
+        }
+    }
+}
+
+/// Distribution of a random source.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Dist {
+    Uniform { low: f64, high: f64 },
+    Normal { mean: f64, std: f64 },
+}
+
+/// Counter-based random numbers: each value is a hash of (seed, global flat
+/// index), so results do not depend on chunking, order or thread count.
+pub(crate) struct Random<T> {
+    pub seed: u64,
+    pub strides: Vec<usize>,
+    pub dist: Dist,
+    pub _t: PhantomData<fn() -> T>,
+}
+
+#[inline]
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[inline]
+fn unit(h: u64) -> f64 {
+    (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+impl<T: Float> Random<T> {
+    #[inline]
+    fn value(&self, flat: u64) -> T {
+        let h = mix(mix(self.seed) ^ flat);
+        let x = match self.dist {
+            Dist::Uniform { low, high } => low + (high - low) * unit(h),
+            Dist::Normal { mean, std } => {
+                // Box-Muller on two independent uniforms of this index.
+                let u1 = 1.0 - unit(h);
+                let u2 = unit(mix(h));
+                mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+            }
+        };
+        T::cast_from(x)
+    }
+}
+
+impl<T: Float> TypedSource<T> for Random<T> {
+    fn name(&self) -> &str {
+        match self.dist {
+            Dist::Uniform { .. } => "random_uniform",
+            Dist::Normal { .. } => "random_normal",
+        }
+    }
+    fn fill_typed(&self, index: &[usize], _: usize, repeat: bool, out: &mut [T]) {
+        let flat: usize = index.iter().zip(&self.strides).map(|(i, s)| i * s).sum();
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = self.value((if repeat { flat } else { flat + j }) as u64);
+        }
+    }
+}

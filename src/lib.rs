@@ -1,0 +1,44 @@
+//! # darray: lazy chunked n-dimensional arrays
+//!
+//! `DArray<T>` is an n-d array cut into a grid of `ndarray` blocks. Every
+//! operation records a blocked algorithm; `compute()` lowers the expression
+//! to a task graph, fuses elementwise chains (with their sources and the
+//! first step of reductions) into one pass per chunk, and runs it on a
+//! locality-aware threaded scheduler in memory bounded by threads x chunk
+//! size.
+//!
+//! ```
+//! use darray::DArray;
+//! let x = DArray::<f64>::random_normal([1000, 1000], [250, 250], 0.0, 1.0, 1)?;
+//! let anomaly = &x - &x.mean_with(&darray::ReduceOpts::axis(0).keepdims(true));
+//! let s = anomaly.std_axis(0, 0.0);
+//! assert_eq!(s.shape(), &[1000]);
+//! let s = s.compute()?;
+//! assert!(s.iter().all(|v| (v - 1.0).abs() < 0.15));
+//! # Ok::<(), darray::Error>(())
+//! ```
+//!
+//! The pipeline, one module per stage: [`array`] (user API) -> `expr` (the
+//! lazy expression) -> `optimize` (fusion) -> [`graph`] (per-chunk tasks) ->
+//! `exec` (scheduler), with `kernels` doing the per-chunk work.
+
+pub mod array;
+pub mod chunks;
+pub mod diagnostics;
+pub mod dtype;
+pub mod error;
+mod exec;
+mod expr;
+pub mod graph;
+pub mod key;
+mod kernels;
+mod optimize;
+
+pub use array::{compute_all, ComputeAll, DArray, ReduceOpts};
+pub use array::{where_, Operand};
+pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES};
+pub use dtype::{CastFrom, DType, Element, Float, Numeric};
+pub use error::{Error, Result};
+pub use exec::{Config, ExecStats};
+pub use graph::{TaskGraph, TaskInfo};
+pub use key::Key;

@@ -1,0 +1,5 @@
+//! Optimizer passes over the expression before it is lowered to tasks, one
+//! rule per file. Common sub-expressions need no pass of their own: equal
+//! tokens are one node (see `graph::lower`).
+
+pub(crate) mod fuse;
