@@ -163,9 +163,7 @@ mod sealed {
 }
 
 /// An element type a `DArray` can hold: the numeric types and `bool`.
-pub trait Element:
-    Copy + Send + Sync + Debug + PartialEq + PartialOrd + Default + 'static + sealed::Sealed
-{
+pub trait Element: Copy + Send + Sync + Debug + PartialEq + PartialOrd + Default + 'static + sealed::Sealed {
     /// The matching `DType`.
     const DTYPE: DType;
     #[doc(hidden)]
@@ -224,13 +222,17 @@ macro_rules! element {
             fn vec(v: &AnyVec) -> &Vec<Self> {
                 match v {
                     AnyVec::$v(a) => a,
-                    other => unreachable!("kernel typing: {:?} buffer where {} expected", other.dtype(), stringify!($t)),
+                    other => {
+                        unreachable!("kernel typing: {:?} buffer where {} expected", other.dtype(), stringify!($t))
+                    }
                 }
             }
             fn vec_mut(v: &mut AnyVec) -> &mut Vec<Self> {
                 match v {
                     AnyVec::$v(a) => a,
-                    other => unreachable!("kernel typing: {:?} buffer where {} expected", other.dtype(), stringify!($t)),
+                    other => {
+                        unreachable!("kernel typing: {:?} buffer where {} expected", other.dtype(), stringify!($t))
+                    }
                 }
             }
             #[allow(clippy::redundant_closure_call)]

@@ -30,8 +30,8 @@ pub mod error;
 mod exec;
 mod expr;
 pub mod graph;
-pub mod key;
 mod kernels;
+pub mod key;
 mod optimize;
 
 pub use array::{compute_all, ComputeAll, DArray, ReduceOpts};

@@ -113,7 +113,8 @@ fn persist_never_recomputes_sources() {
 
 #[test]
 fn panicking_closure_names_the_task_and_pool_survives() {
-    let x = DArray::from_fn([100], [10], |i| if i[0] == 57 { panic!("bad value at {}", i[0]) } else { 1.0f64 }).unwrap();
+    let x =
+        DArray::from_fn([100], [10], |i| if i[0] == 57 { panic!("bad value at {}", i[0]) } else { 1.0f64 }).unwrap();
     for _ in 0..3 {
         match x.sum().compute() {
             Err(Error::TaskPanicked { task, message }) => {

@@ -11,7 +11,11 @@ fn nanless(v: &[f64]) -> Vec<f64> {
     v.iter().copied().filter(|x| !x.is_nan()).collect()
 }
 fn mean(v: &[f64]) -> f64 {
-    if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
 }
 fn var(v: &[f64], ddof: f64) -> f64 {
     if v.is_empty() {
@@ -28,11 +32,19 @@ fn max(v: &[f64]) -> f64 {
 }
 fn nanmin(v: &[f64]) -> f64 {
     let w = nanless(v);
-    if w.is_empty() { f64::NAN } else { min(&w) }
+    if w.is_empty() {
+        f64::NAN
+    } else {
+        min(&w)
+    }
 }
 fn nanmax(v: &[f64]) -> f64 {
     let w = nanless(v);
-    if w.is_empty() { f64::NAN } else { max(&w) }
+    if w.is_empty() {
+        f64::NAN
+    } else {
+        max(&w)
+    }
 }
 /// NumPy's argmin/argmax: first NaN, else first best.
 fn arg(v: &[f64], is_max: bool) -> i64 {
@@ -52,11 +64,12 @@ fn arg(v: &[f64], is_max: bool) -> i64 {
 fn case(nan: bool) -> impl Strategy<Value = (ArrayD<f64>, darray::ChunkSpec, Vec<usize>, bool, usize)> {
     shape_and_chunks(4, 7).prop_flat_map(move |(s, c)| {
         let nd = s.len();
-        (values(&s, float(nan)), Just(c), prop::collection::vec(any::<bool>(), nd), any::<bool>(), 2..6usize)
-            .prop_map(|(v, c, mask, k, se)| {
+        (values(&s, float(nan)), Just(c), prop::collection::vec(any::<bool>(), nd), any::<bool>(), 2..6usize).prop_map(
+            |(v, c, mask, k, se)| {
                 let axes: Vec<usize> = mask.iter().enumerate().filter(|(_, &m)| m).map(|(i, _)| i).collect();
                 (v, c, axes, k, se)
-            })
+            },
+        )
     })
 }
 

@@ -105,7 +105,10 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
     let mut results = vec![];
     for (r, out) in g.outputs.iter().enumerate() {
         let blocks = || -> Vec<Arc<AnyArray>> {
-            slots[r].iter().map(|m| m.lock().unwrap_or_else(|e| e.into_inner()).take().expect("every block computed")).collect()
+            slots[r]
+                .iter()
+                .map(|m| m.lock().unwrap_or_else(|e| e.into_inner()).take().expect("every block computed"))
+                .collect()
         };
         results.push(match how {
             Collect::Keep => Collected::Blocks(blocks()),
@@ -175,7 +178,8 @@ impl<T: Element> DArray<T> {
         let Some(Collected::Blocks(blocks)) = r.pop() else { unreachable!("kept blocks") };
         let n = &self.node;
         let token = TokenHasher::new("persist").u64(n.token).finish();
-        let node = Node::new(token, &n.label, n.shape.clone(), n.chunks.clone(), n.dtype, NodeKind::Persisted(blocks.into()));
+        let node =
+            Node::new(token, &n.label, n.shape.clone(), n.chunks.clone(), n.dtype, NodeKind::Persisted(blocks.into()));
         Ok(DArray::from_node(node))
     }
 
@@ -250,4 +254,3 @@ impl<T: Element> ComputeAll for &[DArray<T>] {
         Ok((r.into_iter().map(into_typed).collect(), stats))
     }
 }
-

@@ -6,21 +6,32 @@ use crate::chunks::{ChunkSpec, Chunks};
 use crate::dtype::{CastFrom, Element, Float, Numeric};
 use crate::error::{Error, Result};
 use crate::expr::{build::closure_token, Node, NodeKind};
-use crate::key::TokenHasher;
 use crate::kernels::source::{Arange, Const, Dist, Erased, FromFn, Linspace, Random, TypedSource};
+use crate::key::TokenHasher;
 use ndarray::{ArrayBase, Data, Dimension};
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 impl<T: Element> DArray<T> {
-    fn source<S: TypedSource<T> + 'static>(shape: &[usize], chunks: ChunkSpec, h: &mut TokenHasher, src: S) -> Result<Self> {
+    fn source<S: TypedSource<T> + 'static>(
+        shape: &[usize],
+        chunks: ChunkSpec,
+        h: &mut TokenHasher,
+        src: S,
+    ) -> Result<Self> {
         let chunks = Chunks::new(shape, &chunks, std::mem::size_of::<T>())?;
         h.usizes(shape).u64(T::DTYPE as u64);
         for l in chunks.sizes() {
             h.usizes(l);
         }
         let name = src.name().to_string();
-        let node = Node::new(h.finish(), &name, shape.to_vec(), chunks, T::DTYPE, NodeKind::Source(Arc::new(Erased::new(src))));
+        let node = Node::new(
+            h.finish(),
+            &name,
+            shape.to_vec(),
+            chunks,
+            T::DTYPE,
+            NodeKind::Source(Arc::new(Erased::new(src))),
+        );
         Ok(Self::from_node(node))
     }
 
@@ -137,7 +148,7 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
     pub fn linspace(start: T, stop: T, num: usize, endpoint: bool, chunks: impl Into<ChunkSpec>) -> Result<Self> {
         let div = if endpoint { num.saturating_sub(1) } else { num };
         let step = if div > 0 { (stop - start) / T::cast_from(div as u64) } else { T::zero() };
-        let last = (endpoint && num > 1).then_some((num - 1, stop));
+        let last = if endpoint && num > 1 { Some((num - 1, stop)) } else { None };
         let mut h = TokenHasher::new("linspace");
         h.u64(start.el_bits()).u64(stop.el_bits()).u64(endpoint as u64);
         Self::source(&[num], chunks.into(), &mut h, Linspace { start, step, last })
@@ -154,7 +165,7 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
             Dist::Uniform { low, high } => h.u64(0).u64(low.to_bits()).u64(high.to_bits()),
             Dist::Normal { mean, std } => h.u64(1).u64(mean.to_bits()).u64(std.to_bits()),
         };
-        Self::source(shape, chunks, &mut h, Random { seed, strides, dist, _t: PhantomData })
+        Self::source(shape, chunks, &mut h, Random::new(seed, strides, dist))
     }
 
     /// Uniform random values in `[low, high)`. Each value depends only on
@@ -168,8 +179,14 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
     /// assert_eq!(a, b);
     /// # Ok::<(), darray::Error>(())
     /// ```
-    pub fn random_uniform(shape: impl AsRef<[usize]>, chunks: impl Into<ChunkSpec>, low: f64, high: f64, seed: u64) -> Result<Self> {
-        if !(low <= high) || !low.is_finite() || !high.is_finite() {
+    pub fn random_uniform(
+        shape: impl AsRef<[usize]>,
+        chunks: impl Into<ChunkSpec>,
+        low: f64,
+        high: f64,
+        seed: u64,
+    ) -> Result<Self> {
+        if low > high || !low.is_finite() || !high.is_finite() {
             return Err(Error::Invalid(format!("uniform bounds [{low}, {high}) are not an interval")));
         }
         Self::random(shape.as_ref(), chunks.into(), seed, Dist::Uniform { low, high })
@@ -177,9 +194,17 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
 
     /// Normally distributed random values (reproducible like
     /// [`random_uniform`](DArray::random_uniform)).
-    pub fn random_normal(shape: impl AsRef<[usize]>, chunks: impl Into<ChunkSpec>, mean: f64, std: f64, seed: u64) -> Result<Self> {
-        if !(std >= 0.0) || !mean.is_finite() || !std.is_finite() {
-            return Err(Error::Invalid(format!("normal distribution needs a finite mean and std >= 0, got {mean}, {std}")));
+    pub fn random_normal(
+        shape: impl AsRef<[usize]>,
+        chunks: impl Into<ChunkSpec>,
+        mean: f64,
+        std: f64,
+        seed: u64,
+    ) -> Result<Self> {
+        if std < 0.0 || !mean.is_finite() || !std.is_finite() {
+            return Err(Error::Invalid(format!(
+                "normal distribution needs a finite mean and std >= 0, got {mean}, {std}"
+            )));
         }
         Self::random(shape.as_ref(), chunks.into(), seed, Dist::Normal { mean, std })
     }

@@ -5,8 +5,8 @@ use super::DArray;
 use crate::dtype::{AnyArray, CastFrom, Element, Float, Numeric};
 use crate::error::Result;
 use crate::expr::{build::closure_token, elementwise, BlockFn, Node, NodeKind};
-use crate::key::TokenHasher;
 use crate::kernels::elementwise::{Map1, Map2, Where};
+use crate::key::TokenHasher;
 use ndarray::ArrayD;
 use std::marker::PhantomData;
 use std::ops::{Add, BitAnd, BitOr, BitXor, Div, Mul, Neg, Not, Rem, Sub};
@@ -54,7 +54,12 @@ scalar_operand!(bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 impl<T: Element> DArray<T> {
     /// `f` applied to every element, fused with neighbouring operations.
     /// `name` and `param` identify the operation in task keys.
-    pub(crate) fn map_named<U: Element>(&self, name: &str, param: u64, f: impl Fn(T) -> U + Send + Sync + 'static) -> DArray<U> {
+    pub(crate) fn map_named<U: Element>(
+        &self,
+        name: &str,
+        param: u64,
+        f: impl Fn(T) -> U + Send + Sync + 'static,
+    ) -> DArray<U> {
         DArray::from_node(elementwise(Arc::new(Map1::new(name, f)), param, vec![self.node.clone()]))
     }
 
@@ -122,7 +127,10 @@ impl<T: Element> DArray<T> {
     /// assert_eq!(y.sum().compute()?[[]], 4.0 * (0.0 + 1.0 + 2.0 + 3.0));
     /// # Ok::<(), darray::Error>(())
     /// ```
-    pub fn map_blocks<U: Element>(&self, f: impl Fn(ArrayD<T>, &[usize]) -> ArrayD<U> + Send + Sync + 'static) -> DArray<U> {
+    pub fn map_blocks<U: Element>(
+        &self,
+        f: impl Fn(ArrayD<T>, &[usize]) -> ArrayD<U> + Send + Sync + 'static,
+    ) -> DArray<U> {
         if let Some(e) = self.error() {
             return DArray::from_node(Node::invalid(e.clone(), U::DTYPE));
         }
@@ -209,7 +217,15 @@ impl<T: Numeric> DArray<T> {
     /// Limits values to `[min, max]` (NaN stays NaN).
     pub fn clip(&self, min: T, max: T) -> Self {
         let p = TokenHasher::new("clip").u64(min.el_bits()).u64(max.el_bits()).finish();
-        self.map_named("clip", p, move |x| if x < min { min } else if x > max { max } else { x })
+        self.map_named("clip", p, move |x| {
+            if x < min {
+                min
+            } else if x > max {
+                max
+            } else {
+                x
+            }
+        })
     }
     /// Elementwise maximum, propagating NaN (NumPy's `maximum`).
     pub fn maximum(&self, other: impl Into<Operand<T>>) -> Self {

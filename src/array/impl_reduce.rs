@@ -59,7 +59,14 @@ impl ReduceOpts {
 
 impl<T: Element> DArray<T> {
     pub(crate) fn reduce_node<U: Element>(&self, r: Arc<dyn Reducer>, o: &ReduceOpts, no_identity: bool) -> DArray<U> {
-        let node = reduce(r, self.node.clone(), o.axes.as_deref(), o.keepdims, o.split_every.unwrap_or(DEFAULT_SPLIT_EVERY), no_identity);
+        let node = reduce(
+            r,
+            self.node.clone(),
+            o.axes.as_deref(),
+            o.keepdims,
+            o.split_every.unwrap_or(DEFAULT_SPLIT_EVERY),
+            no_identity,
+        );
         DArray::from_node(node)
     }
 }
@@ -163,7 +170,11 @@ impl<T: Numeric> DArray<T> {
 
     fn arg(&self, max: bool, o: &ReduceOpts) -> DArray<i64> {
         if o.axes.as_ref().is_some_and(|a| a.len() > 1) {
-            let e = Error::Invalid(format!("{} takes one axis or all, got {:?}", if max { "argmax" } else { "argmin" }, o.axes));
+            let e = Error::Invalid(format!(
+                "{} takes one axis or all, got {:?}",
+                if max { "argmax" } else { "argmin" },
+                o.axes
+            ));
             return DArray::from_node(Node::invalid(e, crate::DType::I64));
         }
         self.reduce_node(Arc::new(Arg::<T>::new(max)), o, true)

@@ -1,5 +1,6 @@
 //! Running one task: a fused program over a block, or a partial merge.
 
+use crate::dispatch;
 use crate::dtype::{AnyArray, AnyVec, Element};
 use crate::error::{Error, Result};
 use crate::graph::program::{Finish, LeafDef, Program, Terminal};
@@ -7,7 +8,6 @@ use crate::graph::{ChunkRef, FusedTask, Payload, Task, TaskOp};
 use crate::kernels::load::{Load, SourceLoader, ViewLoader};
 use crate::kernels::reduce::Dest;
 use crate::kernels::{for_each_segment, Reducer, TILE};
-use crate::dispatch;
 use ndarray::{ArrayD, IxDyn};
 use std::sync::Arc;
 
@@ -46,7 +46,13 @@ fn finalize(reducer: &dyn Reducer, acc: Vec<AnyArray>, reduced: &[bool], f: Fini
 
 /// A loader for a window of `arr` starting at `start`, broadcast to the
 /// block: axes the leaf broadcasts, and leading axes it lacks, get stride 0.
-fn view_loader<'a>(arr: &'a AnyArray, start: &[usize], leaf_shape: &[usize], p: &Program, shape: &[usize]) -> Box<dyn Load + 'a> {
+fn view_loader<'a>(
+    arr: &'a AnyArray,
+    start: &[usize],
+    leaf_shape: &[usize],
+    p: &Program,
+    shape: &[usize],
+) -> Box<dyn Load + 'a> {
     let nd = shape.len();
     let m = leaf_shape.len();
     dispatch!(AnyArray, arr, a => {
@@ -91,6 +97,30 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
         };
         bound[li.leaf] = Some((arr, &li.start));
     }
+    // A source broadcast over part of the block (a profile along one axis,
+    // say) is generated once for its own window and then read with zero
+    // strides, instead of being re-evaluated for every row that repeats it.
+    let pregen: Vec<Option<AnyArray>> = p
+        .leaves
+        .iter()
+        .enumerate()
+        .map(|(i, def)| {
+            let LeafDef::Source { src, shape } = def else { return None };
+            let m = shape.len();
+            let bcast: Vec<bool> = (0..m).map(|a| shape[a] == 1 && p.shape[nd - m + a] != 1).collect();
+            let window: Vec<usize> = (0..m).map(|a| if bcast[a] { 1 } else { t.shape[nd - m + a] }).collect();
+            let wn: usize = window.iter().product();
+            if wn * 2 > n {
+                return None;
+            }
+            let origin: Vec<usize> = (0..m).map(|a| if bcast[a] { 0 } else { t.offset[nd - m + a] }).collect();
+            let gen = SourceLoader::new(src.clone(), origin, bcast);
+            let mut buf = AnyVec::with_capacity(p.leaf_dtypes[i], wn);
+            dispatch!(AnyVec, &mut buf, b => b.resize(wn, Default::default()));
+            gen.load(&window, 0, wn, &mut Vec::new(), &mut buf);
+            Some(into_array(buf, &window))
+        })
+        .collect();
     let loaders: Vec<Box<dyn Load + '_>> = p
         .leaves
         .iter()
@@ -98,16 +128,14 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
         .map(|(i, def)| {
             let m = def.shape().len();
             let bcast: Vec<bool> = (0..m).map(|a| def.shape()[a] == 1 && p.shape[nd - m + a] != 1).collect();
-            match def {
-                LeafDef::Source { src, .. } => {
-                    let origin = (0..m).map(|a| if bcast[a] { 0 } else { t.offset[nd - m + a] }).collect();
-                    Box::new(SourceLoader { src: src.clone(), origin, bcast }) as Box<dyn Load>
+            let start: Vec<usize> = (0..m).map(|a| if bcast[a] { 0 } else { t.offset[nd - m + a] }).collect();
+            match (def, &pregen[i]) {
+                (LeafDef::Source { .. }, Some(arr)) => view_loader(arr, &vec![0; m], def.shape(), p, &t.shape),
+                (LeafDef::Source { src, .. }, None) => {
+                    Box::new(SourceLoader::new(src.clone(), start, bcast)) as Box<dyn Load>
                 }
-                LeafDef::Array { arr } => {
-                    let start: Vec<usize> = (0..m).map(|a| if bcast[a] { 0 } else { t.offset[nd - m + a] }).collect();
-                    view_loader(arr, &start, def.shape(), p, &t.shape)
-                }
-                LeafDef::Chunk { shape } => {
+                (LeafDef::Array { arr }, _) => view_loader(arr, &start, def.shape(), p, &t.shape),
+                (LeafDef::Chunk { shape }, _) => {
                     let (arr, start) = bound[i].expect("every chunk leaf is bound");
                     view_loader(arr, start, shape, p, &t.shape)
                 }
@@ -163,9 +191,13 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
         for (k, ins) in p.instrs.iter().enumerate() {
             let r = p.reg_of[nl + k];
             let mut out = std::mem::replace(&mut regs[r], AnyVec::Bool(Vec::new()));
-            {
-                let args: Vec<&AnyVec> = ins.args.iter().map(|&a| &regs[p.reg_of[a]]).collect();
-                ins.kernel.apply(&args, &mut out, len);
+            let reg = |i: usize| &regs[p.reg_of[ins.args[i]]];
+            // Arguments on the stack: this runs once per step per tile.
+            match ins.args.len() {
+                1 => ins.kernel.apply(&[reg(0)], &mut out, len),
+                2 => ins.kernel.apply(&[reg(0), reg(1)], &mut out, len),
+                3 => ins.kernel.apply(&[reg(0), reg(1), reg(2)], &mut out, len),
+                _ => ins.kernel.apply(&ins.args.iter().map(|&a| &regs[p.reg_of[a]]).collect::<Vec<_>>(), &mut out, len),
             }
             regs[r] = out;
         }
@@ -174,7 +206,19 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
             Sink::Store(buf) => dispatch!(AnyVec, buf, b => b.extend_from_slice(&<_ as Element>::vec(res)[..len])),
             Sink::Fold { acc, acc_strides, gstrides } => {
                 let Terminal::Partial { reducer, reduced, .. } = &p.terminal else { unreachable!() };
-                fold_tile(reducer.as_ref(), acc, res, &t.shape, start, end, &mut prefix, reduced, acc_strides, gstrides, &t.offset);
+                fold_tile(
+                    reducer.as_ref(),
+                    acc,
+                    res,
+                    &t.shape,
+                    start,
+                    end,
+                    &mut prefix,
+                    reduced,
+                    acc_strides,
+                    gstrides,
+                    &t.offset,
+                );
             }
         }
         start = end;
@@ -227,7 +271,8 @@ fn fold_tile(
     let last_reduced = nd > 0 && reduced[nd - 1];
     let need_idx = reducer.needs_index();
     // Position for arg reductions: along the single reduced axis, or flat.
-    let single = if reduced.iter().filter(|&&r| r).count() == 1 && nd > 1 { reduced.iter().position(|&r| r) } else { None };
+    let single =
+        if reduced.iter().filter(|&&r| r).count() == 1 && nd > 1 { reduced.iter().position(|&r| r) } else { None };
     for_each_segment(shape, start, end, prefix, |pre, c0, c1, off| {
         let base: usize = pre.iter().zip(acc_strides).map(|(&i, &s)| i * s).sum();
         let dest = if last_reduced { Dest::Cell(base) } else { Dest::Range(base + c0) };

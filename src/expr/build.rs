@@ -5,8 +5,8 @@ use super::{Node, NodeKind};
 use crate::chunks::{refine, Chunks};
 use crate::dtype::DType;
 use crate::error::Error;
-use crate::key::TokenHasher;
 use crate::kernels::{Kernel, Reducer};
+use crate::key::TokenHasher;
 use std::sync::Arc;
 
 /// NumPy broadcasting of two shapes.

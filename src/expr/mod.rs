@@ -47,7 +47,14 @@ pub(crate) enum NodeKind {
 }
 
 impl Node {
-    pub(crate) fn new(token: u64, label: &str, shape: Vec<usize>, chunks: Chunks, dtype: DType, kind: NodeKind) -> Arc<Node> {
+    pub(crate) fn new(
+        token: u64,
+        label: &str,
+        shape: Vec<usize>,
+        chunks: Chunks,
+        dtype: DType,
+        kind: NodeKind,
+    ) -> Arc<Node> {
         Arc::new(Node { token, label: Arc::from(label), shape, chunks, dtype, kind })
     }
 

@@ -35,7 +35,10 @@ pub(crate) struct Output {
 
 /// Nodes reachable from `roots`, inputs first, deduplicated by token, and the
 /// number of distinct consumers of each.
-fn collect(roots: &[Arc<Node>]) -> Result<(Vec<Arc<Node>>, HashMap<u64, usize>)> {
+/// Nodes in dependency order, and how many distinct nodes read each.
+type Collected = (Vec<Arc<Node>>, HashMap<u64, usize>);
+
+fn collect(roots: &[Arc<Node>]) -> Result<Collected> {
     let mut order = vec![];
     let mut seen = HashSet::new();
     let mut consumers: HashMap<u64, usize> = HashMap::new();
@@ -76,20 +79,13 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
     let (order, consumers) = collect(roots)?;
     let root_set: HashSet<u64> = roots.iter().map(|r| r.token).collect();
     let materialised = fuse::plan(&order, &consumers, &root_set, opts.fuse);
-    let mut l = Lowerer {
-        tasks: vec![],
-        blocks: HashMap::new(),
-        materialised,
-    };
+    let mut l = Lowerer { tasks: vec![], blocks: HashMap::new(), materialised };
     for n in &order {
         if l.materialised.contains(&n.token) {
             l.emit(n);
         }
     }
-    let outputs = roots
-        .iter()
-        .map(|r| Output { node: r.clone(), blocks: l.blocks[&r.token].clone() })
-        .collect();
+    let outputs = roots.iter().map(|r| Output { node: r.clone(), blocks: l.blocks[&r.token].clone() }).collect();
     Ok(TaskGraph { tasks: l.tasks, outputs })
 }
 
@@ -162,13 +158,23 @@ impl<'a> ProgramBuilder<'a> {
     }
 
     /// Compiles the program, numbering values leaves first.
-    fn finish(self, out: Val, domain: &Node, terminal: Terminal, terminal_name: &str) -> (Program, Vec<(usize, Arc<Node>)>) {
+    fn finish(
+        self,
+        out: Val,
+        domain: &Node,
+        terminal: Terminal,
+        terminal_name: &str,
+    ) -> (Program, Vec<(usize, Arc<Node>)>) {
         let nl = self.leaves.len();
         let num = |v: Val| match v {
             Val::Leaf(i) => i,
             Val::Step(i) => nl + i,
         };
-        let instrs = self.steps.into_iter().map(|(kernel, args)| Instr { kernel, args: args.into_iter().map(num).collect() }).collect();
+        let instrs = self
+            .steps
+            .into_iter()
+            .map(|(kernel, args)| Instr { kernel, args: args.into_iter().map(num).collect() })
+            .collect();
         let mut fused = self.fused;
         if !terminal_name.is_empty() {
             fused.push(terminal_name.to_string());
@@ -291,7 +297,7 @@ impl Lowerer {
         let terminal = Terminal::Partial {
             reducer: reducer.clone(),
             reduced: reduced.clone(),
-            finish: finish0.then(|| Finish { keepdims }),
+            finish: finish0.then_some(Finish { keepdims }),
         };
         let (p, leaves) = b.finish(out, input, terminal, &partial_name);
         let token0 = if finish0 { n.token } else { TokenHasher::new("partial").u64(n.token).finish() };
@@ -313,7 +319,8 @@ impl Lowerer {
         let mut depth = 0u64;
         loop {
             depth += 1;
-            let new_dims: Vec<usize> = (0..nd).map(|a| if reduced[a] { dims[a].div_ceil(k) } else { dims[a] }).collect();
+            let new_dims: Vec<usize> =
+                (0..nd).map(|a| if reduced[a] { dims[a].div_ceil(k) } else { dims[a] }).collect();
             let last = finished(&new_dims);
             let token = if last { n.token } else { TokenHasher::new("combine").u64(n.token).u64(depth).finish() };
             let label: Arc<str> = Arc::from(format!("{name}-{}", if last { "aggregate" } else { "combine" }).as_str());
@@ -340,4 +347,3 @@ impl Lowerer {
         }
     }
 }
-

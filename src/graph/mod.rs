@@ -6,8 +6,8 @@ pub(crate) mod program;
 pub(crate) use lower::{lower, BlockRef, LowerOptions, Output};
 
 use crate::dtype::AnyArray;
-use crate::key::Key;
 use crate::kernels::Reducer;
+use crate::key::Key;
 use program::{Finish, Program};
 use std::fmt;
 use std::sync::Arc;
@@ -64,7 +64,11 @@ pub(crate) struct FusedTask {
 pub(crate) enum TaskOp {
     Fused(FusedTask),
     /// Merge reduction partials (the deps), finalising at the top of the tree.
-    Combine { reducer: Arc<dyn Reducer>, reduced: Vec<bool>, finish: Option<Finish> },
+    Combine {
+        reducer: Arc<dyn Reducer>,
+        reduced: Vec<bool>,
+        finish: Option<Finish>,
+    },
 }
 
 /// A task: key, dependencies (earlier tasks), operation.

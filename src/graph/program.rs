@@ -2,8 +2,8 @@
 //! over tile registers, plus what to do with the result (store the chunk,
 //! hand it to a user function, or fold it into a reduction partial).
 
-use crate::dtype::DType;
 use crate::dtype::AnyArray;
+use crate::dtype::DType;
 use crate::expr::BlockFn;
 use crate::kernels::{Kernel, Reducer, Source};
 use std::sync::Arc;
@@ -53,6 +53,7 @@ pub(crate) struct Finish {
 /// A fusion group compiled once and run for each of its blocks.
 pub(crate) struct Program {
     pub leaves: Vec<LeafDef>,
+    pub leaf_dtypes: Vec<DType>,
     pub instrs: Vec<Instr>,
     /// The value the terminal consumes.
     pub out: usize,
@@ -78,7 +79,8 @@ impl Program {
         fused: Vec<String>,
     ) -> Program {
         let nvals = leaves.len() + instrs.len();
-        let dtype_of = |v: usize| if v < leaves.len() { leaf_dtypes[v] } else { instrs[v - leaves.len()].kernel.out_dtype() };
+        let dtype_of =
+            |v: usize| if v < leaves.len() { leaf_dtypes[v] } else { instrs[v - leaves.len()].kernel.out_dtype() };
         // Last use of each value, then a linear scan reusing dead registers
         // of the same type, so a long chain needs only a few tiles of cache.
         let mut last_use = vec![0usize; nvals];
@@ -114,6 +116,6 @@ impl Program {
             }
         }
         let out_dtype = dtype_of(out);
-        Program { leaves, instrs, out, out_dtype, shape, terminal, reg_of, reg_dtypes, fused }
+        Program { leaves, leaf_dtypes, instrs, out, out_dtype, shape, terminal, reg_of, reg_dtypes, fused }
     }
 }

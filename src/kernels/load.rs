@@ -52,7 +52,8 @@ impl<T: Element> Load for ViewLoader<'_, T> {
         let sl = if nd == 0 { 0 } else { strides[nd - 1] };
         let ptr = self.base;
         for_each_segment(shape, start, end, prefix, |pre, c0, c1, off| {
-            let base: isize = self.origin + pre.iter().zip(strides).map(|(&i, &s)| i as isize * s).sum::<isize>() + c0 as isize * sl;
+            let base: isize =
+                self.origin + pre.iter().zip(strides).map(|(&i, &s)| i as isize * s).sum::<isize>() + c0 as isize * sl;
             let dst = &mut out[off..off + (c1 - c0)];
             // SAFETY: `pre` and `c0..c1` index the block, and the caller of
             // `new` guaranteed the block's window lies inside the array.
@@ -78,6 +79,15 @@ pub(crate) struct SourceLoader {
     pub src: Arc<dyn Source>,
     pub origin: Vec<usize>,
     pub bcast: Vec<bool>,
+    /// Scratch for the global index (a loader lives within one task).
+    pub index: std::cell::RefCell<Vec<usize>>,
+}
+
+impl SourceLoader {
+    pub(crate) fn new(src: Arc<dyn Source>, origin: Vec<usize>, bcast: Vec<bool>) -> Self {
+        let index = std::cell::RefCell::new(origin.clone());
+        SourceLoader { src, origin, bcast, index }
+    }
 }
 
 impl Load for SourceLoader {
@@ -85,7 +95,7 @@ impl Load for SourceLoader {
         let m = self.origin.len();
         let nd = shape.len();
         let lead = nd.saturating_sub(1);
-        let mut index = self.origin.clone();
+        let mut index = self.index.borrow_mut();
         let repeat = m > 0 && self.bcast[m - 1];
         for_each_segment(shape, start, end, prefix, |pre, c0, c1, off| {
             for (a, idx) in index.iter_mut().enumerate() {

@@ -69,12 +69,7 @@ mod tests {
         for_each_segment(&[2, 3, 4], 5, 19, &mut pre, |p, c0, c1, off| seen.push((p.to_vec(), c0, c1, off)));
         assert_eq!(
             seen,
-            vec![
-                (vec![0, 1], 1, 4, 0),
-                (vec![0, 2], 0, 4, 3),
-                (vec![1, 0], 0, 4, 7),
-                (vec![1, 1], 0, 3, 11)
-            ]
+            vec![(vec![0, 1], 1, 4, 0), (vec![0, 2], 0, 4, 3), (vec![1, 0], 0, 4, 7), (vec![1, 1], 0, 3, 11)]
         );
         let mut n = 0;
         for_each_segment(&[], 0, 1, &mut pre, |p, c0, c1, _| {

@@ -30,7 +30,15 @@ pub trait Reducer: Send + Sync {
     fn init(&self, shape: &[usize]) -> Vec<AnyArray>;
     /// Folds `n` values of `tile` starting at `off` into `acc` at `dest`;
     /// with `needs_index`, value `j` has position `idx.0 + j * idx.1`.
-    fn fold(&self, acc: &mut [AnyArray], tile: &crate::dtype::AnyVec, off: usize, n: usize, dest: Dest, idx: (i64, i64));
+    fn fold(
+        &self,
+        acc: &mut [AnyArray],
+        tile: &crate::dtype::AnyVec,
+        off: usize,
+        n: usize,
+        dest: Dest,
+        idx: (i64, i64),
+    );
     /// Merges `other` into `acc` (same shapes).
     fn merge(&self, acc: &mut [AnyArray], other: &[AnyArray]);
     /// Turns accumulators into the result.
@@ -46,7 +54,9 @@ fn slice<A: Element>(a: &AnyArray) -> &[A] {
 }
 
 fn slice_mut<A: Element>(a: &mut AnyArray) -> &mut [A] {
-    A::view_any_mut(a).and_then(|a| a.as_slice_mut()).expect("accumulators are standard-layout arrays of their own type")
+    A::view_any_mut(a)
+        .and_then(|a| a.as_slice_mut())
+        .expect("accumulators are standard-layout arrays of their own type")
 }
 
 /// A reduction with one accumulator per output cell.
@@ -95,7 +105,12 @@ impl<T: Element, K: SimpleOp<T>> Reducer for Simple<T, K> {
                 for &x in chunks.remainder() {
                     r = K::step(r, x);
                 }
-                let l4 = [K::merge(lanes[0], lanes[4]), K::merge(lanes[1], lanes[5]), K::merge(lanes[2], lanes[6]), K::merge(lanes[3], lanes[7])];
+                let l4 = [
+                    K::merge(lanes[0], lanes[4]),
+                    K::merge(lanes[1], lanes[5]),
+                    K::merge(lanes[2], lanes[6]),
+                    K::merge(lanes[3], lanes[7]),
+                ];
                 let t = K::merge(K::merge(l4[0], l4[2]), K::merge(l4[1], l4[3]));
                 acc[c] = K::merge(acc[c], K::merge(t, r));
             }
@@ -138,7 +153,11 @@ macro_rules! simple_op {
 #[inline(always)]
 fn nan_min<T: Element>(a: T, b: T) -> T {
     if a.el_is_nan() || b.el_is_nan() {
-        if a.el_is_nan() { a } else { b }
+        if a.el_is_nan() {
+            a
+        } else {
+            b
+        }
     } else if b < a {
         b
     } else {
@@ -148,7 +167,11 @@ fn nan_min<T: Element>(a: T, b: T) -> T {
 #[inline(always)]
 fn nan_max<T: Element>(a: T, b: T) -> T {
     if a.el_is_nan() || b.el_is_nan() {
-        if a.el_is_nan() { a } else { b }
+        if a.el_is_nan() {
+            a
+        } else {
+            b
+        }
     } else if b > a {
         b
     } else {
@@ -168,22 +191,60 @@ fn skip_nan<T: Element>(a: T, b: T, better: impl Fn(T, T) -> bool) -> T {
 }
 
 fn no_value<T: Numeric>() -> T {
-    if T::IS_FLOAT { T::el_from_f64(f64::NAN) } else { T::highest() }
+    if T::IS_FLOAT {
+        T::el_from_f64(f64::NAN)
+    } else {
+        T::highest()
+    }
 }
 fn no_value_max<T: Numeric>() -> T {
-    if T::IS_FLOAT { T::el_from_f64(f64::NAN) } else { T::lowest() }
+    if T::IS_FLOAT {
+        T::el_from_f64(f64::NAN)
+    } else {
+        T::lowest()
+    }
 }
 
-simple_op!(Sum, "sum", [Numeric], T::Accum, T::Sum, <T::Accum as num_traits::Zero>::zero(),
-    |a, x| a.add_(<T::Accum as CastFrom<T>>::cast_from(x)), |a, b| a.add_(b));
-simple_op!(NanSum, "nansum", [Numeric], T::Accum, T::Sum, <T::Accum as num_traits::Zero>::zero(),
-    |a, x| if x.el_is_nan() { a } else { a.add_(<T::Accum as CastFrom<T>>::cast_from(x)) }, |a, b| a.add_(b));
-simple_op!(Prod, "prod", [Numeric], T::Accum, T::Sum, <T::Accum as num_traits::One>::one(),
-    |a, x| a.mul_(<T::Accum as CastFrom<T>>::cast_from(x)), |a, b| a.mul_(b));
+simple_op!(
+    Sum,
+    "sum",
+    [Numeric],
+    T::Accum,
+    T::Sum,
+    <T::Accum as num_traits::Zero>::zero(),
+    |a, x| a.add_(<T::Accum as CastFrom<T>>::cast_from(x)),
+    |a, b| a.add_(b)
+);
+simple_op!(
+    NanSum,
+    "nansum",
+    [Numeric],
+    T::Accum,
+    T::Sum,
+    <T::Accum as num_traits::Zero>::zero(),
+    |a, x| if x.el_is_nan() { a } else { a.add_(<T::Accum as CastFrom<T>>::cast_from(x)) },
+    |a, b| a.add_(b)
+);
+simple_op!(
+    Prod,
+    "prod",
+    [Numeric],
+    T::Accum,
+    T::Sum,
+    <T::Accum as num_traits::One>::one(),
+    |a, x| a.mul_(<T::Accum as CastFrom<T>>::cast_from(x)),
+    |a, b| a.mul_(b)
+);
 simple_op!(Min, "min", [Numeric], T, T, T::highest(), |a, x| nan_min(a, x), |a, b| nan_min(a, b));
 simple_op!(Max, "max", [Numeric], T, T, T::lowest(), |a, x| nan_max(a, x), |a, b| nan_max(a, b));
-simple_op!(NanMin, "nanmin", [Numeric], T, T, no_value::<T>(), |a, x| skip_nan(a, x, |p, q| p < q), |a, b| skip_nan(a, b, |p, q| p < q));
-simple_op!(NanMax, "nanmax", [Numeric], T, T, no_value_max::<T>(), |a, x| skip_nan(a, x, |p, q| p > q), |a, b| skip_nan(a, b, |p, q| p > q));
+simple_op!(NanMin, "nanmin", [Numeric], T, T, no_value::<T>(), |a, x| skip_nan(a, x, |p, q| p < q), |a, b| skip_nan(
+    a,
+    b,
+    |p, q| p < q
+));
+simple_op!(NanMax, "nanmax", [Numeric], T, T, no_value_max::<T>(), |a, x| skip_nan(a, x, |p, q| p > q), |a, b| {
+    skip_nan(a, b, |p, q| p > q)
+});
 simple_op!(Any, "any", [Element + Into<bool>], bool, bool, false, |a, x| a | x.into(), |a, b| a | b);
 simple_op!(All, "all", [Element + Into<bool>], bool, bool, true, |a, x| a & x.into(), |a, b| a & b);
 
@@ -304,7 +365,11 @@ impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
                 Moment::Var(ddof) | Moment::Std(ddof) => {
                     // NumPy: M2 / max(n - ddof, 0), so 0/0 is NaN.
                     let v = if n == 0.0 { f64::NAN } else { m2 / (n - ddof).max(0.0) };
-                    if matches!(self.what, Moment::Std(_)) { v.sqrt() } else { v }
+                    if matches!(self.what, Moment::Std(_)) {
+                        v.sqrt()
+                    } else {
+                        v
+                    }
                 }
             };
             O::cast_from(v)
@@ -353,7 +418,11 @@ impl<T: Numeric> Arg<T> {
 
 impl<T: Numeric> Reducer for Arg<T> {
     fn name(&self) -> &str {
-        if self.max { "argmax" } else { "argmin" }
+        if self.max {
+            "argmax"
+        } else {
+            "argmin"
+        }
     }
     fn out_dtype(&self) -> DType {
         DType::I64
@@ -364,7 +433,15 @@ impl<T: Numeric> Reducer for Arg<T> {
     fn init(&self, shape: &[usize]) -> Vec<AnyArray> {
         vec![zeros_like(shape, T::default()), zeros_like(shape, -1i64)]
     }
-    fn fold(&self, acc: &mut [AnyArray], tile: &crate::dtype::AnyVec, off: usize, n: usize, dest: Dest, idx: (i64, i64)) {
+    fn fold(
+        &self,
+        acc: &mut [AnyArray],
+        tile: &crate::dtype::AnyVec,
+        off: usize,
+        n: usize,
+        dest: Dest,
+        idx: (i64, i64),
+    ) {
         let xs = &T::vec(tile)[off..off + n];
         let [av, ai] = acc else { unreachable!("two accumulators") };
         let (av, ai) = (slice_mut::<T>(av), slice_mut::<i64>(ai));

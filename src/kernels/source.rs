@@ -100,10 +100,19 @@ impl<T: Element, F: Fn(&[usize]) -> T + Send + Sync> TypedSource<T> for FromFn<F
             out.fill(v);
             return;
         }
-        let mut idx = index.to_vec();
+        // The index lives on the stack for up to 8 dimensions.
+        let mut buf = [0usize; 8];
+        let mut heap;
+        let idx: &mut [usize] = if index.len() <= 8 {
+            buf[..index.len()].copy_from_slice(index);
+            &mut buf[..index.len()]
+        } else {
+            heap = index.to_vec();
+            &mut heap
+        };
         let last = idx.len() - 1;
         for o in out.iter_mut() {
-            *o = (self.f)(&idx);
+            *o = (self.f)(idx);
             idx[last] += 1;
         }
     }
@@ -119,7 +128,8 @@ pub(crate) enum Dist {
 /// Counter-based random numbers: each value is a hash of (seed, global flat
 /// index), so results do not depend on chunking, order or thread count.
 pub(crate) struct Random<T> {
-    pub seed: u64,
+    /// `mix(seed)`, hoisted out of the per-element hash.
+    pub key: u64,
     pub strides: Vec<usize>,
     pub dist: Dist,
     pub _t: PhantomData<fn() -> T>,
@@ -133,15 +143,21 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A uniform double in [0, 1) from the top 52 bits of `h`, built from the
+/// bit pattern (no integer-to-float conversion, which does not vectorise).
 #[inline]
 fn unit(h: u64) -> f64 {
-    (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    f64::from_bits(0x3ff0_0000_0000_0000 | (h >> 12)) - 1.0
 }
 
 impl<T: Float> Random<T> {
+    pub(crate) fn new(seed: u64, strides: Vec<usize>, dist: Dist) -> Self {
+        Random { key: mix(seed), strides, dist, _t: PhantomData }
+    }
+
     #[inline]
     fn value(&self, flat: u64) -> T {
-        let h = mix(mix(self.seed) ^ flat);
+        let h = mix(self.key ^ flat);
         let x = match self.dist {
             Dist::Uniform { low, high } => low + (high - low) * unit(h),
             Dist::Normal { mean, std } => {

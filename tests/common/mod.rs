@@ -50,7 +50,10 @@ pub fn shape_and_chunks(max_dims: usize, max_len: usize) -> impl Strategy<Value 
 }
 
 /// Values for an array of `shape`, drawn from `elem`.
-pub fn values<T: std::fmt::Debug + Clone + 'static>(shape: &[usize], elem: impl Strategy<Value = T> + 'static) -> impl Strategy<Value = ArrayD<T>> {
+pub fn values<T: std::fmt::Debug + Clone + 'static>(
+    shape: &[usize],
+    elem: impl Strategy<Value = T> + 'static,
+) -> impl Strategy<Value = ArrayD<T>> {
     let shape = shape.to_vec();
     let n: usize = shape.iter().product();
     prop::collection::vec(elem, n).prop_map(move |v| ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap())
@@ -67,7 +70,12 @@ pub fn float(nan: bool) -> BoxedStrategy<f64> {
 
 /// Reduces `a` over `axes` by gathering each output cell's values in
 /// row-major order and applying `f` to them.
-pub fn oracle<T: Clone, U: Clone + Default>(a: &ArrayD<T>, axes: &[usize], keepdims: bool, f: impl Fn(&[T]) -> U) -> ArrayD<U> {
+pub fn oracle<T: Clone, U: Clone + Default>(
+    a: &ArrayD<T>,
+    axes: &[usize],
+    keepdims: bool,
+    f: impl Fn(&[T]) -> U,
+) -> ArrayD<U> {
     let nd = a.ndim();
     let out_shape: Vec<usize> = (0..nd).map(|d| if axes.contains(&d) { 1 } else { a.shape()[d] }).collect();
     let cells: usize = out_shape.iter().product();

@@ -1,0 +1,151 @@
+//! The side-by-side workloads of `../shared/bench/WORKLOADS.md`, one per run:
+//!
+//! ```text
+//! cargo run --release --example bench_suite -- E1 [--size small|full] [--threads N]
+//! ```
+//!
+//! Prints one JSON line: workload, size, graph_build_s (building the lazy
+//! expression), compute_s (lowering, optimizing and running it), n_tasks
+//! (tasks run), peak_rss_mb (the process's peak resident memory) and result.
+//! A run whose resident memory passes 16 GB stops with `exceeded_rss_gb`.
+
+use darray::{Config, DArray, ExecStats, Result};
+use std::time::Instant;
+
+/// x[i, j] = (7 i + 13 j) mod 101, as f64.
+fn pattern(n: usize, m: usize, chunks: [usize; 2]) -> Result<DArray<f64>> {
+    DArray::from_fn([n, m], chunks, |i| ((7 * i[0] + 13 * i[1]) % 101) as f64)
+}
+
+/// Reads a `kB` field of /proc/self/status.
+fn status_kb(field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn json_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+struct Run {
+    build_s: f64,
+    compute_s: f64,
+    stats: ExecStats,
+    result: Vec<f64>,
+    extra: Vec<(String, f64)>,
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t = Instant::now();
+    let v = f();
+    (v, t.elapsed().as_secs_f64())
+}
+
+fn one(cfg: &Config, build: impl FnOnce() -> Result<DArray<f64>>) -> Result<Run> {
+    let (x, build_s) = timed(build);
+    let x = x?;
+    let (r, compute_s) = timed(|| x.compute_with(cfg));
+    let (v, stats) = r?;
+    Ok(Run { build_s, compute_s, stats, result: vec![v[[]]], extra: vec![] })
+}
+
+fn workload(name: &str, s: usize, cfg: &Config) -> Result<Option<Run>> {
+    Ok(Some(match name {
+        "E1" => one(cfg, || {
+            let n = 20000 / s;
+            let x = DArray::<f64>::ones([n, n], [2000 / s, 2000 / s])?;
+            Ok(((&x + 1.0) * 2.0 - &x).sum())
+        })?,
+        "E5" => {
+            let mut r = one(cfg, || Ok(DArray::<f64>::ones([10_000_000 / s], [100])?.sum()))?;
+            r.extra.push(("per_task_us".into(), r.compute_s / r.stats.tasks_run as f64 * 1e6));
+            r
+        }
+        "E6" => one(cfg, || {
+            let n = 100_000 / s;
+            Ok(DArray::<f64>::ones([n, n], [5000 / s, 5000 / s])?.sum())
+        })?,
+        "E6c" => {
+            let n = 60_000 / s;
+            let c = 5000 / s;
+            let mut r = one(cfg, || {
+                let x = pattern(n, n, [c, c])?;
+                Ok((&x - &x.mean_axis(0)).sum())
+            })?;
+            let (g, gen_s) = timed(|| pattern(n, n, [c, c]).and_then(|x| x.sum().compute_with(cfg)));
+            g?;
+            r.extra.push(("gen_s".into(), gen_s));
+            r
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(name) = args.first().cloned() else {
+        eprintln!("usage: bench_suite WORKLOAD [--size small|full] [--threads N]");
+        std::process::exit(2);
+    };
+    let opt = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let size = opt("--size").unwrap_or_else(|| "full".into());
+    let s = if size == "small" { 4 } else { 1 };
+    let mut cfg = Config::default();
+    if let Some(t) = opt("--threads").and_then(|t| t.parse().ok()) {
+        cfg = cfg.threads(t);
+    }
+    let limit_gb: f64 = std::env::var("PEER_RSS_LIMIT_GB").ok().and_then(|v| v.parse().ok()).unwrap_or(16.0);
+    {
+        let (name, size) = (name.clone(), size.clone());
+        std::thread::spawn(move || loop {
+            if status_kb("VmRSS:").is_some_and(|kb| kb as f64 > limit_gb * 1024.0 * 1024.0) {
+                println!(
+                    "{{\"workload\": {}, \"size\": {}, \"exceeded_rss_gb\": {limit_gb}}}",
+                    json_str(&name),
+                    json_str(&size)
+                );
+                std::process::exit(3);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        });
+    }
+    match workload(&name, s, &cfg) {
+        Ok(Some(r)) => {
+            let peak = status_kb("VmHWM:").unwrap_or(0) as f64 / 1024.0;
+            let res: Vec<String> = r.result.iter().map(|v| format!("{v:?}")).collect();
+            let mut line = format!(
+                "{{\"workload\": {}, \"size\": {}, \"graph_build_s\": {:.6}, \"compute_s\": {:.4}, \"n_tasks\": {}, \"peak_rss_mb\": {:.1}, \"result\": [{}]",
+                json_str(&name),
+                json_str(&size),
+                r.build_s,
+                r.compute_s,
+                r.stats.tasks_run,
+                peak,
+                res.join(", ")
+            );
+            for (k, v) in &r.extra {
+                line += &format!(", {}: {v:.4}", json_str(k));
+            }
+            line += &format!(", \"threads\": {}, \"engine\": \"darray {}\"}}", cfg.threads, env!("CARGO_PKG_VERSION"));
+            println!("{line}");
+        }
+        Ok(None) => {
+            println!(
+                "{{\"workload\": {}, \"size\": {}, \"unsupported\": \"not implemented yet in darray {}\"}}",
+                json_str(&name),
+                json_str(&size),
+                env!("CARGO_PKG_VERSION")
+            );
+        }
+        Err(e) => {
+            println!(
+                "{{\"workload\": {}, \"size\": {}, \"error\": {}}}",
+                json_str(&name),
+                json_str(&size),
+                json_str(&e.to_string())
+            );
+            std::process::exit(1);
+        }
+    }
+}
