@@ -138,6 +138,19 @@ proptest! {
     }
 
     #[test]
+    fn f32_reductions_stay_f32_and_match((a, c, axes, keep, se) in case(true)) {
+        let a32 = a.mapv(|v| v as f32);
+        let x = DArray::from_array(a32.clone(), c).unwrap();
+        let o = ReduceOpts::axes(&axes).keepdims(keep).split_every(se);
+        let back = |v: ndarray::ArrayD<f32>| v.mapv(f64::from);
+        let wide = a32.mapv(f64::from);
+        let tol = 1e-5;
+        assert_close(&back(x.sum_with(&o).compute().unwrap()), &oracle(&wide, &axes, keep, |v| v.iter().sum()), tol)?;
+        assert_close(&back(x.nanmean_with(&o).compute().unwrap()), &oracle(&wide, &axes, keep, |v| mean(&nanless(v))), tol)?;
+        assert_close(&back(x.std_with(&o, 0.0).compute().unwrap()), &oracle(&wide, &axes, keep, |v| var(v, 0.0).sqrt()), tol)?;
+    }
+
+    #[test]
     fn any_all_match_oracle((a, c) in shape_and_chunks(3, 6).prop_flat_map(|(s, c)| (values(&s, prop::bool::weighted(0.2)), Just(c)))) {
         let x = DArray::from_array(a.clone(), c).unwrap();
         prop_assert_eq!(x.any().compute().unwrap()[[]], a.iter().any(|&v| v));
