@@ -3,14 +3,22 @@
 //! scheduler's memory counts printed.
 //!
 //! ```text
-//! cargo run --release --example demo [-- T LAT LON]
+//! cargo run --release --example demo [-- T LAT LON] [--profile PREFIX]
 //! ```
+//!
+//! With `--profile PREFIX` it also writes `PREFIX.html` (a timeline of the
+//! tasks per thread with memory and CPU below) and `PREFIX.json` (a Chrome
+//! trace for Perfetto or chrome://tracing), and prints a profile summary.
 
+use darray::diagnostics::Profiler;
 use darray::{compute_all, ComputeAll, Config, DArray, ReduceOpts, Result};
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 fn main() -> Result<()> {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let profile = argv.iter().position(|a| a == "--profile").and_then(|i| argv.get(i + 1)).cloned();
+    let args: Vec<usize> = argv.iter().filter_map(|a| a.parse().ok()).collect();
     let (t, ny, nx) = match args[..] {
         [t, y, x] => (t, y, x),
         _ => (2920, 181, 360),
@@ -45,7 +53,11 @@ fn main() -> Result<()> {
     println!("anomaly std graph: {} tasks, depth {}", graph.len(), graph.depth());
 
     let t0 = Instant::now();
-    let cfg = Config::default();
+    let prof = Arc::new(Profiler::with_resources(Duration::from_millis(20)));
+    let mut cfg = Config::default().progress(true);
+    if profile.is_some() {
+        cfg = cfg.observe(prof.clone());
+    }
     let ((m, l, h, s, w, c), stats) = (&mean, &lo, &hi, &anomaly_std, &warm, &clim).compute_all_with(&cfg)?;
     let dt = t0.elapsed().as_secs_f64();
     println!("overall mean {:.3} K, min {:.3} K, max {:.3} K", m[[]], l[[]], h[[]]);
@@ -58,6 +70,12 @@ fn main() -> Result<()> {
         stats.peak_chunks_held,
         stats.peak_bytes_held as f64 / 1e6
     );
+    if let Some(prefix) = profile {
+        prof.write_html(format!("{prefix}.html"))?;
+        prof.write_chrome_trace(format!("{prefix}.json"))?;
+        print!("{}", prof.summary());
+        println!("profile written to {prefix}.html and {prefix}.json");
+    }
     // The same numbers through separate computations agree.
     let again = compute_all((&mean,))?.0;
     assert_eq!(again[[]], m[[]]);

@@ -34,6 +34,15 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A user function returned an error.
+    #[error("{0}")]
+    User(String),
+    /// Reading or writing a file failed.
+    #[error("I/O error on {path}: {message}")]
+    Io { path: String, message: String },
+    /// The Graphviz `dot` program is missing or failed.
+    #[error("graphviz: {0}")]
+    Graphviz(String),
     /// A computation was cancelled because another task failed first.
     #[error("computation cancelled")]
     Cancelled,
@@ -41,3 +50,9 @@ pub enum Error {
 
 /// Shorthand for `Result<T, darray::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn io(path: &std::path::Path, e: std::io::Error) -> Error {
+        Error::Io { path: path.display().to_string(), message: e.to_string() }
+    }
+}

@@ -24,12 +24,14 @@
 
 pub mod array;
 pub mod chunks;
+pub mod delayed;
 pub mod diagnostics;
 pub mod dtype;
 pub mod error;
 mod exec;
 mod expr;
 pub mod graph;
+pub mod io;
 mod kernels;
 pub mod key;
 mod optimize;
@@ -39,6 +41,6 @@ pub use array::{where_, Operand};
 pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES};
 pub use dtype::{CastFrom, DType, Element, Float, Numeric};
 pub use error::{Error, Result};
-pub use exec::{Config, ExecStats};
+pub use exec::{register, Config, ExecStats, Observer, ObserverGuard, TaskEvent};
 pub use graph::{TaskGraph, TaskInfo};
 pub use key::Key;

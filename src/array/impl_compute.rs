@@ -54,10 +54,10 @@ fn copy_block(dst: &mut AnyArray, block: &AnyArray, chunks: &Chunks, idx: &[usiz
 fn payload_array(p: Arc<Payload>) -> Arc<AnyArray> {
     match Arc::try_unwrap(p) {
         Ok(Payload::Array(a)) => Arc::new(a),
-        Ok(Payload::Partial(_)) => unreachable!("outputs are arrays"),
+        Ok(_) => unreachable!("outputs are arrays"),
         Err(shared) => match &*shared {
             Payload::Array(a) => Arc::new(a.clone()),
-            Payload::Partial(_) => unreachable!("outputs are arrays"),
+            _ => unreachable!("outputs are arrays"),
         },
     }
 }
@@ -201,6 +201,27 @@ impl<T: Element> DArray<T> {
     /// ```
     pub fn graph_with(&self, cfg: &Config) -> Result<TaskGraph> {
         lower(std::slice::from_ref(&self.node), LowerOptions { fuse: cfg.optimize })
+    }
+}
+
+impl<T: Element> DArray<T> {
+    /// The high-level expression in Graphviz DOT: one node per operation
+    /// with its shape, type and chunk grid.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = DArray::<f64>::ones([4, 4], [2, 2])?;
+    /// assert!((&x + 1.0).sum().to_dot().contains("sum"));
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn to_dot(&self) -> String {
+        crate::diagnostics::dot::expr_dot(&self.node)
+    }
+
+    /// Writes the optimized task graph as `.dot`, or rendered as `.svg`,
+    /// `.png` or `.pdf` by Graphviz (an error if `dot` is not installed).
+    pub fn visualize(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        self.graph()?.visualize(path)
     }
 }
 

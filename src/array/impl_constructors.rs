@@ -93,6 +93,55 @@ impl<T: Element> DArray<T> {
     }
 }
 
+impl<T: Element> DArray<T> {
+    /// An array whose blocks are computed by delayed calls, given in
+    /// row-major order of the chunk grid. A block of the wrong shape is an
+    /// error naming its task when computed.
+    ///
+    /// ```
+    /// use darray::{delayed::{call1, Delayed}, DArray};
+    /// use ndarray::ArrayD;
+    /// let make = |i: &usize| ArrayD::from_elem(vec![2], *i as f64);
+    /// let blocks: Vec<_> = (0..3).map(|i| call1("make", make, Delayed::value(i))).collect();
+    /// let x = DArray::from_delayed(blocks, [6], [2])?;
+    /// assert_eq!(x.sum().compute()?[[]], 2.0 * (0.0 + 1.0 + 2.0));
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn from_delayed(
+        blocks: Vec<crate::delayed::Delayed<ndarray::ArrayD<T>>>,
+        shape: impl AsRef<[usize]>,
+        chunks: impl Into<ChunkSpec>,
+    ) -> Result<Self> {
+        let shape = shape.as_ref().to_vec();
+        let chunks = Chunks::new(&shape, &chunks.into(), std::mem::size_of::<T>())?;
+        if blocks.len() != chunks.nblocks() {
+            return Err(Error::Chunks(format!(
+                "{} delayed blocks for a grid of {} blocks",
+                blocks.len(),
+                chunks.nblocks()
+            )));
+        }
+        let mut h = TokenHasher::new("from_delayed");
+        for b in &blocks {
+            h.u64(b.node.token);
+        }
+        let convert = |v: &crate::delayed::Value, shape: &[usize]| -> Result<crate::dtype::AnyArray> {
+            let a = v.downcast_ref::<ndarray::ArrayD<T>>().expect("delayed blocks are arrays of T");
+            if a.shape() != shape {
+                return Err(Error::Shape(format!(
+                    "delayed block has shape {:?}, the grid expects {:?}",
+                    a.shape(),
+                    shape
+                )));
+            }
+            Ok(T::wrap(a.clone()))
+        };
+        let kind =
+            NodeKind::FromDelayed { blocks: blocks.into_iter().map(|b| b.node).collect(), convert: Arc::new(convert) };
+        Ok(Self::from_node(Node::new(h.finish(), "from_delayed", shape, chunks, T::DTYPE, kind)))
+    }
+}
+
 impl<T: Numeric> DArray<T> {
     /// An array of zeros.
     ///

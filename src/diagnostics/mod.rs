@@ -1,4 +1,13 @@
-//! Seeing the work: summaries of task graphs.
+//! Seeing the work: progress bars, profiles and timelines, graph pictures.
+
+pub(crate) mod dot;
+mod profile;
+mod progress;
+mod timeline;
+
+pub use dot::render;
+pub use profile::{Profiler, ResourceSample, TaskRecord};
+pub use progress::ProgressBar;
 
 use crate::graph::TaskGraph;
 use std::collections::BTreeMap;

@@ -1,10 +1,13 @@
 //! The threaded scheduler and its configuration.
 
+pub mod observe;
 mod pool;
 pub(crate) mod run;
 mod scheduler;
 
+pub use observe::{register, Observer, ObserverGuard, TaskEvent};
 pub(crate) use scheduler::execute;
+use std::sync::Arc;
 
 /// How to run a computation.
 ///
@@ -15,17 +18,33 @@ pub(crate) use scheduler::execute;
 /// assert_eq!(sum[[]], 100.0);
 /// assert_eq!(stats.tasks_run, 10 + 1);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Config {
     /// Worker threads (default: all cores).
     pub threads: usize,
     /// Run the optimizer (fusion). Off: one task per operation and block.
     pub optimize: bool,
+    /// Observers of this computation (besides globally registered ones).
+    pub observers: Vec<Arc<dyn Observer>>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("threads", &self.threads)
+            .field("optimize", &self.optimize)
+            .field("observers", &self.observers.len())
+            .finish()
+    }
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { threads: std::thread::available_parallelism().map_or(1, |n| n.get()), optimize: true }
+        Config {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            optimize: true,
+            observers: vec![],
+        }
     }
 }
 
@@ -39,6 +58,20 @@ impl Config {
     pub fn optimize(mut self, on: bool) -> Self {
         self.optimize = on;
         self
+    }
+    /// Adds an observer (a profiler, a progress bar) to this computation.
+    pub fn observe(mut self, obs: Arc<dyn Observer>) -> Self {
+        self.observers.push(obs);
+        self
+    }
+    /// Shows a progress bar on standard error while computing (only when
+    /// standard error is a terminal).
+    pub fn progress(self, on: bool) -> Self {
+        if on {
+            self.observe(Arc::new(crate::diagnostics::ProgressBar::new()))
+        } else {
+            self
+        }
     }
 }
 

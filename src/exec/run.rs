@@ -15,10 +15,15 @@ use std::sync::Arc;
 pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
     match &task.op {
         TaskOp::Fused(f) => run_fused(f, inputs),
+        TaskOp::Delayed(d) => d.run(inputs),
+        TaskOp::FromValue { convert, shape } => match inputs[0] {
+            Payload::Value(v) => convert(v, shape).map(Payload::Array),
+            _ => unreachable!("from_delayed reads a delayed value"),
+        },
         TaskOp::Combine { reducer, reduced, finish } => {
             let mut parts = inputs.iter().map(|p| match p {
                 Payload::Partial(v) => v,
-                Payload::Array(_) => unreachable!("combine inputs are partials"),
+                _ => unreachable!("combine inputs are partials"),
             });
             let mut acc = parts.next().expect("a combine has inputs").clone();
             for p in parts {
@@ -88,7 +93,7 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
         let arr: &AnyArray = match &li.chunk {
             ChunkRef::Dep(d) => match inputs[*d] {
                 Payload::Array(a) => a,
-                Payload::Partial(_) => unreachable!("fused leaves read arrays"),
+                _ => unreachable!("fused leaves read arrays"),
             },
             ChunkRef::Held(_) => {
                 hi += 1;

@@ -13,6 +13,7 @@
 //!   workers up to the thread count. Calling `compute` from inside a rayon
 //!   pool (even this one) therefore cannot deadlock.
 
+use super::observe::{global_observers, Observer, TaskEvent};
 use super::pool::pool;
 use super::run::run_task;
 use super::{Config, ExecStats};
@@ -42,6 +43,7 @@ struct State<'g> {
     failed: AtomicBool,
     error: Mutex<Option<Error>>,
     on_output: &'g OnOutput<'g>,
+    observers: Vec<Arc<dyn Observer>>,
     run: AtomicUsize,
     held: Counter,
     chunks: Counter,
@@ -151,6 +153,7 @@ pub(crate) fn execute(g: &TaskGraph, outputs: &[TaskId], cfg: &Config, on_output
         failed: AtomicBool::new(false),
         error: Mutex::new(None),
         on_output,
+        observers: cfg.observers.iter().cloned().chain(global_observers()).collect(),
         run: AtomicUsize::new(0),
         held: Counter::default(),
         chunks: Counter::default(),
@@ -158,20 +161,27 @@ pub(crate) fn execute(g: &TaskGraph, outputs: &[TaskId], cfg: &Config, on_output
     };
     let workers = st.threads.min(initial);
     st.active.store(workers, SeqCst);
+    for o in &st.observers {
+        o.on_start(n, st.threads);
+    }
     pool(st.threads).scope(|s| {
         for _ in 0..workers {
             s.spawn(|s| worker(&st, s, None));
         }
     });
-    if let Some(e) = st.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        return Err(e);
-    }
-    Ok(ExecStats {
+    let stats = ExecStats {
         tasks_run: st.run.load(SeqCst),
         peak_results_held: st.held.peak.load(SeqCst),
         peak_chunks_held: st.chunks.peak.load(SeqCst),
         peak_bytes_held: st.bytes.peak.load(SeqCst),
-    })
+    };
+    for o in &st.observers {
+        o.on_end(&stats);
+    }
+    match st.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(stats),
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -244,7 +254,15 @@ fn run_one(st: &State<'_>, t: TaskId) -> Result<Option<TaskId>> {
         .map(|&d| lock(&st.slots[d as usize]).clone().expect("a dependency's result is held until its dependents run"))
         .collect();
     let refs: Vec<&Payload> = inputs.iter().map(|a| &**a).collect();
-    let out = match catch_unwind(AssertUnwindSafe(|| run_task(task, &refs))) {
+    let event = TaskEvent { index: t as usize, key: &task.key, thread: rayon::current_thread_index().unwrap_or(0) };
+    for o in &st.observers {
+        o.on_task_start(&event);
+    }
+    let result = catch_unwind(AssertUnwindSafe(|| run_task(task, &refs)));
+    for o in &st.observers {
+        o.on_task_end(&event, result.as_ref().map_or(0, |r| r.as_ref().map_or(0, Payload::nbytes)));
+    }
+    let out = match result {
         Ok(Ok(p)) => Arc::new(p),
         Ok(Err(e)) => return Err(Error::TaskFailed { task: task.key.to_string(), source: Box::new(e) }),
         Err(p) => return Err(Error::TaskPanicked { task: task.key.to_string(), message: panic_message(p) }),

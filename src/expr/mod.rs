@@ -18,6 +18,9 @@ pub trait BlockFn: Send + Sync {
     fn call(&self, chunk: AnyArray, block: &[usize]) -> Result<AnyArray>;
 }
 
+/// Turns a delayed value into a chunk of the expected shape.
+pub(crate) type ConvertFn = dyn Fn(&crate::delayed::Value, &[usize]) -> Result<AnyArray> + Send + Sync;
+
 /// One node of the expression DAG.
 pub struct Node {
     pub(crate) token: u64,
@@ -42,6 +45,9 @@ pub(crate) enum NodeKind {
     MapBlocks { f: Arc<dyn BlockFn>, input: Arc<Node> },
     /// A reduction over some axes, run as a tree of partials.
     Reduce { reducer: Arc<dyn Reducer>, input: Arc<Node>, axes: Vec<usize>, keepdims: bool, split_every: usize },
+    /// Blocks computed by delayed calls, in row-major grid order, with the
+    /// typed conversion of each call's value to a chunk.
+    FromDelayed { blocks: Vec<Arc<crate::delayed::DNode>>, convert: Arc<ConvertFn> },
     /// An operation that could not be built; computing reports the error.
     Invalid(Error),
 }

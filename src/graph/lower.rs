@@ -70,6 +70,8 @@ fn collect(roots: &[Arc<Node>]) -> Result<Collected> {
 
 struct Lowerer {
     tasks: Vec<Task>,
+    /// Tasks of delayed calls, by token.
+    delayed: HashMap<u64, TaskId>,
     blocks: HashMap<u64, Vec<BlockRef>>,
     materialised: HashSet<u64>,
 }
@@ -79,7 +81,7 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
     let (order, consumers) = collect(roots)?;
     let root_set: HashSet<u64> = roots.iter().map(|r| r.token).collect();
     let materialised = fuse::plan(&order, &consumers, &root_set, opts.fuse);
-    let mut l = Lowerer { tasks: vec![], blocks: HashMap::new(), materialised };
+    let mut l = Lowerer { tasks: vec![], delayed: HashMap::new(), blocks: HashMap::new(), materialised };
     for n in &order {
         if l.materialised.contains(&n.token) {
             l.emit(n);
@@ -208,6 +210,18 @@ impl Lowerer {
             }
             NodeKind::Reduce { reducer, input, axes, keepdims, split_every } => {
                 self.emit_reduce(n, reducer, input, axes, *keepdims, *split_every)
+            }
+            NodeKind::FromDelayed { blocks, convert } => {
+                let calls = crate::delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
+                let label: Arc<str> = Arc::from("from_delayed");
+                let grid = n.chunks.clone();
+                grid.block_indices()
+                    .zip(calls)
+                    .map(|(b, call)| {
+                        let op = TaskOp::FromValue { convert: convert.clone(), shape: grid.block_shape(&b) };
+                        BlockRef::Task(self.push(Key::new(n.token, &label, &b), vec![call], op))
+                    })
+                    .collect()
             }
             NodeKind::Invalid(_) => unreachable!("invalid nodes are rejected before lowering"),
         };

@@ -16,12 +16,24 @@ use std::sync::Arc;
 pub(crate) type TaskId = u32;
 
 /// What a task produces: a chunk, or a reduction partial (its accumulators).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Payload {
     /// A block of an array.
     Array(AnyArray),
     /// Accumulators of a reduction.
     Partial(Vec<AnyArray>),
+    /// The result of a delayed call.
+    Value(crate::delayed::Value),
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Payload::Array(a) => write!(f, "Array({:?} {:?})", a.dtype(), a.shape()),
+            Payload::Partial(p) => write!(f, "Partial({} arrays)", p.len()),
+            Payload::Value(_) => write!(f, "Value"),
+        }
+    }
 }
 
 impl Payload {
@@ -30,6 +42,7 @@ impl Payload {
         match self {
             Payload::Array(a) => a.nbytes(),
             Payload::Partial(p) => p.iter().map(AnyArray::nbytes).sum(),
+            Payload::Value(_) => 0,
         }
     }
 }
@@ -63,6 +76,13 @@ pub(crate) struct FusedTask {
 /// What a task does.
 pub(crate) enum TaskOp {
     Fused(FusedTask),
+    /// A delayed call.
+    Delayed(crate::delayed::DelayedTask),
+    /// A delayed call's value taken as a chunk of the given shape.
+    FromValue {
+        convert: Arc<crate::expr::ConvertFn>,
+        shape: Vec<usize>,
+    },
     /// Merge reduction partials (the deps), finalising at the top of the tree.
     Combine {
         reducer: Arc<dyn Reducer>,
@@ -120,6 +140,8 @@ impl TaskGraph {
             deps: t.deps.iter().map(|&d| &self.tasks[d as usize].key).collect(),
             ops: match &t.op {
                 TaskOp::Fused(f) => f.program.fused.clone(),
+                TaskOp::Delayed(d) => vec![d.0.name.to_string()],
+                TaskOp::FromValue { .. } => vec!["from_delayed".to_string()],
                 TaskOp::Combine { reducer, finish, .. } => {
                     vec![format!("{}-{}", reducer.name(), if finish.is_some() { "aggregate" } else { "combine" })]
                 }
@@ -137,6 +159,19 @@ impl TaskGraph {
             d[i] = 1 + t.deps.iter().map(|&p| d[p as usize]).max().unwrap_or(0);
         }
         d.into_iter().max().unwrap_or(0)
+    }
+}
+
+impl TaskGraph {
+    /// The graph in Graphviz DOT; fused tasks are one node naming the
+    /// operations they fused.
+    pub fn to_dot(&self) -> String {
+        crate::diagnostics::dot::graph_dot(self)
+    }
+    /// Writes the graph as `.dot`, or rendered as `.svg`/`.png`/`.pdf`
+    /// where Graphviz's `dot` program is installed (an error otherwise).
+    pub fn visualize(&self, path: impl AsRef<std::path::Path>) -> crate::Result<()> {
+        crate::diagnostics::render(&self.to_dot(), path)
     }
 }
 
