@@ -1,7 +1,7 @@
 //! The side-by-side workloads of `../shared/bench/WORKLOADS.md`, one per run:
 //!
 //! ```text
-//! cargo run --release --example bench_suite -- E1 [--size small|full] [--threads N]
+//! cargo run --release --example bench_suite -- E1 [--size small|full] [--threads N] [--progress]
 //! ```
 //!
 //! Prints one JSON line: workload, size, graph_build_s (building the lazy
@@ -94,6 +94,10 @@ fn main() {
     let mut cfg = Config::default();
     if let Some(t) = opt("--threads").and_then(|t| t.parse().ok()) {
         cfg = cfg.threads(t);
+    }
+    if args.iter().any(|a| a == "--progress") {
+        // Drawn even when standard error is not a terminal, to measure its cost.
+        cfg = cfg.observe(std::sync::Arc::new(darray::diagnostics::ProgressBar::forced()));
     }
     let limit_gb: f64 = std::env::var("PEER_RSS_LIMIT_GB").ok().and_then(|v| v.parse().ok()).unwrap_or(16.0);
     {

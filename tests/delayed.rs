@@ -93,6 +93,17 @@ fn errors_and_panics_name_the_task() {
 }
 
 #[test]
+fn delayed_values_can_be_arrays() {
+    // A delayed call may build a DArray and another compute it: the inner
+    // computation runs on the same pool from inside a task.
+    let make = call1("make", |n: &usize| DArray::<f64>::ones([*n], [2]).unwrap() * 3.0, Delayed::value(6usize));
+    let total = call1("total", |a: &DArray<f64>| a.sum().compute().unwrap()[[]], &make);
+    assert_eq!(total.compute().unwrap(), 18.0);
+    let chunk = call1("chunk", |a: &DArray<f64>| a.compute().unwrap(), &make);
+    assert_eq!(chunk.compute().unwrap(), ArrayD::from_elem(vec![6], 3.0));
+}
+
+#[test]
 fn arrays_from_delayed_blocks() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();

@@ -213,6 +213,7 @@ impl Profiler {
     fn stop_sampler(&self) {
         self.sampling.store(false, Ordering::SeqCst);
         if let Some(h) = self.sampler.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            h.thread().unpark();
             let _ = h.join();
         }
     }
@@ -249,7 +250,7 @@ impl Observer for Profiler {
         let handle = std::thread::spawn(move || {
             let mut last = read_proc().map(|(_, k)| (Instant::now(), k));
             while on.load(Ordering::SeqCst) {
-                std::thread::sleep(every);
+                std::thread::park_timeout(every);
                 if let Some(s) = sample(origin, &mut last) {
                     out.lock().unwrap_or_else(|e| e.into_inner()).push(s);
                 }

@@ -3,7 +3,9 @@
 
 use crate::exec::{ExecStats, Observer, TaskEvent};
 use indicatif::{ProgressDrawTarget, ProgressStyle, TermLike};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Shows computation progress on standard error.
 ///
@@ -18,11 +20,34 @@ use std::sync::Mutex;
 /// ```
 ///
 /// It draws only when standard error is a terminal, unless made with
-/// [`forced`](ProgressBar::forced). Updating it costs an atomic increment
-/// and a clock read per task.
+/// [`forced`](ProgressBar::forced). A task only increments a counter; a
+/// ticker thread moves the bar ten times a second.
 pub struct ProgressBar {
     target: Mutex<Option<Box<dyn FnMut() -> ProgressDrawTarget + Send>>>,
-    bar: Mutex<Option<indicatif::ProgressBar>>,
+    bar: Mutex<Option<(indicatif::ProgressBar, std::thread::JoinHandle<()>)>>,
+    done: Arc<Counts>,
+    running: Arc<AtomicBool>,
+}
+
+/// Tasks done, counted per worker thread on separate cache lines so that
+/// threads never contend on one counter.
+#[derive(Default)]
+struct Counts([Padded; 16]);
+
+#[derive(Default)]
+#[repr(align(128))]
+struct Padded(AtomicU64);
+
+impl Counts {
+    fn add(&self, thread: usize) {
+        self.0[thread % 16].0.fetch_add(1, Ordering::Relaxed);
+    }
+    fn total(&self) -> u64 {
+        self.0.iter().map(|p| p.0.load(Ordering::Relaxed)).sum()
+    }
+    fn reset(&self) {
+        self.0.iter().for_each(|p| p.0.store(0, Ordering::SeqCst));
+    }
 }
 
 impl Default for ProgressBar {
@@ -45,7 +70,12 @@ impl ProgressBar {
         Self::with_target(move || ProgressDrawTarget::term_like_with_hz(make(), 10))
     }
     fn with_target(make: impl FnMut() -> ProgressDrawTarget + Send + 'static) -> Self {
-        ProgressBar { target: Mutex::new(Some(Box::new(make))), bar: Mutex::new(None) }
+        ProgressBar {
+            target: Mutex::new(Some(Box::new(make))),
+            bar: Mutex::new(None),
+            done: Arc::default(),
+            running: Arc::default(),
+        }
     }
     /// Registers the bar for every computation while the guard lives.
     pub fn register(self) -> crate::exec::ObserverGuard {
@@ -60,16 +90,28 @@ impl Observer for ProgressBar {
         let style = ProgressStyle::with_template("[{elapsed_precise}] {bar:40} {pos}/{len} tasks ({per_sec})")
             .expect("valid template");
         let bar = indicatif::ProgressBar::with_draw_target(Some(tasks as u64), target).with_style(style);
-        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+        self.done.reset();
+        self.running.store(true, Ordering::SeqCst);
+        let (b, done, running) = (bar.clone(), self.done.clone(), self.running.clone());
+        let ticker = std::thread::spawn(move || {
+            while running.load(Ordering::SeqCst) {
+                b.set_position(done.total());
+                std::thread::park_timeout(Duration::from_millis(100));
+            }
+        });
+        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some((bar, ticker));
     }
-    fn on_task_end(&self, _task: &TaskEvent<'_>, _bytes: usize) {
-        if let Some(b) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            b.inc(1);
-        }
+    fn on_task_end(&self, task: &TaskEvent<'_>, _bytes: usize) {
+        self.done.add(task.thread);
     }
     fn on_end(&self, _stats: &ExecStats) {
-        if let Some(b) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            b.finish();
+        self.running.store(false, Ordering::SeqCst);
+        if let Some((bar, ticker)) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            // Wake the ticker from its wait so the computation ends at once.
+            ticker.thread().unpark();
+            let _ = ticker.join();
+            bar.set_position(self.done.total());
+            bar.finish();
         }
     }
 }

@@ -211,18 +211,36 @@ fn spawn_more<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>) {
     }
 }
 
+/// Most ready tasks a worker takes from the shared queue at once.
+const BATCH: usize = 16;
+
 fn worker<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>, mut next: Option<TaskId>) {
+    // Tasks taken from the queue in one lock, lowest rank first: with tiny
+    // tasks, one lock per task would make the queue the bottleneck.
+    let mut batch: std::collections::VecDeque<TaskId> = std::collections::VecDeque::with_capacity(BATCH);
     loop {
         if st.failed.load(Relaxed) {
             break;
         }
-        let t = match next.take() {
+        let t = match next.take().or_else(|| batch.pop_front()) {
             Some(t) => t,
             None => {
-                let popped = lock(&st.ready).pop();
-                match popped {
-                    Some(Reverse((_, t))) => {
-                        spawn_more(st, s);
+                let mut q = lock(&st.ready);
+                // Leave enough for the other workers.
+                let take = (q.len() / (4 * st.threads)).clamp(1, BATCH);
+                for _ in 0..take {
+                    match q.pop() {
+                        Some(Reverse((_, t))) => batch.push_back(t),
+                        None => break,
+                    }
+                }
+                let more = !q.is_empty();
+                drop(q);
+                match batch.pop_front() {
+                    Some(t) => {
+                        if more {
+                            spawn_more(st, s);
+                        }
                         t
                     }
                     None => break,
@@ -237,10 +255,9 @@ fn worker<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>, mut next: Option<TaskId>)
                 break;
             }
         }
-        if next.is_none() {
-            continue;
+        if next.is_some() {
+            spawn_more(st, s);
         }
-        spawn_more(st, s);
     }
     st.active.fetch_sub(1, SeqCst);
 }
@@ -254,13 +271,19 @@ fn run_one(st: &State<'_>, t: TaskId) -> Result<Option<TaskId>> {
         .map(|&d| lock(&st.slots[d as usize]).clone().expect("a dependency's result is held until its dependents run"))
         .collect();
     let refs: Vec<&Payload> = inputs.iter().map(|a| &**a).collect();
+    let observed = !st.observers.is_empty();
     let event = TaskEvent { index: t as usize, key: &task.key, thread: rayon::current_thread_index().unwrap_or(0) };
-    for o in &st.observers {
-        o.on_task_start(&event);
+    if observed {
+        for o in &st.observers {
+            o.on_task_start(&event);
+        }
     }
     let result = catch_unwind(AssertUnwindSafe(|| run_task(task, &refs)));
-    for o in &st.observers {
-        o.on_task_end(&event, result.as_ref().map_or(0, |r| r.as_ref().map_or(0, Payload::nbytes)));
+    if observed {
+        let bytes = result.as_ref().map_or(0, |r| r.as_ref().map_or(0, Payload::nbytes));
+        for o in &st.observers {
+            o.on_task_end(&event, bytes);
+        }
     }
     let out = match result {
         Ok(Ok(p)) => Arc::new(p),
