@@ -187,7 +187,7 @@ fn sources_with_multiple_readers_are_recomputed_not_held() {
     let y = (&x - &x.mean_with(&ReduceOpts::axis(0).keepdims(true))).sum();
     let (v, stats) = y.compute_with(&Config::default().threads(2)).unwrap();
     assert!(v[[]].abs() < 1e-6);
-    assert_eq!(stats.peak_chunks_held, 8, "only the 8 blocks of the mean are chunks held");
+    assert!(stats.peak_chunks_held <= 8, "only blocks of the mean (8) are chunks held: {stats:?}");
     let labels: HashSet<String> = y.graph().unwrap().tasks().map(|t| t.key.label.to_string()).collect();
     assert!(!labels.contains("from_fn"), "{labels:?}");
 }

@@ -4,10 +4,12 @@ mod impl_compute;
 mod impl_constructors;
 mod impl_ops;
 mod impl_reduce;
+mod impl_structure;
 
 pub use impl_compute::{compute_all, ComputeAll};
 pub use impl_ops::{where_, Operand};
 pub use impl_reduce::ReduceOpts;
+pub use impl_structure::Sel;
 
 use crate::dtype::Element;
 use crate::error::{Error, Result};

@@ -3,7 +3,7 @@
 use crate::dispatch;
 use crate::dtype::{AnyArray, AnyVec, Element};
 use crate::error::{Error, Result};
-use crate::graph::program::{Finish, LeafDef, Program, Terminal};
+use crate::graph::program::{is_plain, AxisMap, Finish, LeafDef, Terminal};
 use crate::graph::{ChunkRef, FusedTask, Payload, Task, TaskOp};
 use crate::kernels::load::{Load, SourceLoader, ViewLoader};
 use crate::kernels::reduce::Dest;
@@ -49,30 +49,37 @@ fn finalize(reducer: &dyn Reducer, acc: Vec<AnyArray>, reduced: &[bool], f: Fini
     })
 }
 
-/// A loader for a window of `arr` starting at `start`, broadcast to the
-/// block: axes the leaf broadcasts, and leading axes it lacks, get stride 0.
-fn view_loader<'a>(
-    arr: &'a AnyArray,
-    start: &[usize],
-    leaf_shape: &[usize],
-    p: &Program,
-    shape: &[usize],
-) -> Box<dyn Load + 'a> {
-    let nd = shape.len();
-    let m = leaf_shape.len();
+/// A loader reading `arr` through a leaf map: `first` holds the leaf
+/// coordinates (within `arr`) of the block's first element; each mapped
+/// axis adds `step * stride` to its domain axis's stride.
+fn view_loader<'a>(arr: &'a AnyArray, first: &[isize], map: &[AxisMap], shape: &[usize]) -> Box<dyn Load + 'a> {
     dispatch!(AnyArray, arr, a => {
-        let mut strides = vec![0isize; nd];
+        let mut strides = vec![0isize; shape.len()];
         let mut origin = 0isize;
-        for ax in 0..m {
-            let da = nd - m + ax;
+        for (ax, m) in map.iter().enumerate() {
             let s = a.strides()[ax];
-            origin += start[ax] as isize * s;
-            if !(leaf_shape[ax] == 1 && p.shape[da] != 1) {
-                strides[da] = s;
+            origin += first[ax] * s;
+            if let Some(d) = m.dom {
+                strides[d] += m.step * s;
             }
         }
         Box::new(ViewLoader::new(a, origin, strides, shape)) as Box<dyn Load + 'a>
     })
+}
+
+/// Generates a source over a window of its own coordinates (`lo`, `shape`).
+fn generate(
+    src: &Arc<dyn crate::kernels::Source>,
+    dtype: crate::dtype::DType,
+    lo: Vec<usize>,
+    shape: &[usize],
+) -> AnyArray {
+    let n: usize = shape.iter().product();
+    let gen = SourceLoader::new(src.clone(), lo, vec![false; shape.len()]);
+    let mut buf = AnyVec::with_capacity(dtype, n);
+    dispatch!(AnyVec, &mut buf, b => b.resize(n, Default::default()));
+    gen.load(shape, 0, n, &mut Vec::new(), &mut buf);
+    into_array(buf, shape)
 }
 
 fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
@@ -80,50 +87,46 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
     let nd = t.shape.len();
     let n: usize = t.shape.iter().product();
 
-    // Loaders for every leaf, bound to this block.
+    // Chunks bound to this block's chunk leaves.
     let mut bound: Vec<Option<(&AnyArray, &[usize])>> = vec![None; p.leaves.len()];
-    let mut held: Vec<Arc<AnyArray>> = vec![];
-    for li in &t.inputs {
-        if let ChunkRef::Held(c) = &li.chunk {
-            held.push(c.clone());
-        }
-    }
-    let mut hi = 0;
+    let held: Vec<Arc<AnyArray>> = t
+        .inputs
+        .iter()
+        .filter_map(|li| match &li.chunk {
+            ChunkRef::Held(c) => Some(c.clone()),
+            ChunkRef::Dep(_) => None,
+        })
+        .collect();
+    let mut held_iter = held.iter();
     for li in &t.inputs {
         let arr: &AnyArray = match &li.chunk {
             ChunkRef::Dep(d) => match inputs[*d] {
                 Payload::Array(a) => a,
                 _ => unreachable!("fused leaves read arrays"),
             },
-            ChunkRef::Held(_) => {
-                hi += 1;
-                &held[hi - 1]
-            }
+            ChunkRef::Held(_) => held_iter.next().expect("one held chunk per held input"),
         };
         bound[li.leaf] = Some((arr, &li.start));
     }
-    // A source broadcast over part of the block (a profile along one axis,
-    // say) is generated once for its own window and then read with zero
-    // strides, instead of being re-evaluated for every row that repeats it.
-    let pregen: Vec<Option<AnyArray>> = p
+    // Sources are generated in place when they line up with the block.
+    // Otherwise (a profile broadcast along some axes, a transposed or
+    // strided view) the source's own window is generated once and read
+    // through the map, rather than evaluated again for every repeat.
+    let pregen: Vec<Option<(AnyArray, Vec<isize>)>> = p
         .leaves
         .iter()
         .enumerate()
         .map(|(i, def)| {
-            let LeafDef::Source { src, shape } = def else { return None };
-            let m = shape.len();
-            let bcast: Vec<bool> = (0..m).map(|a| shape[a] == 1 && p.shape[nd - m + a] != 1).collect();
-            let window: Vec<usize> = (0..m).map(|a| if bcast[a] { 1 } else { t.shape[nd - m + a] }).collect();
+            let LeafDef::Source { src, map, .. } = def else { return None };
+            let spans: Vec<(isize, isize)> = map.iter().map(|m| m.span(&t.offset, &t.shape)).collect();
+            let window: Vec<usize> = spans.iter().map(|(lo, hi)| (hi - lo + 1) as usize).collect();
             let wn: usize = window.iter().product();
-            if wn * 2 > n {
+            if is_plain(map, nd) && wn * 2 > n {
                 return None;
             }
-            let origin: Vec<usize> = (0..m).map(|a| if bcast[a] { 0 } else { t.offset[nd - m + a] }).collect();
-            let gen = SourceLoader::new(src.clone(), origin, bcast);
-            let mut buf = AnyVec::with_capacity(p.leaf_dtypes[i], wn);
-            dispatch!(AnyVec, &mut buf, b => b.resize(wn, Default::default()));
-            gen.load(&window, 0, wn, &mut Vec::new(), &mut buf);
-            Some(into_array(buf, &window))
+            let lo: Vec<usize> = spans.iter().map(|s| s.0 as usize).collect();
+            let first: Vec<isize> = map.iter().zip(&spans).map(|(m, s)| m.first(&t.offset) - s.0).collect();
+            Some((generate(src, p.leaf_dtypes[i], lo, &window), first))
         })
         .collect();
     let loaders: Vec<Box<dyn Load + '_>> = p
@@ -131,18 +134,22 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
         .iter()
         .enumerate()
         .map(|(i, def)| {
-            let m = def.shape().len();
-            let bcast: Vec<bool> = (0..m).map(|a| def.shape()[a] == 1 && p.shape[nd - m + a] != 1).collect();
-            let start: Vec<usize> = (0..m).map(|a| if bcast[a] { 0 } else { t.offset[nd - m + a] }).collect();
+            let map = def.map();
             match (def, &pregen[i]) {
-                (LeafDef::Source { .. }, Some(arr)) => view_loader(arr, &vec![0; m], def.shape(), p, &t.shape),
+                (LeafDef::Source { .. }, Some((arr, first))) => view_loader(arr, first, map, &t.shape),
                 (LeafDef::Source { src, .. }, None) => {
-                    Box::new(SourceLoader::new(src.clone(), start, bcast)) as Box<dyn Load>
+                    let origin = map.iter().map(|m| m.first(&t.offset) as usize).collect();
+                    let bcast = map.iter().map(|m| m.dom.is_none()).collect();
+                    Box::new(SourceLoader::new(src.clone(), origin, bcast)) as Box<dyn Load>
                 }
-                (LeafDef::Array { arr }, _) => view_loader(arr, &start, def.shape(), p, &t.shape),
-                (LeafDef::Chunk { shape }, _) => {
+                (LeafDef::Array { arr, .. }, _) => {
+                    let first: Vec<isize> = map.iter().map(|m| m.first(&t.offset)).collect();
+                    view_loader(arr, &first, map, &t.shape)
+                }
+                (LeafDef::Chunk { .. }, _) => {
                     let (arr, start) = bound[i].expect("every chunk leaf is bound");
-                    view_loader(arr, start, shape, p, &t.shape)
+                    let first: Vec<isize> = start.iter().map(|&s| s as isize).collect();
+                    view_loader(arr, &first, map, &t.shape)
                 }
             }
         })

@@ -1,7 +1,7 @@
 //! Constructing nodes: broadcasting, chunk refinement, reduction shapes.
 //! Errors become `Invalid` nodes, reported when the array is computed.
 
-use super::{Node, NodeKind};
+use super::{AxisSel, Node, NodeKind};
 use crate::chunks::{refine, Chunks};
 use crate::dtype::DType;
 use crate::error::Error;
@@ -128,6 +128,83 @@ pub(crate) fn reduce(
         dtype,
         NodeKind::Reduce { reducer, input, axes, keepdims, split_every },
     )
+}
+
+/// A transpose node: output axis `j` is input axis `perm[j]`.
+pub(crate) fn transpose(input: Arc<Node>, perm: &[usize]) -> Arc<Node> {
+    if let Some(e) = input.error() {
+        return Node::invalid(e.clone(), input.dtype);
+    }
+    let nd = input.shape.len();
+    let mut seen = vec![false; nd];
+    if perm.len() != nd || perm.iter().any(|&p| p >= nd || std::mem::replace(&mut seen[p], true)) {
+        return Node::invalid(Error::Invalid(format!("{perm:?} is not a permutation of {nd} axes")), input.dtype);
+    }
+    if perm.iter().enumerate().all(|(i, &p)| i == p) {
+        return input;
+    }
+    let shape = perm.iter().map(|&p| input.shape[p]).collect();
+    let sizes = perm.iter().map(|&p| input.chunks.sizes()[p].clone()).collect();
+    let token = TokenHasher::new("transpose").usizes(perm).u64(input.token).finish();
+    let dtype = input.dtype;
+    Node::new(
+        token,
+        "transpose",
+        shape,
+        Chunks::from_sizes(sizes),
+        dtype,
+        NodeKind::Transpose { input, perm: perm.to_vec() },
+    )
+}
+
+/// A slicing node. Each output block comes from one input block: output
+/// chunks are the runs of selected coordinates within each input chunk.
+pub(crate) fn slice(input: Arc<Node>, sel: Vec<AxisSel>) -> Arc<Node> {
+    if let Some(e) = input.error() {
+        return Node::invalid(e.clone(), input.dtype);
+    }
+    let mut shape = vec![];
+    let mut sizes = vec![];
+    let mut axis = 0;
+    let mut h = TokenHasher::new("getitem");
+    for s in &sel {
+        match *s {
+            AxisSel::Range { start, step, len } => {
+                h.u64(0).u64(start as u64).u64(step as u64).u64(len as u64);
+                let chunks = &input.chunks;
+                let mut runs: Vec<usize> = vec![];
+                let mut last = usize::MAX;
+                for k in 0..len {
+                    let c = (start as isize + step * k as isize) as usize;
+                    let b = chunks.locate(axis, c);
+                    if b == last {
+                        *runs.last_mut().expect("a run is open") += 1;
+                    } else {
+                        runs.push(1);
+                        last = b;
+                    }
+                }
+                if runs.is_empty() {
+                    runs.push(0);
+                }
+                shape.push(len);
+                sizes.push(runs);
+                axis += 1;
+            }
+            AxisSel::Index(i) => {
+                h.u64(1).u64(i as u64);
+                axis += 1;
+            }
+            AxisSel::NewAxis => {
+                h.u64(2);
+                shape.push(1);
+                sizes.push(vec![1]);
+            }
+        }
+    }
+    h.u64(input.token);
+    let dtype = input.dtype;
+    Node::new(h.finish(), "getitem", shape, Chunks::from_sizes(sizes), dtype, NodeKind::Slice { input, sel })
 }
 
 fn static_name(n: &str) -> &'static str {

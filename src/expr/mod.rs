@@ -4,13 +4,24 @@
 
 pub(crate) mod build;
 
-pub(crate) use build::{elementwise, reduce};
+pub(crate) use build::{elementwise, reduce, slice, transpose};
 
 use crate::chunks::Chunks;
 use crate::dtype::{AnyArray, DType};
 use crate::error::{Error, Result};
 use crate::kernels::{Kernel, Reducer, Source};
 use std::sync::Arc;
+
+/// One axis of a normalised basic index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum AxisSel {
+    /// Input coordinates `start + step * k` for `k < len` (an output axis).
+    Range { start: usize, step: isize, len: usize },
+    /// One input coordinate; the axis is dropped.
+    Index(usize),
+    /// A new output axis of length 1 (no input axis).
+    NewAxis,
+}
 
 /// A user function over one whole chunk (`map_blocks`).
 pub trait BlockFn: Send + Sync {
@@ -41,6 +52,10 @@ pub(crate) enum NodeKind {
     Persisted(Arc<[Arc<AnyArray>]>),
     /// An elementwise operation with broadcasting.
     Elementwise { kernel: Arc<dyn Kernel>, inputs: Vec<Arc<Node>> },
+    /// Axes reordered: output axis `j` is input axis `perm[j]`.
+    Transpose { input: Arc<Node>, perm: Vec<usize> },
+    /// A basic-indexing view: strided ranges, indices, new axes.
+    Slice { input: Arc<Node>, sel: Vec<AxisSel> },
     /// A user function over each chunk.
     MapBlocks { f: Arc<dyn BlockFn>, input: Arc<Node> },
     /// A reduction over some axes, run as a tree of partials.
@@ -82,7 +97,10 @@ impl Node {
     pub(crate) fn inputs(&self) -> Vec<&Arc<Node>> {
         match &self.kind {
             NodeKind::Elementwise { inputs, .. } => inputs.iter().collect(),
-            NodeKind::MapBlocks { input, .. } | NodeKind::Reduce { input, .. } => vec![input],
+            NodeKind::MapBlocks { input, .. }
+            | NodeKind::Reduce { input, .. }
+            | NodeKind::Transpose { input, .. }
+            | NodeKind::Slice { input, .. } => vec![input],
             _ => vec![],
         }
     }

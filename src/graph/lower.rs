@@ -2,12 +2,12 @@
 //! task per block running a compiled `Program`; reductions become a tree of
 //! partial and combine tasks with a fan-in of `split_every`.
 
-use super::program::{Finish, Instr, LeafDef, Program, Terminal};
+use super::program::{AxisMap, Finish, Instr, LeafDef, Program, Terminal};
 use super::{ChunkRef, FusedTask, LeafInput, Task, TaskGraph, TaskId, TaskOp};
 use crate::chunks::GridIter;
 use crate::dtype::{AnyArray, DType};
 use crate::error::Result;
-use crate::expr::{Node, NodeKind};
+use crate::expr::{AxisSel, Node, NodeKind};
 use crate::key::{Key, TokenHasher};
 use crate::optimize::fuse;
 use std::collections::{HashMap, HashSet};
@@ -87,7 +87,24 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
             l.emit(n);
         }
     }
-    let outputs = roots.iter().map(|r| Output { node: r.clone(), blocks: l.blocks[&r.token].clone() }).collect();
+    let mut outputs: Vec<Output> =
+        roots.iter().map(|r| Output { node: r.clone(), blocks: l.blocks[&r.token].clone() }).collect();
+    let wanted: Vec<TaskId> = outputs
+        .iter()
+        .flat_map(|o| o.blocks.iter())
+        .filter_map(|b| match b {
+            BlockRef::Task(t) => Some(*t),
+            BlockRef::Held(_) => None,
+        })
+        .collect();
+    let remap = crate::optimize::cull::cull(&mut l.tasks, &wanted);
+    for o in &mut outputs {
+        for b in &mut o.blocks {
+            if let BlockRef::Task(t) = b {
+                *t = remap[*t as usize];
+            }
+        }
+    }
     Ok(TaskGraph { tasks: l.tasks, outputs })
 }
 
@@ -96,11 +113,14 @@ struct ProgramBuilder<'a> {
     l: &'a Lowerer,
     leaves: Vec<LeafDef>,
     leaf_dtypes: Vec<DType>,
-    chunk_leaves: Vec<(usize, Arc<Node>)>,
+    chunk_leaves: Vec<ChunkLeaf>,
     steps: Vec<(Arc<dyn crate::kernels::Kernel>, Vec<Val>)>,
-    memo: HashMap<u64, Val>,
+    memo: HashMap<(u64, Vec<AxisMap>), Val>,
     fused: Vec<String>,
 }
+
+/// A chunk leaf: its position among the leaves, its node, and its map.
+type ChunkLeaf = (usize, Arc<Node>, Vec<AxisMap>);
 
 /// A value while building: leaves and steps are numbered separately because
 /// they are discovered interleaved; `finish` numbers them leaves first.
@@ -125,8 +145,8 @@ impl<'a> ProgramBuilder<'a> {
 
     fn leaf(&mut self, n: &Arc<Node>, def: LeafDef) -> Val {
         let v = self.leaves.len();
-        if matches!(def, LeafDef::Chunk { .. }) {
-            self.chunk_leaves.push((v, n.clone()));
+        if let LeafDef::Chunk { map, .. } = &def {
+            self.chunk_leaves.push((v, n.clone(), map.clone()));
         } else {
             self.fused.push(n.label.to_string());
         }
@@ -135,38 +155,81 @@ impl<'a> ProgramBuilder<'a> {
         Val::Leaf(v)
     }
 
-    /// Value of `n` in the program; `inline` forces `n` itself inline.
-    fn value(&mut self, n: &Arc<Node>, inline: bool) -> Val {
-        if let Some(&v) = self.memo.get(&n.token) {
+    /// Value of `n`, read through `map` (one entry per axis of `n`), in the
+    /// program; `inline` forces `n` itself inline.
+    fn value(&mut self, n: &Arc<Node>, inline: bool, map: &[AxisMap]) -> Val {
+        let memo_key = (n.token, map.to_vec());
+        if let Some(&v) = self.memo.get(&memo_key) {
             return v;
         }
+        let map = map.to_vec();
         let v = if self.l.materialised.contains(&n.token) && !inline {
-            self.leaf(n, LeafDef::Chunk { shape: n.shape.clone() })
+            self.leaf(n, LeafDef::Chunk { map })
         } else {
             match &n.kind {
-                NodeKind::Source(src) => self.leaf(n, LeafDef::Source { src: src.clone(), shape: n.shape.clone() }),
-                NodeKind::FromArray(arr) => self.leaf(n, LeafDef::Array { arr: arr.clone() }),
+                NodeKind::Source(src) => self.leaf(n, LeafDef::Source { src: src.clone(), map }),
+                NodeKind::FromArray(arr) => self.leaf(n, LeafDef::Array { arr: arr.clone(), map }),
                 NodeKind::Elementwise { kernel, inputs } => {
-                    let args: Vec<Val> = inputs.iter().map(|i| self.value(i, false)).collect();
+                    let nd = n.shape.len();
+                    let args: Vec<Val> = inputs
+                        .iter()
+                        .map(|i| {
+                            // Inputs align right; a length-1 axis against a
+                            // longer one is broadcast.
+                            let k = i.shape.len();
+                            let imap: Vec<AxisMap> = (0..k)
+                                .map(|a| {
+                                    let na = nd - k + a;
+                                    if i.shape[a] == 1 && n.shape[na] != 1 {
+                                        AxisMap::fixed(0)
+                                    } else {
+                                        map[na]
+                                    }
+                                })
+                                .collect();
+                            self.value(i, false, &imap)
+                        })
+                        .collect();
                     self.steps.push((kernel.clone(), args));
                     self.fused.push(n.label.to_string());
                     Val::Step(self.steps.len() - 1)
                 }
-                _ => self.leaf(n, LeafDef::Chunk { shape: n.shape.clone() }),
+                NodeKind::Transpose { input, perm } => {
+                    let mut imap = vec![AxisMap::fixed(0); perm.len()];
+                    for (j, &p) in perm.iter().enumerate() {
+                        imap[p] = map[j];
+                    }
+                    self.value(input, false, &imap)
+                }
+                NodeKind::Slice { input, sel } => {
+                    let mut imap = vec![];
+                    let mut out = 0;
+                    for s in sel {
+                        match *s {
+                            AxisSel::Range { start, step, .. } => {
+                                let m = map[out];
+                                imap.push(AxisMap {
+                                    dom: m.dom,
+                                    step: step * m.step,
+                                    base: start as isize + step * m.base,
+                                });
+                                out += 1;
+                            }
+                            AxisSel::Index(i) => imap.push(AxisMap::fixed(i)),
+                            AxisSel::NewAxis => out += 1,
+                        }
+                    }
+                    self.value(input, false, &imap)
+                }
+                _ => self.leaf(n, LeafDef::Chunk { map }),
             }
         };
-        self.memo.insert(n.token, v);
+        self.memo.insert(memo_key, v);
         v
     }
 
     /// Compiles the program, numbering values leaves first.
-    fn finish(
-        self,
-        out: Val,
-        domain: &Node,
-        terminal: Terminal,
-        terminal_name: &str,
-    ) -> (Program, Vec<(usize, Arc<Node>)>) {
+    fn finish(self, out: Val, domain: &Node, terminal: Terminal, terminal_name: &str) -> (Program, Vec<ChunkLeaf>) {
         let nl = self.leaves.len();
         let num = |v: Val| match v {
             Val::Leaf(i) => i,
@@ -196,15 +259,19 @@ impl Lowerer {
     fn emit(&mut self, n: &Arc<Node>) {
         let refs = match &n.kind {
             NodeKind::Persisted(chunks) => chunks.iter().map(|c| BlockRef::Held(c.clone())).collect(),
-            NodeKind::Source(_) | NodeKind::FromArray(_) | NodeKind::Elementwise { .. } => {
+            NodeKind::Source(_)
+            | NodeKind::FromArray(_)
+            | NodeKind::Elementwise { .. }
+            | NodeKind::Transpose { .. }
+            | NodeKind::Slice { .. } => {
                 let mut b = ProgramBuilder::new(self);
-                let out = b.value(n, true);
+                let out = b.value(n, true, &AxisMap::identity(n.shape.len()));
                 let (p, leaves) = b.finish(out, n, Terminal::Store, "");
                 self.emit_group(n, n.token, &n.label, p, &leaves)
             }
             NodeKind::MapBlocks { f, input } => {
                 let mut b = ProgramBuilder::new(self);
-                let out = b.value(input, false);
+                let out = b.value(input, false, &AxisMap::identity(input.shape.len()));
                 let (p, leaves) = b.finish(out, input, Terminal::MapBlocks(f.clone()), "map_blocks");
                 self.emit_group(input, n.token, &n.label, p, &leaves)
             }
@@ -235,7 +302,7 @@ impl Lowerer {
         token: u64,
         label: &str,
         program: Program,
-        leaves: &[(usize, Arc<Node>)],
+        leaves: &[ChunkLeaf],
     ) -> Vec<BlockRef> {
         let program = Arc::new(program);
         let label: Arc<str> = Arc::from(label);
@@ -244,7 +311,7 @@ impl Lowerer {
             .map(|b| {
                 let offset = grid.block_offset(&b);
                 let shape = grid.block_shape(&b);
-                let (deps, inputs) = self.bind(domain, &offset, leaves);
+                let (deps, inputs) = self.bind(&offset, leaves);
                 let key = Key::new(token, &label, &b);
                 let op = TaskOp::Fused(FusedTask { program: program.clone(), offset, shape, block: b, inputs });
                 BlockRef::Task(self.push(key, deps, op))
@@ -253,21 +320,20 @@ impl Lowerer {
     }
 
     /// The chunk and window each chunk leaf reads for the block at `offset`.
-    fn bind(&self, domain: &Node, offset: &[usize], leaves: &[(usize, Arc<Node>)]) -> (Vec<TaskId>, Vec<LeafInput>) {
-        let nd = domain.shape.len();
+    fn bind(&self, offset: &[usize], leaves: &[ChunkLeaf]) -> (Vec<TaskId>, Vec<LeafInput>) {
         let mut deps: Vec<TaskId> = vec![];
         let inputs = leaves
             .iter()
-            .map(|(leaf, ln)| {
+            .map(|(leaf, ln, map)| {
+                // The block's first element, in the leaf's coordinates; the
+                // chunking guarantees the whole block lies in that chunk.
                 let m = ln.shape.len();
                 let mut idx = vec![0; m];
                 let mut start = vec![0; m];
                 for a in 0..m {
-                    let da = nd - m + a;
-                    if !(ln.shape[a] == 1 && domain.shape[da] != 1) {
-                        idx[a] = ln.chunks.locate(a, offset[da]);
-                        start[a] = offset[da] - ln.chunks.offset(a, idx[a]);
-                    }
+                    let c = map[a].first(offset) as usize;
+                    idx[a] = ln.chunks.locate(a, c);
+                    start[a] = c - ln.chunks.offset(a, idx[a]);
                 }
                 let nb = ln.chunks.numblocks();
                 let flat = idx.iter().zip(&nb).fold(0, |acc, (&i, &n)| acc * n + i);
@@ -305,7 +371,7 @@ impl Lowerer {
 
         // Level 0: one fused partial per input block.
         let mut b = ProgramBuilder::new(self);
-        let out = b.value(input, false);
+        let out = b.value(input, false, &AxisMap::identity(nd));
         let finish0 = finished(&dims);
         let partial_name = format!("{name}-{}", if finish0 { "aggregate" } else { "partial" });
         let terminal = Terminal::Partial {

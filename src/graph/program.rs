@@ -8,21 +8,71 @@ use crate::expr::BlockFn;
 use crate::kernels::{Kernel, Reducer, Source};
 use std::sync::Arc;
 
-/// Where a leaf's values come from.
+/// How one axis of a leaf follows the fusion group's domain: the leaf
+/// coordinate is `base + step * x[dom]` for domain coordinate `x`, or just
+/// `base` without `dom` (a broadcast or indexed-away axis). Broadcasting,
+/// transposes and strided slices all compose into these maps, so a fused
+/// program reads every leaf in place, whatever view of it the expression
+/// takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct AxisMap {
+    pub dom: Option<usize>,
+    pub step: isize,
+    pub base: isize,
+}
+
+impl AxisMap {
+    /// The domain axis itself.
+    pub(crate) fn identity(nd: usize) -> Vec<AxisMap> {
+        (0..nd).map(|d| AxisMap { dom: Some(d), step: 1, base: 0 }).collect()
+    }
+    /// A fixed coordinate.
+    pub(crate) fn fixed(c: usize) -> AxisMap {
+        AxisMap { dom: None, step: 0, base: c as isize }
+    }
+    /// The leaf coordinate at the block's first element.
+    pub(crate) fn first(&self, offset: &[usize]) -> isize {
+        match self.dom {
+            Some(d) => self.base + self.step * offset[d] as isize,
+            None => self.base,
+        }
+    }
+    /// Lowest and highest leaf coordinates over a block.
+    pub(crate) fn span(&self, offset: &[usize], shape: &[usize]) -> (isize, isize) {
+        let a = self.first(offset);
+        let b = match self.dom {
+            Some(d) => a + self.step * (shape[d].max(1) as isize - 1),
+            None => a,
+        };
+        (a.min(b), a.max(b))
+    }
+}
+
+/// True when the leaf's axes are the domain's trailing axes in order, each
+/// whole or broadcast: a source can then fill runs along its last axis.
+pub(crate) fn is_plain(map: &[AxisMap], nd: usize) -> bool {
+    let m = map.len();
+    m <= nd
+        && map.iter().enumerate().all(|(a, x)| match x.dom {
+            Some(d) => d == nd - m + a && x.step == 1 && x.base == 0,
+            None => x.base == 0,
+        })
+}
+
+/// Where a leaf's values come from; `map` places it in the domain.
 pub(crate) enum LeafDef {
-    /// Generated from global indices; `shape` is the source's full shape.
-    Source { src: Arc<dyn Source>, shape: Vec<usize> },
+    /// Generated from global indices.
+    Source { src: Arc<dyn Source>, map: Vec<AxisMap> },
     /// A window of an in-memory array.
-    Array { arr: Arc<AnyArray> },
-    /// A chunk of another node, bound per task; `shape` is that node's shape.
-    Chunk { shape: Vec<usize> },
+    Array { arr: Arc<AnyArray>, map: Vec<AxisMap> },
+    /// A chunk of another node, bound per task.
+    Chunk { map: Vec<AxisMap> },
 }
 
 impl LeafDef {
-    pub(crate) fn shape(&self) -> &[usize] {
+    pub(crate) fn map(&self) -> &[AxisMap] {
         match self {
-            LeafDef::Source { shape, .. } | LeafDef::Chunk { shape } => shape,
-            LeafDef::Array { arr } => arr.shape(),
+            LeafDef::Source { map, .. } | LeafDef::Array { map, .. } | LeafDef::Chunk { map, .. } => map,
         }
     }
 }

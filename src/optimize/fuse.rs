@@ -28,6 +28,10 @@ pub(crate) fn plan(
         // Ops to recompute this node from sources alone, if possible.
         let c = match &n.kind {
             NodeKind::Source(_) | NodeKind::FromArray(_) => Some(0),
+            // Views cost nothing to redo: they only change how leaves are read.
+            NodeKind::Transpose { input, .. } | NodeKind::Slice { input, .. } => {
+                cost.get(&input.token).copied().flatten()
+            }
             NodeKind::Elementwise { inputs, .. } => inputs
                 .iter()
                 .try_fold(1usize, |acc, i| cost.get(&i.token).copied().flatten().map(|c| acc + c))
@@ -40,7 +44,9 @@ pub(crate) fn plan(
             || roots.contains(&n.token)
             || match &n.kind {
                 NodeKind::Source(_) | NodeKind::FromArray(_) => false,
-                NodeKind::Elementwise { .. } => shared && c.is_none(),
+                NodeKind::Elementwise { .. } | NodeKind::Transpose { .. } | NodeKind::Slice { .. } => {
+                    shared && c.is_none()
+                }
                 _ => true,
             };
         if materialise {

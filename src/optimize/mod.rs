@@ -2,4 +2,5 @@
 //! rule per file. Common sub-expressions need no pass of their own: equal
 //! tokens are one node (see `graph::lower`).
 
+pub(crate) mod cull;
 pub(crate) mod fuse;

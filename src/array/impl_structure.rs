@@ -1,0 +1,169 @@
+//! Structure: transposes and basic slicing. Both are views: they change how
+//! a fused task reads its leaves, not the data, so they fuse with the
+//! operations around them and touch only the chunks they need.
+
+use super::DArray;
+use crate::dtype::Element;
+use crate::error::Error;
+use crate::expr::{slice, transpose, AxisSel, Node};
+
+/// One entry of a basic index, like NumPy's `x[a:b:s, i, None]`. Negative
+/// positions count from the end; a negative step walks backwards.
+///
+/// ```
+/// use darray::{DArray, Sel};
+/// let x = DArray::from_fn([4, 6], [2, 4], |i| (10 * i[0] + i[1]) as i32)?;
+/// let y = x.slice(&[Sel::index(-1), Sel::range(None, None, -2)]);
+/// assert_eq!(y.compute()?.into_raw_vec_and_offset().0, vec![35, 33, 31]);
+/// # Ok::<(), darray::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sel {
+    /// `start:stop:step`, each optional as in Python.
+    Range { start: Option<isize>, stop: Option<isize>, step: isize },
+    /// One position; the axis is dropped.
+    Index(isize),
+    /// A new axis of length 1.
+    NewAxis,
+}
+
+impl Sel {
+    /// The whole axis (`:`).
+    pub fn all() -> Sel {
+        Sel::Range { start: None, stop: None, step: 1 }
+    }
+    /// `start:stop:step`.
+    pub fn range(start: Option<isize>, stop: Option<isize>, step: isize) -> Sel {
+        Sel::Range { start, stop, step }
+    }
+    /// `start:stop`.
+    pub fn span(start: isize, stop: isize) -> Sel {
+        Sel::Range { start: Some(start), stop: Some(stop), step: 1 }
+    }
+    /// One position.
+    pub fn index(i: isize) -> Sel {
+        Sel::Index(i)
+    }
+}
+
+impl From<std::ops::Range<isize>> for Sel {
+    fn from(r: std::ops::Range<isize>) -> Sel {
+        Sel::span(r.start, r.end)
+    }
+}
+
+impl From<isize> for Sel {
+    fn from(i: isize) -> Sel {
+        Sel::Index(i)
+    }
+}
+
+/// Python's `slice.indices`: (start, step, count) for an axis of `n`.
+fn normalise(start: Option<isize>, stop: Option<isize>, step: isize, n: usize) -> (usize, isize, usize) {
+    let n = n as isize;
+    let clip = |v: isize, lo: isize, hi: isize| v.clamp(lo, hi);
+    let fix = |v: isize| if v < 0 { v + n } else { v };
+    let (lo, hi) = if step > 0 { (0, n) } else { (-1, n - 1) };
+    let s = start.map_or(if step > 0 { lo } else { hi }, |v| clip(fix(v), lo, hi));
+    let e = stop.map_or(if step > 0 { hi } else { lo }, |v| clip(fix(v), lo, hi));
+    let count = if step > 0 { (e - s + step - 1).max(0) / step } else { (s - e - step - 1).max(0) / -step };
+    (if count > 0 { s as usize } else { 0 }, step, count as usize)
+}
+
+impl<T: Element> DArray<T> {
+    fn with_error(&self, e: Error) -> DArray<T> {
+        DArray::from_node(Node::invalid(e, T::DTYPE))
+    }
+
+    /// Reverses the axes (NumPy's `x.T`).
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let a = ndarray::arr2(&[[1, 2, 3], [4, 5, 6]]);
+    /// let x = DArray::from_array(a.clone(), [1, 2])?;
+    /// assert_eq!(x.t().compute()?, a.t().to_owned().into_dyn());
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn t(&self) -> DArray<T> {
+        let nd = self.ndim();
+        self.permuted_axes(&(0..nd).rev().collect::<Vec<_>>())
+    }
+    /// Same as [`t`](DArray::t).
+    pub fn transpose(&self) -> DArray<T> {
+        self.t()
+    }
+    /// Reorders axes: output axis `j` is input axis `perm[j]`.
+    pub fn permuted_axes(&self, perm: &[usize]) -> DArray<T> {
+        DArray::from_node(transpose(self.node.clone(), perm))
+    }
+    /// Exchanges two axes.
+    pub fn swap_axes(&self, a: usize, b: usize) -> DArray<T> {
+        let nd = self.ndim();
+        if a >= nd || b >= nd {
+            return self.with_error(Error::Axis { axis: a.max(b), ndim: nd });
+        }
+        let mut perm: Vec<usize> = (0..nd).collect();
+        perm.swap(a, b);
+        self.permuted_axes(&perm)
+    }
+
+    /// Basic indexing with NumPy's rules: ranges with steps (also
+    /// negative), single positions that drop their axis, new axes. Axes
+    /// not mentioned are kept whole. Only the chunks the result needs are
+    /// read or computed.
+    pub fn slice(&self, sel: &[Sel]) -> DArray<T> {
+        if let Some(e) = self.error() {
+            return self.with_error(e.clone());
+        }
+        let nd = self.ndim();
+        let used = sel.iter().filter(|s| !matches!(s, Sel::NewAxis)).count();
+        if used > nd {
+            return self.with_error(Error::Invalid(format!("{used} indices for an array of {nd} axes")));
+        }
+        let mut out = Vec::with_capacity(sel.len() + nd - used);
+        let mut axis = 0;
+        for s in sel.iter().copied().chain(std::iter::repeat_n(Sel::all(), nd - used)) {
+            match s {
+                Sel::Range { start, stop, step } => {
+                    if step == 0 {
+                        return self.with_error(Error::Invalid("slice step cannot be zero".into()));
+                    }
+                    let (start, step, len) = normalise(start, stop, step, self.shape()[axis]);
+                    out.push(AxisSel::Range { start, step, len });
+                    axis += 1;
+                }
+                Sel::Index(i) => {
+                    let n = self.shape()[axis] as isize;
+                    let j = if i < 0 { i + n } else { i };
+                    if j < 0 || j >= n {
+                        return self.with_error(Error::Invalid(format!(
+                            "index {i} is out of bounds for axis {axis} with size {n}"
+                        )));
+                    }
+                    out.push(AxisSel::Index(j as usize));
+                    axis += 1;
+                }
+                Sel::NewAxis => out.push(AxisSel::NewAxis),
+            }
+        }
+        DArray::from_node(slice(self.node.clone(), out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise;
+
+    #[test]
+    fn slice_indices_follow_python() {
+        // Checked against Python's slice(start, stop, step).indices(n).
+        assert_eq!(normalise(None, None, 1, 5), (0, 1, 5));
+        assert_eq!(normalise(None, None, -1, 5), (4, -1, 5));
+        assert_eq!(normalise(Some(1), Some(-1), 2, 6), (1, 2, 2));
+        assert_eq!(normalise(Some(-2), None, -2, 7), (5, -2, 3));
+        assert_eq!(normalise(Some(10), Some(20), 1, 5), (0, 1, 0));
+        assert_eq!(normalise(Some(3), Some(1), 1, 5), (0, 1, 0));
+        assert_eq!(normalise(None, Some(-10), -1, 5), (4, -1, 5));
+        assert_eq!(normalise(None, None, 3, 0), (0, 3, 0));
+    }
+}

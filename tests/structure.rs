@@ -1,0 +1,196 @@
+//! Transposes and slicing against ndarray on random shapes and chunkings,
+//! alone and fused with elementwise operations and reductions.
+
+mod common;
+use common::*;
+use darray::{Config, DArray, ReduceOpts, Sel};
+use ndarray::{ArrayD, Dimension, IxDyn};
+use proptest::prelude::*;
+
+/// NumPy's basic indexing on an ndarray array, by explicit index
+/// arithmetic (independent of ndarray's own negative-step rules).
+fn oracle_slice(a: &ArrayD<f64>, sel: &[Sel]) -> ArrayD<f64> {
+    let nd = a.ndim();
+    let used = sel.iter().filter(|s| !matches!(s, Sel::NewAxis)).count();
+    let mut sel = sel.to_vec();
+    sel.extend(std::iter::repeat_n(Sel::all(), nd - used));
+    // Per input axis: the list of coordinates taken, and whether it stays.
+    let mut picks: Vec<(Vec<usize>, bool)> = vec![];
+    let mut out_shape = vec![];
+    let mut axis = 0;
+    for s in &sel {
+        match *s {
+            Sel::NewAxis => out_shape.push(1),
+            Sel::Index(i) => {
+                let n = a.shape()[axis] as isize;
+                picks.push((vec![(if i < 0 { i + n } else { i }) as usize], false));
+                axis += 1;
+            }
+            Sel::Range { start, stop, step } => {
+                let n = a.shape()[axis] as isize;
+                let mut v = vec![];
+                // Python's range over slice.indices.
+                let fix = |x: isize| if x < 0 { x + n } else { x };
+                if step > 0 {
+                    let s = start.map_or(0, |x| fix(x).clamp(0, n));
+                    let e = stop.map_or(n, |x| fix(x).clamp(0, n));
+                    let mut i = s;
+                    while i < e {
+                        v.push(i as usize);
+                        i += step;
+                    }
+                } else {
+                    let s = start.map_or(n - 1, |x| fix(x).clamp(-1, n - 1));
+                    let e = stop.map_or(-1, |x| fix(x).clamp(-1, n - 1));
+                    let mut i = s;
+                    while i > e {
+                        v.push(i as usize);
+                        i += step;
+                    }
+                }
+                out_shape.push(v.len());
+                picks.push((v, true));
+                axis += 1;
+            }
+        }
+    }
+    // Walk the output in order: the kept picks give the coordinates.
+    let kept: Vec<&Vec<usize>> = picks.iter().filter(|p| p.1).map(|p| &p.0).collect();
+    let total: usize = kept.iter().map(|v| v.len()).product();
+    let mut vals = Vec::with_capacity(total);
+    let mut ctr = vec![0usize; kept.len()];
+    for _ in 0..total {
+        let mut k = 0;
+        let idx: Vec<usize> = picks
+            .iter()
+            .map(|(v, keep)| {
+                if *keep {
+                    k += 1;
+                    v[ctr[k - 1]]
+                } else {
+                    v[0]
+                }
+            })
+            .collect();
+        vals.push(a[IxDyn(&idx)]);
+        for j in (0..ctr.len()).rev() {
+            ctr[j] += 1;
+            if ctr[j] < kept[j].len() {
+                break;
+            }
+            ctr[j] = 0;
+        }
+    }
+    ArrayD::from_shape_vec(IxDyn(&out_shape), vals).unwrap()
+}
+
+fn sel_for(shape: Vec<usize>) -> impl Strategy<Value = Vec<Sel>> {
+    let per_axis: Vec<BoxedStrategy<Vec<Sel>>> = shape
+        .iter()
+        .map(|&n| {
+            let n = n as isize;
+            let pos = (-n - 2)..(n + 3);
+            let range = (prop::option::of(pos.clone()), prop::option::of(pos), prop_oneof![1..4isize, -3..0isize])
+                .prop_map(|(a, b, s)| vec![Sel::range(a, b, s)]);
+            let mut opts = vec![range.boxed()];
+            if n > 0 {
+                opts.push((-n..n).prop_map(|i| vec![Sel::index(i)]).boxed());
+            }
+            opts.push(Just(vec![Sel::NewAxis, Sel::all()]).boxed());
+            prop::strategy::Union::new(opts).boxed()
+        })
+        .collect();
+    per_axis.prop_map(|v| v.into_iter().flatten().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn transposes_match_ndarray((a, c) in shape_and_chunks(4, 6).prop_flat_map(|(s, c)| (values(&s, float(false)), Just(c))), seed in any::<u64>()) {
+        let nd = a.ndim();
+        let mut perm: Vec<usize> = (0..nd).collect();
+        // A random permutation from the seed.
+        let mut r = seed;
+        for i in (1..nd).rev() {
+            r = r.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            perm.swap(i, (r >> 33) as usize % (i + 1));
+        }
+        let x = DArray::from_array(a.clone(), c).unwrap();
+        let want = a.clone().permuted_axes(IxDyn(&perm));
+        prop_assert_eq!(x.permuted_axes(&perm).compute().unwrap(), want.as_standard_layout().to_owned());
+        prop_assert_eq!(x.t().compute().unwrap(), a.t().as_standard_layout().to_owned());
+        // Fused: a transposed operand against the original.
+        if nd == 2 && a.shape()[0] == a.shape()[1] {
+            let got = (&x + &x.t() * 2.0).compute().unwrap();
+            prop_assert_eq!(got, &a + &(a.t().to_owned() * 2.0));
+        }
+    }
+
+    #[test]
+    fn slices_match_numpy_rules((a, c, sel) in shape_and_chunks(3, 7).prop_flat_map(|(s, c)| (values(&s, float(false)), Just(c), sel_for(s.clone())))) {
+        let x = DArray::from_array(a.clone(), c).unwrap();
+        let y = x.slice(&sel);
+        let want = oracle_slice(&a, &sel);
+        prop_assert_eq!(y.shape(), want.shape());
+        prop_assert_eq!(&y.compute().unwrap(), &want);
+        // The same view of a source fused into a reduction.
+        let shape = a.shape().to_vec();
+        let f = move |i: &[usize]| i.iter().enumerate().map(|(k, &v)| (v * (k + 2)) as f64).sum::<f64>();
+        let src = DArray::from_fn(&shape, vec![3; shape.len()], f).unwrap();
+        let full = ArrayD::from_shape_fn(IxDyn(&shape), |i| f(i.slice()));
+        let want = oracle_slice(&full, &sel);
+        prop_assert!(close(src.slice(&sel).sum().compute().unwrap()[[]], want.sum(), 1e-9));
+        // And of a materialised intermediate (map_blocks forces chunks).
+        let m = x.map_blocks(|b, _| b * 2.0).slice(&sel);
+        prop_assert_eq!(m.compute().unwrap(), oracle_slice(&a, &sel) * 2.0);
+    }
+
+    #[test]
+    fn views_compose((a, c) in shape_and_chunks(3, 6).prop_flat_map(|(s, c)| (values(&s, float(false)), Just(c)))) {
+        prop_assume!(a.ndim() > 0);
+        let x = DArray::from_array(a.clone(), c).unwrap();
+        let sel = vec![Sel::range(None, None, -1)];
+        let y = x.t().slice(&sel).t();
+        let mut want = a.clone();
+        if a.ndim() > 0 {
+            let last = a.ndim() - 1;
+            want.invert_axis(ndarray::Axis(last));
+        }
+        prop_assert_eq!(y.compute().unwrap(), want.as_standard_layout().to_owned());
+        if a.ndim() > 0 {
+            let m = y.mean_with(&ReduceOpts::axis(0));
+            let wm = oracle(&want, &[0], false, |v| if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 });
+            assert_close(&m.compute().unwrap(), &wm, 1e-12)?;
+        }
+    }
+}
+
+#[test]
+fn slices_touch_only_the_chunks_they_need() {
+    let x = DArray::from_fn([1000, 1000], [100, 100], |i| (i[0] + i[1]) as f64).unwrap();
+    // A 10 x 1000 strip of a 10 x 10 grid: one row of blocks.
+    let strip = x.slice(&[Sel::span(250, 260)]).sum();
+    assert_eq!(strip.graph().unwrap().leaves().count(), 10);
+    let (v, stats) = strip.compute_with(&Config::default()).unwrap();
+    assert_eq!(v[[]], (250..260).flat_map(|i| (0..1000).map(move |j| (i + j) as f64)).sum::<f64>());
+    assert_eq!(stats.tasks_run, 10 + 1);
+    // A single element of a materialised array: one of its 100 tasks runs.
+    let m = x.map_blocks(|b, _| b + 1.0).slice(&[Sel::index(555), Sel::index(-1)]);
+    let (e, stats) = m.compute_with(&Config::default()).unwrap();
+    assert_eq!(e[[]], 555.0 + 999.0 + 1.0);
+    assert_eq!(stats.tasks_run, 2);
+}
+
+#[test]
+fn bad_views_are_errors() {
+    let x = DArray::<f64>::ones([3, 4], [2, 2]).unwrap();
+    assert!(x.permuted_axes(&[0, 0]).compute().is_err());
+    assert!(x.permuted_axes(&[1]).compute().is_err());
+    assert!(x.swap_axes(0, 2).compute().is_err());
+    assert!(x.slice(&[Sel::index(3)]).compute().is_err());
+    assert!(x.slice(&[Sel::index(-4)]).compute().is_err());
+    assert!(x.slice(&[Sel::all(), Sel::all(), Sel::all()]).compute().is_err());
+    assert!(x.slice(&[Sel::range(None, None, 0)]).compute().is_err());
+    assert_eq!(x.swap_axes(0, 1).shape(), &[4, 3]);
+}
