@@ -3,9 +3,9 @@
 use crate::dispatch;
 use crate::dtype::{AnyArray, AnyVec, Element};
 use crate::error::{Error, Result};
-use crate::graph::program::{is_plain, AxisMap, Finish, LeafDef, Terminal};
+use crate::graph::program::{AxisMap, Finish, LeafDef, Terminal};
 use crate::graph::{ChunkRef, FusedTask, Payload, Task, TaskOp};
-use crate::kernels::load::{Load, SourceLoader, ViewLoader};
+use crate::kernels::load::{CopyLoader, Load, SourceLoader, ViewLoader};
 use crate::kernels::reduce::Dest;
 use crate::kernels::{for_each_segment, Reducer, TILE};
 use ndarray::{ArrayD, IxDyn};
@@ -63,7 +63,12 @@ fn view_loader<'a>(arr: &'a AnyArray, first: &[isize], map: &[AxisMap], shape: &
                 strides[d] += m.step * s;
             }
         }
-        Box::new(ViewLoader::new(a, origin, strides, shape)) as Box<dyn Load + 'a>
+        let nd = shape.len();
+        let transposed = nd >= 2 && strides[nd - 1].abs() > 1 && shape[nd - 1] > 1;
+        match (0..nd.saturating_sub(1)).find(|&d| transposed && strides[d].abs() == 1 && shape[d] > 1) {
+            Some(u) => Box::new(CopyLoader::transposed(a, origin, &strides, shape, u)) as Box<dyn Load + 'a>,
+            None => Box::new(ViewLoader::new(a, origin, strides, shape)) as Box<dyn Load + 'a>,
+        }
     })
 }
 
@@ -75,7 +80,7 @@ fn generate(
     shape: &[usize],
 ) -> AnyArray {
     let n: usize = shape.iter().product();
-    let gen = SourceLoader::new(src.clone(), lo, vec![false; shape.len()]);
+    let gen = SourceLoader::new(src.clone(), AxisMap::identity(shape.len()), lo);
     let mut buf = AnyVec::with_capacity(dtype, n);
     dispatch!(AnyVec, &mut buf, b => b.resize(n, Default::default()));
     gen.load(shape, 0, n, &mut Vec::new(), &mut buf);
@@ -108,10 +113,10 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
         };
         bound[li.leaf] = Some((arr, &li.start));
     }
-    // Sources are generated in place when they line up with the block.
-    // Otherwise (a profile broadcast along some axes, a transposed or
-    // strided view) the source's own window is generated once and read
-    // through the map, rather than evaluated again for every repeat.
+    // Sources are evaluated in place, through their map, unless they are
+    // broadcast over much of the block (a profile along one axis): then
+    // their own window is generated once and read through the map, rather
+    // than evaluated again for every repeat.
     let pregen: Vec<Option<(AnyArray, Vec<isize>)>> = p
         .leaves
         .iter()
@@ -121,7 +126,7 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
             let spans: Vec<(isize, isize)> = map.iter().map(|m| m.span(&t.offset, &t.shape)).collect();
             let window: Vec<usize> = spans.iter().map(|(lo, hi)| (hi - lo + 1) as usize).collect();
             let wn: usize = window.iter().product();
-            if is_plain(map, nd) && wn * 2 > n {
+            if wn * 2 > n {
                 return None;
             }
             let lo: Vec<usize> = spans.iter().map(|s| s.0 as usize).collect();
@@ -138,9 +143,7 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
             match (def, &pregen[i]) {
                 (LeafDef::Source { .. }, Some((arr, first))) => view_loader(arr, first, map, &t.shape),
                 (LeafDef::Source { src, .. }, None) => {
-                    let origin = map.iter().map(|m| m.first(&t.offset) as usize).collect();
-                    let bcast = map.iter().map(|m| m.dom.is_none()).collect();
-                    Box::new(SourceLoader::new(src.clone(), origin, bcast)) as Box<dyn Load>
+                    Box::new(SourceLoader::new(src.clone(), map.to_vec(), t.offset.clone())) as Box<dyn Load>
                 }
                 (LeafDef::Array { arr, .. }, _) => {
                     let first: Vec<isize> = map.iter().map(|m| m.first(&t.offset)).collect();

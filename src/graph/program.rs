@@ -48,17 +48,6 @@ impl AxisMap {
     }
 }
 
-/// True when the leaf's axes are the domain's trailing axes in order, each
-/// whole or broadcast: a source can then fill runs along its last axis.
-pub(crate) fn is_plain(map: &[AxisMap], nd: usize) -> bool {
-    let m = map.len();
-    m <= nd
-        && map.iter().enumerate().all(|(a, x)| match x.dom {
-            Some(d) => d == nd - m + a && x.step == 1 && x.base == 0,
-            None => x.base == 0,
-        })
-}
-
 /// Where a leaf's values come from; `map` places it in the domain.
 pub(crate) enum LeafDef {
     /// Generated from global indices.

@@ -2,8 +2,9 @@
 //! as zero strides) or from a source evaluated at global indices.
 
 use super::for_each_segment;
-use super::source::Source;
+use super::source::{Run, Source};
 use crate::dtype::{AnyVec, Element};
+use crate::graph::program::AxisMap;
 use ndarray::ArrayD;
 use std::sync::Arc;
 
@@ -72,38 +73,95 @@ impl<T: Element> Load for ViewLoader<'_, T> {
     }
 }
 
-/// A source evaluated on the block: `origin` is the block's start in the
-/// source's own coordinates, `bcast` marks source axes broadcast to the
-/// block, and the source's axes align with the block's trailing axes.
+/// A block copied into row-major order first: for views whose innermost
+/// axis is strided while another axis is contiguous (a transpose), reading
+/// element by element would touch a new cache line per element; a tiled
+/// copy touches each line once.
+pub(crate) struct CopyLoader<T> {
+    data: Vec<T>,
+}
+
+impl<T: Element> CopyLoader<T> {
+    /// Copies the view (`origin`, `strides` over `shape`, as for
+    /// `ViewLoader`) with 32 x 32 tiles over axes `u` (contiguous in the
+    /// source) and the last axis.
+    pub(crate) fn transposed(arr: &ArrayD<T>, origin: isize, strides: &[isize], shape: &[usize], u: usize) -> Self {
+        const B: usize = 32;
+        let nd = shape.len();
+        let last = nd - 1;
+        let n: usize = shape.iter().product();
+        let mut data = vec![T::default(); n];
+        let mut dst_strides = vec![1usize; nd];
+        for a in (0..last).rev() {
+            dst_strides[a] = dst_strides[a + 1] * shape[a + 1];
+        }
+        let outer: Vec<usize> = (0..nd).filter(|&a| a != u && a != last).collect();
+        let outer_shape: Vec<usize> = outer.iter().map(|&a| shape[a]).collect();
+        let ptr = arr.as_ptr();
+        for idx in crate::chunks::GridIter::new(outer_shape) {
+            let mut sb = origin;
+            let mut db = 0usize;
+            for (k, &a) in outer.iter().enumerate() {
+                sb += idx[k] as isize * strides[a];
+                db += idx[k] * dst_strides[a];
+            }
+            for i0 in (0..shape[u]).step_by(B) {
+                for j0 in (0..shape[last]).step_by(B) {
+                    for j in j0..(j0 + B).min(shape[last]) {
+                        let src_j = sb + j as isize * strides[last];
+                        for i in i0..(i0 + B).min(shape[u]) {
+                            // SAFETY: the caller guarantees the view lies in `arr`.
+                            data[db + i * dst_strides[u] + j] = unsafe { *ptr.offset(src_j + i as isize * strides[u]) };
+                        }
+                    }
+                }
+            }
+        }
+        CopyLoader { data }
+    }
+}
+
+impl<T: Element> Load for CopyLoader<T> {
+    fn load(&self, _shape: &[usize], start: usize, end: usize, _prefix: &mut Vec<usize>, out: &mut AnyVec) {
+        T::vec_mut(out)[..end - start].copy_from_slice(&self.data[start..end]);
+    }
+}
+
+/// A source evaluated on the block through its axis map: each row segment
+/// of the block is one run through the source's index space.
 pub(crate) struct SourceLoader {
-    pub src: Arc<dyn Source>,
-    pub origin: Vec<usize>,
-    pub bcast: Vec<bool>,
+    src: Arc<dyn Source>,
+    map: Vec<AxisMap>,
+    offset: Vec<usize>,
     /// Scratch for the global index (a loader lives within one task).
-    pub index: std::cell::RefCell<Vec<usize>>,
+    index: std::cell::RefCell<Vec<usize>>,
 }
 
 impl SourceLoader {
-    pub(crate) fn new(src: Arc<dyn Source>, origin: Vec<usize>, bcast: Vec<bool>) -> Self {
-        let index = std::cell::RefCell::new(origin.clone());
-        SourceLoader { src, origin, bcast, index }
+    /// A loader for the block at `offset` of the domain.
+    pub(crate) fn new(src: Arc<dyn Source>, map: Vec<AxisMap>, offset: Vec<usize>) -> Self {
+        let index = std::cell::RefCell::new(vec![0; map.len()]);
+        SourceLoader { src, map, offset, index }
     }
 }
 
 impl Load for SourceLoader {
     fn load(&self, shape: &[usize], start: usize, end: usize, prefix: &mut Vec<usize>, out: &mut AnyVec) {
-        let m = self.origin.len();
         let nd = shape.len();
-        let lead = nd.saturating_sub(1);
+        let last = nd.checked_sub(1);
         let mut index = self.index.borrow_mut();
-        let repeat = m > 0 && self.bcast[m - 1];
+        // The source axis that follows the block's last axis, if any.
+        let along = self.map.iter().position(|m| m.dom.is_some() && m.dom == last);
+        let run = Run { axis: along, step: along.map_or(0, |a| self.map[a].step) };
         for_each_segment(shape, start, end, prefix, |pre, c0, c1, off| {
-            for (a, idx) in index.iter_mut().enumerate() {
-                let ba = nd - m + a;
-                let local = if ba < lead { pre[ba] } else { c0 };
-                *idx = if self.bcast[a] { 0 } else { self.origin[a] + local };
+            for (idx, m) in index.iter_mut().zip(&self.map) {
+                let c = match m.dom {
+                    Some(d) => m.base + m.step * (self.offset[d] + if Some(d) == last { c0 } else { pre[d] }) as isize,
+                    None => m.base,
+                };
+                *idx = c as usize;
             }
-            self.src.fill(&index, c1 - c0, repeat, out, off);
+            self.src.fill(&index, c1 - c0, run, out, off);
         });
     }
 }

@@ -4,18 +4,33 @@
 use crate::dtype::{AnyVec, CastFrom, Element, Float, Numeric};
 use std::marker::PhantomData;
 
-/// Generates the values of a run along the last axis.
+/// How a run of values walks the source's index space: value `k` is at
+/// `index + k * step` along `axis` (the same index for every `k` without
+/// an axis: a broadcast).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    pub axis: Option<usize>,
+    pub step: isize,
+}
+
+impl Run {
+    #[inline]
+    fn at(&self, i0: usize, k: usize) -> usize {
+        (i0 as isize + self.step * k as isize) as usize
+    }
+}
+
+/// Generates values of a run through the source's index space.
 pub trait Source: Send + Sync {
     /// Writes `len` values starting at global multi-index `index` into
-    /// `out[off..off + len]`, stepping along the last axis (or repeating
-    /// `index` when `repeat` is set: a broadcast last axis).
-    fn fill(&self, index: &[usize], len: usize, repeat: bool, out: &mut AnyVec, off: usize);
+    /// `out[off..off + len]`, walking as `run` says.
+    fn fill(&self, index: &[usize], len: usize, run: Run, out: &mut AnyVec, off: usize);
 }
 
 /// Typed form of `Source`; every implementor is a `Source`.
 pub(crate) trait TypedSource<T: Element>: Send + Sync {
     fn name(&self) -> &str;
-    fn fill_typed(&self, index: &[usize], len: usize, repeat: bool, out: &mut [T]);
+    fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]);
 }
 
 pub(crate) struct Erased<T, S>(pub S, PhantomData<fn() -> T>);
@@ -27,8 +42,8 @@ impl<T, S> Erased<T, S> {
 }
 
 impl<T: Element, S: TypedSource<T>> Source for Erased<T, S> {
-    fn fill(&self, index: &[usize], len: usize, repeat: bool, out: &mut AnyVec, off: usize) {
-        self.0.fill_typed(index, len, repeat, &mut T::vec_mut(out)[off..off + len]);
+    fn fill(&self, index: &[usize], len: usize, run: Run, out: &mut AnyVec, off: usize) {
+        self.0.fill_typed(index, run, &mut T::vec_mut(out)[off..off + len]);
     }
 }
 
@@ -39,7 +54,7 @@ impl<T: Element> TypedSource<T> for Const<T> {
     fn name(&self) -> &str {
         self.1
     }
-    fn fill_typed(&self, _: &[usize], _: usize, _: bool, out: &mut [T]) {
+    fn fill_typed(&self, _: &[usize], _: Run, out: &mut [T]) {
         out.fill(self.0);
     }
 }
@@ -54,11 +69,10 @@ impl<T: Numeric + CastFrom<u64>> TypedSource<T> for Arange<T> {
     fn name(&self) -> &str {
         "arange"
     }
-    fn fill_typed(&self, index: &[usize], _: usize, repeat: bool, out: &mut [T]) {
-        let i0 = index[0] as u64;
-        for (j, o) in out.iter_mut().enumerate() {
-            let i = if repeat { i0 } else { i0 + j as u64 };
-            *o = self.start.add_(T::cast_from(i).mul_(self.step));
+    fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
+        for (k, o) in out.iter_mut().enumerate() {
+            let i = if run.axis.is_some() { run.at(index[0], k) } else { index[0] };
+            *o = self.start.add_(T::cast_from(i as u64).mul_(self.step));
         }
     }
 }
@@ -74,9 +88,9 @@ impl<T: Float + CastFrom<u64>> TypedSource<T> for Linspace<T> {
     fn name(&self) -> &str {
         "linspace"
     }
-    fn fill_typed(&self, index: &[usize], _: usize, repeat: bool, out: &mut [T]) {
-        for (j, o) in out.iter_mut().enumerate() {
-            let i = if repeat { index[0] } else { index[0] + j };
+    fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
+        for (k, o) in out.iter_mut().enumerate() {
+            let i = if run.axis.is_some() { run.at(index[0], k) } else { index[0] };
             *o = match self.last {
                 Some((n, v)) if i == n => v,
                 _ => self.start + T::cast_from(i as u64) * self.step,
@@ -94,12 +108,12 @@ impl<T: Element, F: Fn(&[usize]) -> T + Send + Sync> TypedSource<T> for FromFn<F
     fn name(&self) -> &str {
         "from_fn"
     }
-    fn fill_typed(&self, index: &[usize], _: usize, repeat: bool, out: &mut [T]) {
-        if index.is_empty() || repeat {
+    fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
+        let Some(axis) = run.axis else {
             let v = (self.f)(index);
             out.fill(v);
             return;
-        }
+        };
         // The index lives on the stack for up to 8 dimensions.
         let mut buf = [0usize; 8];
         let mut heap;
@@ -110,10 +124,9 @@ impl<T: Element, F: Fn(&[usize]) -> T + Send + Sync> TypedSource<T> for FromFn<F
             heap = index.to_vec();
             &mut heap
         };
-        let last = idx.len() - 1;
         for o in out.iter_mut() {
             *o = (self.f)(idx);
-            idx[last] += 1;
+            idx[axis] = (idx[axis] as isize + run.step) as usize;
         }
     }
 }
@@ -178,10 +191,11 @@ impl<T: Float> TypedSource<T> for Random<T> {
             Dist::Normal { .. } => "random_normal",
         }
     }
-    fn fill_typed(&self, index: &[usize], _: usize, repeat: bool, out: &mut [T]) {
+    fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
         let flat: usize = index.iter().zip(&self.strides).map(|(i, s)| i * s).sum();
-        for (j, o) in out.iter_mut().enumerate() {
-            *o = self.value((if repeat { flat } else { flat + j }) as u64);
+        let d = run.axis.map_or(0, |a| run.step * self.strides[a] as isize);
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = self.value((flat as isize + d * k as isize) as u64);
         }
     }
 }
