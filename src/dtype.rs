@@ -133,6 +133,23 @@ any_container!(
 );
 
 impl AnyArray {
+    /// An array of default values (zeros, `false`).
+    pub fn default_of(dtype: DType, shape: &[usize]) -> AnyArray {
+        use ndarray::IxDyn;
+        match dtype {
+            DType::Bool => AnyArray::Bool(ArrayD::default(IxDyn(shape))),
+            DType::I8 => AnyArray::I8(ArrayD::default(IxDyn(shape))),
+            DType::I16 => AnyArray::I16(ArrayD::default(IxDyn(shape))),
+            DType::I32 => AnyArray::I32(ArrayD::default(IxDyn(shape))),
+            DType::I64 => AnyArray::I64(ArrayD::default(IxDyn(shape))),
+            DType::U8 => AnyArray::U8(ArrayD::default(IxDyn(shape))),
+            DType::U16 => AnyArray::U16(ArrayD::default(IxDyn(shape))),
+            DType::U32 => AnyArray::U32(ArrayD::default(IxDyn(shape))),
+            DType::U64 => AnyArray::U64(ArrayD::default(IxDyn(shape))),
+            DType::F32 => AnyArray::F32(ArrayD::default(IxDyn(shape))),
+            DType::F64 => AnyArray::F64(ArrayD::default(IxDyn(shape))),
+        }
+    }
     /// The array's shape.
     pub fn shape(&self) -> &[usize] {
         dispatch!(AnyArray, self, a => a.shape())

@@ -37,7 +37,7 @@ pub mod key;
 mod optimize;
 
 pub use array::{compute_all, ComputeAll, DArray, ReduceOpts};
-pub use array::{where_, Operand, Sel};
+pub use array::{concatenate, stack, where_, Operand, Sel};
 pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES};
 pub use dtype::{CastFrom, DType, Element, Float, Numeric};
 pub use error::{Error, Result};

@@ -194,3 +194,65 @@ fn bad_views_are_errors() {
     assert!(x.slice(&[Sel::range(None, None, 0)]).compute().is_err());
     assert_eq!(x.swap_axes(0, 1).shape(), &[4, 3]);
 }
+
+/// A shape with two independent chunkings of it.
+fn two_chunkings(
+    max_dims: usize,
+    max_len: usize,
+) -> impl Strategy<Value = (Vec<usize>, darray::ChunkSpec, darray::ChunkSpec)> {
+    shape(max_dims, max_len).prop_flat_map(|s| (Just(s.clone()), chunking(s.clone()), chunking(s)))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn rechunk_keeps_values((s, ca, cb) in two_chunkings(4, 7)) {
+        let a = ArrayD::from_shape_fn(IxDyn(&s), |i| i.slice().iter().fold(0i64, |acc, &v| acc * 10 + v as i64));
+        // Materialised input: blocks are assembled from overlapping blocks.
+        let x = DArray::from_array(a.clone(), ca.clone()).unwrap().map_blocks(|b, _| b);
+        let y = x.rechunk(cb.clone());
+        let want_chunks = DArray::<i64>::zeros(&s, cb.clone()).unwrap().chunks().to_vec();
+        prop_assert_eq!(y.chunks(), want_chunks.as_slice());
+        prop_assert_eq!(y.compute().unwrap(), a.clone());
+        prop_assert_eq!((&y + 1).sum().compute().unwrap()[[]], a.iter().map(|v| v + 1).sum::<i64>());
+        // Over a source it is a view: no rechunk tasks at all.
+        let src = DArray::from_fn(&s, ca, |i| i.iter().fold(0i64, |acc, &v| acc * 10 + v as i64)).unwrap().rechunk(cb);
+        prop_assert_eq!(src.compute().unwrap(), a);
+        prop_assert!(src.graph().unwrap().tasks().all(|t| !t.ops.iter().any(|o| o == "rechunk")));
+    }
+
+    #[test]
+    fn concatenate_and_stack_match_ndarray((s, ca, cb) in two_chunkings(3, 5), axis in 0..3usize, extra in 0..4usize) {
+        prop_assume!(!s.is_empty());
+        let axis = axis % s.len();
+        let a = ArrayD::from_shape_fn(IxDyn(&s), |i| i.slice().iter().sum::<usize>() as f64);
+        let mut s2 = s.clone();
+        s2[axis] = extra;
+        let b = ArrayD::from_shape_fn(IxDyn(&s2), |i| -(i.slice().iter().sum::<usize>() as f64) - 1.0);
+        let x = DArray::from_array(a.clone(), ca).unwrap();
+        let y = DArray::from_array(b.clone(), vec![2; s2.len()]).unwrap();
+        let c = darray::concatenate(&[x.clone(), y.clone(), x.clone()], axis);
+        let want = ndarray::concatenate(ndarray::Axis(axis), &[a.view(), b.view(), a.view()]).unwrap();
+        prop_assert_eq!(c.shape(), want.shape());
+        prop_assert_eq!(c.compute().unwrap(), want.clone());
+        prop_assert!(close(c.sum().compute().unwrap()[[]], want.sum(), 1e-12));
+        let z = DArray::from_array(a.clone(), cb).unwrap() * 2.0;
+        let st = darray::stack(&[x, z], axis);
+        let want = ndarray::stack(ndarray::Axis(axis), &[a.view(), (&a * 2.0).view()]).unwrap();
+        prop_assert_eq!(st.compute().unwrap(), want);
+    }
+}
+
+#[test]
+fn bad_joins_are_errors() {
+    let a = DArray::<f64>::ones([3, 4], [2, 2]).unwrap();
+    let b = DArray::<f64>::ones([3, 5], [2, 2]).unwrap();
+    assert!(darray::concatenate(&[a.clone(), b.clone()], 0).compute().is_err());
+    assert!(darray::concatenate(&[a.clone(), b.clone()], 1).compute().is_ok());
+    assert!(darray::concatenate(std::slice::from_ref(&a), 2).compute().is_err());
+    assert!(darray::concatenate::<f64>(&[], 0).compute().is_err());
+    assert!(darray::stack(&[a.clone(), b], 0).compute().is_err());
+    assert!(darray::stack(std::slice::from_ref(&a), 3).compute().is_err());
+    assert!(a.rechunk([0, 1]).compute().is_err());
+}

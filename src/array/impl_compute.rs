@@ -3,13 +3,13 @@
 
 use super::DArray;
 use crate::chunks::Chunks;
-use crate::dtype::{AnyArray, DType, Element};
+use crate::dtype::{AnyArray, Element};
 use crate::error::Result;
 use crate::exec::{execute, Config, ExecStats};
 use crate::expr::{Node, NodeKind};
 use crate::graph::{lower, BlockRef, LowerOptions, Payload, TaskGraph};
 use crate::key::TokenHasher;
-use ndarray::{ArrayD, IxDyn, SliceInfoElem};
+use ndarray::{ArrayD, SliceInfoElem};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -25,15 +25,6 @@ enum Collect {
 enum Collected {
     Array(AnyArray),
     Blocks(Vec<Arc<AnyArray>>),
-}
-
-fn empty_of(dtype: DType, shape: &[usize]) -> AnyArray {
-    macro_rules! z {
-        ($($v:ident: $t:ty),*) => {
-            match dtype { $(DType::$v => <$t>::wrap(ArrayD::default(IxDyn(shape))),)* }
-        };
-    }
-    z!(Bool: bool, I8: i8, I16: i16, I32: i32, I64: i64, U8: u8, U16: u16, U32: u32, U64: u64, F32: f32, F64: f64)
 }
 
 fn copy_block(dst: &mut AnyArray, block: &AnyArray, chunks: &Chunks, idx: &[usize]) {
@@ -86,7 +77,9 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
         .outputs
         .iter()
         .zip(&single)
-        .map(|(o, &one)| Mutex::new((how == Collect::Assemble && !one).then(|| empty_of(o.node.dtype, &o.node.shape))))
+        .map(|(o, &one)| {
+            Mutex::new((how == Collect::Assemble && !one).then(|| AnyArray::default_of(o.node.dtype, &o.node.shape)))
+        })
         .collect();
     let block_index: Vec<Vec<Vec<usize>>> = g.outputs.iter().map(|o| o.node.chunks.block_indices().collect()).collect();
     let outputs: Vec<u32> = wanted.keys().copied().collect();

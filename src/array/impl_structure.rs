@@ -3,9 +3,10 @@
 //! operations around them and touch only the chunks they need.
 
 use super::DArray;
+use crate::chunks::{ChunkSpec, Chunks};
 use crate::dtype::Element;
 use crate::error::Error;
-use crate::expr::{slice, transpose, AxisSel, Node};
+use crate::expr::{concat, rechunk, slice, transpose, AxisSel, Node};
 
 /// One entry of a basic index, like NumPy's `x[a:b:s, i, None]`. Negative
 /// positions count from the end; a negative step walks backwards.
@@ -148,6 +149,80 @@ impl<T: Element> DArray<T> {
         }
         DArray::from_node(slice(self.node.clone(), out))
     }
+}
+
+impl<T: Element> DArray<T> {
+    /// The same values on another chunk grid. Over sources this only
+    /// changes how they are generated; otherwise each new block is
+    /// assembled from the old blocks it overlaps.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = DArray::from_fn([6, 6], [6, 1], |i| (i[0] * 6 + i[1]) as u32)?;
+    /// let y = x.map_blocks(|b, _| b).rechunk([1, 6]);
+    /// assert_eq!(y.chunks(), &[vec![1; 6], vec![6]]);
+    /// assert_eq!(y.compute()?, x.compute()?);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn rechunk(&self, chunks: impl Into<ChunkSpec>) -> DArray<T> {
+        if let Some(e) = self.error() {
+            return self.with_error(e.clone());
+        }
+        match Chunks::new(self.shape(), &chunks.into(), std::mem::size_of::<T>()) {
+            Ok(c) => DArray::from_node(rechunk(self.node.clone(), c)),
+            Err(e) => self.with_error(e),
+        }
+    }
+}
+
+/// Joins arrays along an existing axis (NumPy's `concatenate`). Chunks on
+/// the other axes are brought to their common refinement.
+///
+/// ```
+/// use darray::{concatenate, DArray};
+/// let a = DArray::<i64>::zeros([2, 3], [1, 3])?;
+/// let b = DArray::<i64>::ones([4, 3], [2, 2])?;
+/// let c = concatenate(&[a, b], 0);
+/// assert_eq!(c.shape(), &[6, 3]);
+/// assert_eq!(c.sum().compute()?[[]], 12);
+/// # Ok::<(), darray::Error>(())
+/// ```
+pub fn concatenate<T: Element>(arrays: &[DArray<T>], axis: usize) -> DArray<T> {
+    if arrays.is_empty() {
+        return DArray::from_node(Node::invalid(
+            Error::Invalid("need at least one array to concatenate".into()),
+            T::DTYPE,
+        ));
+    }
+    DArray::from_node(concat(arrays.iter().map(|a| a.node.clone()).collect(), axis))
+}
+
+/// Joins arrays of one shape along a new axis (NumPy's `stack`).
+///
+/// ```
+/// use darray::{stack, DArray};
+/// let a = DArray::<f32>::full([3], 1.0, 2)?;
+/// let b = DArray::<f32>::full([3], 2.0, 2)?;
+/// let s = stack(&[a, b], 1);
+/// assert_eq!(s.shape(), &[3, 2]);
+/// assert_eq!(s.compute()?.into_raw_vec_and_offset().0, vec![1.0, 2.0, 1.0, 2.0, 1.0, 2.0]);
+/// # Ok::<(), darray::Error>(())
+/// ```
+pub fn stack<T: Element>(arrays: &[DArray<T>], axis: usize) -> DArray<T> {
+    let Some(first) = arrays.first() else {
+        return DArray::from_node(Node::invalid(Error::Invalid("need at least one array to stack".into()), T::DTYPE));
+    };
+    let nd = first.ndim();
+    if axis > nd {
+        return first.with_error(Error::Axis { axis, ndim: nd + 1 });
+    }
+    if let Some(b) = arrays.iter().find(|a| a.shape() != first.shape()) {
+        return first.with_error(Error::Shape(format!("cannot stack shapes {:?} and {:?}", first.shape(), b.shape())));
+    }
+    let mut sel = vec![Sel::all(); axis];
+    sel.push(Sel::NewAxis);
+    let parts: Vec<DArray<T>> = arrays.iter().map(|a| a.slice(&sel)).collect();
+    concatenate(&parts, axis)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ mod impl_structure;
 pub use impl_compute::{compute_all, ComputeAll};
 pub use impl_ops::{where_, Operand};
 pub use impl_reduce::ReduceOpts;
-pub use impl_structure::Sel;
+pub use impl_structure::{concatenate, stack, Sel};
 
 use crate::dtype::Element;
 use crate::error::{Error, Result};

@@ -4,7 +4,7 @@ use crate::dispatch;
 use crate::dtype::{AnyArray, AnyVec, Element};
 use crate::error::{Error, Result};
 use crate::graph::program::{AxisMap, Finish, LeafDef, Terminal};
-use crate::graph::{ChunkRef, FusedTask, Payload, Task, TaskOp};
+use crate::graph::{ChunkRef, FusedTask, Payload, Piece, Task, TaskOp};
 use crate::kernels::load::{CopyLoader, Load, SourceLoader, ViewLoader};
 use crate::kernels::reduce::Dest;
 use crate::kernels::{for_each_segment, Reducer, TILE};
@@ -16,6 +16,7 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
     match &task.op {
         TaskOp::Fused(f) => run_fused(f, inputs),
         TaskOp::Delayed(d) => d.run(inputs),
+        TaskOp::Assemble { dtype, shape, pieces } => Ok(Payload::Array(assemble(*dtype, shape, pieces, inputs))),
         TaskOp::FromValue { convert, shape } => match inputs[0] {
             Payload::Value(v) => convert(v, shape).map(Payload::Array),
             _ => unreachable!("from_delayed reads a delayed value"),
@@ -35,6 +36,42 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
             })
         }
     }
+}
+
+/// Copies each piece's window of its chunk into a new block.
+fn piece_chunk<'a>(p: &'a Piece, inputs: &[&'a Payload]) -> &'a AnyArray {
+    match &p.chunk {
+        ChunkRef::Dep(d) => match inputs[*d] {
+            Payload::Array(a) => a,
+            _ => unreachable!("pieces are array windows"),
+        },
+        ChunkRef::Held(a) => a,
+    }
+}
+
+fn assemble(dtype: crate::dtype::DType, shape: &[usize], pieces: &[Piece], inputs: &[&Payload]) -> AnyArray {
+    let chunk = |p| piece_chunk(p, inputs);
+    let win = |start: &[usize], len: &[usize]| -> Vec<ndarray::SliceInfoElem> {
+        start.iter().zip(len).map(|(&s, &n)| ndarray::SliceInfoElem::from(s..s + n)).collect()
+    };
+    let Some(first) = pieces.first().map(chunk) else {
+        return AnyArray::default_of(dtype, shape);
+    };
+    macro_rules! go {
+        ($($v:ident),*) => {
+            match first {
+                $(AnyArray::$v(_) => {
+                    let mut out = ArrayD::default(IxDyn(shape));
+                    for p in pieces {
+                        let AnyArray::$v(src) = chunk(p) else { unreachable!("pieces share a type") };
+                        out.slice_mut(win(&p.dst, &p.shape).as_slice()).assign(&src.slice(win(&p.src, &p.shape).as_slice()));
+                    }
+                    AnyArray::$v(out)
+                })*
+            }
+        };
+    }
+    go!(Bool, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64)
 }
 
 fn finalize(reducer: &dyn Reducer, acc: Vec<AnyArray>, reduced: &[bool], f: Finish) -> AnyArray {

@@ -207,6 +207,85 @@ pub(crate) fn slice(input: Arc<Node>, sel: Vec<AxisSel>) -> Arc<Node> {
     Node::new(h.finish(), "getitem", shape, Chunks::from_sizes(sizes), dtype, NodeKind::Slice { input, sel })
 }
 
+/// A rechunk node onto `chunks` (already checked against the shape).
+pub(crate) fn rechunk(input: Arc<Node>, chunks: Chunks) -> Arc<Node> {
+    if input.error().is_some() || chunks == input.chunks {
+        return input;
+    }
+    let mut h = TokenHasher::new("rechunk");
+    for l in chunks.sizes() {
+        h.usizes(l);
+    }
+    let token = h.u64(input.token).finish();
+    let (shape, dtype) = (input.shape.clone(), input.dtype);
+    Node::new(token, "rechunk", shape, chunks, dtype, NodeKind::Rechunk { input })
+}
+
+/// A concatenation along `axis`. Inputs are rechunked on the other axes to
+/// the common refinement of their chunks; inputs empty along `axis` are
+/// dropped (unless all are).
+pub(crate) fn concat(inputs: Vec<Arc<Node>>, axis: usize) -> Arc<Node> {
+    let Some(first) = inputs.first() else {
+        return Node::invalid(Error::Invalid("need at least one array to concatenate".into()), DType::F64);
+    };
+    let dtype = first.dtype;
+    if let Some(e) = inputs.iter().find_map(|n| n.error()) {
+        return Node::invalid(e.clone(), dtype);
+    }
+    let nd = first.shape.len();
+    if axis >= nd {
+        return Node::invalid(Error::Axis { axis, ndim: nd }, dtype);
+    }
+    for n in &inputs {
+        let same = n.shape.len() == nd && (0..nd).all(|a| a == axis || n.shape[a] == first.shape[a]);
+        if !same {
+            return Node::invalid(
+                Error::Shape(format!(
+                    "cannot concatenate shapes {:?} and {:?} along axis {axis}",
+                    first.shape, n.shape
+                )),
+                dtype,
+            );
+        }
+    }
+    let mut parts: Vec<Arc<Node>> = inputs.iter().filter(|n| n.shape[axis] > 0).cloned().collect();
+    if parts.is_empty() {
+        parts.push(first.clone());
+    }
+    let sizes: Vec<Vec<usize>> = (0..nd)
+        .map(|a| {
+            if a == axis {
+                parts.iter().flat_map(|n| n.chunks.sizes()[a].iter().copied()).collect()
+            } else {
+                refine(&parts.iter().map(|n| n.chunks.sizes()[a].as_slice()).collect::<Vec<_>>())
+            }
+        })
+        .collect();
+    let parts: Vec<Arc<Node>> = parts
+        .into_iter()
+        .map(|n| {
+            let mut want = sizes.clone();
+            want[axis] = n.chunks.sizes()[axis].clone();
+            rechunk(n, Chunks::from_sizes(want))
+        })
+        .collect();
+    let mut shape = first.shape.clone();
+    shape[axis] = parts.iter().map(|n| n.shape[axis]).sum();
+    let mut h = TokenHasher::new("concatenate");
+    h.u64(axis as u64);
+    for n in &parts {
+        h.u64(n.token);
+    }
+    Node::new(
+        h.finish(),
+        "concatenate",
+        shape,
+        Chunks::from_sizes(sizes),
+        dtype,
+        NodeKind::Concat { inputs: parts, axis },
+    )
+}
+
 fn static_name(n: &str) -> &'static str {
     match n {
         "min" => "min",

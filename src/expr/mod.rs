@@ -4,7 +4,7 @@
 
 pub(crate) mod build;
 
-pub(crate) use build::{elementwise, reduce, slice, transpose};
+pub(crate) use build::{concat, elementwise, rechunk, reduce, slice, transpose};
 
 use crate::chunks::Chunks;
 use crate::dtype::{AnyArray, DType};
@@ -56,6 +56,10 @@ pub(crate) enum NodeKind {
     Transpose { input: Arc<Node>, perm: Vec<usize> },
     /// A basic-indexing view: strided ranges, indices, new axes.
     Slice { input: Arc<Node>, sel: Vec<AxisSel> },
+    /// The same values on another chunk grid (the node's own chunks).
+    Rechunk { input: Arc<Node> },
+    /// Inputs joined along an axis; their chunks on other axes match.
+    Concat { inputs: Vec<Arc<Node>>, axis: usize },
     /// A user function over each chunk.
     MapBlocks { f: Arc<dyn BlockFn>, input: Arc<Node> },
     /// A reduction over some axes, run as a tree of partials.
@@ -96,11 +100,12 @@ impl Node {
     /// Direct inputs.
     pub(crate) fn inputs(&self) -> Vec<&Arc<Node>> {
         match &self.kind {
-            NodeKind::Elementwise { inputs, .. } => inputs.iter().collect(),
+            NodeKind::Elementwise { inputs, .. } | NodeKind::Concat { inputs, .. } => inputs.iter().collect(),
             NodeKind::MapBlocks { input, .. }
             | NodeKind::Reduce { input, .. }
             | NodeKind::Transpose { input, .. }
-            | NodeKind::Slice { input, .. } => vec![input],
+            | NodeKind::Slice { input, .. }
+            | NodeKind::Rechunk { input } => vec![input],
             _ => vec![],
         }
     }

@@ -3,7 +3,7 @@
 //! partial and combine tasks with a fan-in of `split_every`.
 
 use super::program::{AxisMap, Finish, Instr, LeafDef, Program, Terminal};
-use super::{ChunkRef, FusedTask, LeafInput, Task, TaskGraph, TaskId, TaskOp};
+use super::{ChunkRef, FusedTask, LeafInput, Piece, Task, TaskGraph, TaskId, TaskOp};
 use crate::chunks::GridIter;
 use crate::dtype::{AnyArray, DType};
 use crate::error::Result;
@@ -201,6 +201,7 @@ impl<'a> ProgramBuilder<'a> {
                     }
                     self.value(input, false, &imap)
                 }
+                NodeKind::Rechunk { input } => self.value(input, false, &map),
                 NodeKind::Slice { input, sel } => {
                     let mut imap = vec![];
                     let mut out = 0;
@@ -278,6 +279,34 @@ impl Lowerer {
             NodeKind::Reduce { reducer, input, axes, keepdims, split_every } => {
                 self.emit_reduce(n, reducer, input, axes, *keepdims, *split_every)
             }
+            NodeKind::Rechunk { input } if self.materialised.contains(&input.token) => self.emit_rechunk(n, input),
+            NodeKind::Rechunk { .. } => {
+                // Over sources: the group reads the new grid directly.
+                let mut b = ProgramBuilder::new(self);
+                let out = b.value(n, true, &AxisMap::identity(n.shape.len()));
+                let (p, leaves) = b.finish(out, n, Terminal::Store, "");
+                self.emit_group(n, n.token, &n.label, p, &leaves)
+            }
+            NodeKind::Concat { inputs, axis } => {
+                // Blocks are the inputs' blocks, in the joined grid's order.
+                let grid = n.chunks.numblocks();
+                let mut starts = vec![];
+                let mut acc = 0;
+                for i in inputs {
+                    starts.push(acc);
+                    acc += i.chunks.numblocks()[*axis];
+                }
+                GridIter::new(grid)
+                    .map(|mut b| {
+                        let k = starts.iter().rposition(|&s| s <= b[*axis]).expect("a part holds every block");
+                        b[*axis] -= starts[k];
+                        let part = &inputs[k];
+                        let nb = part.chunks.numblocks();
+                        let flat = b.iter().zip(&nb).fold(0, |acc, (&i, &n)| acc * n + i);
+                        self.blocks[&part.token][flat].clone()
+                    })
+                    .collect()
+            }
             NodeKind::FromDelayed { blocks, convert } => {
                 let calls = crate::delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
                 let label: Arc<str> = Arc::from("from_delayed");
@@ -351,6 +380,56 @@ impl Lowerer {
             })
             .collect();
         (deps, inputs)
+    }
+
+    /// Output blocks assembled from the input blocks they overlap.
+    fn emit_rechunk(&mut self, n: &Arc<Node>, input: &Arc<Node>) -> Vec<BlockRef> {
+        let (old, new) = (input.chunks.clone(), n.chunks.clone());
+        let nd = n.shape.len();
+        let label: Arc<str> = Arc::from("rechunk");
+        new.block_indices()
+            .map(|b| {
+                let off = new.block_offset(&b);
+                let shape = new.block_shape(&b);
+                if shape.contains(&0) {
+                    let op = TaskOp::Assemble { dtype: n.dtype, shape: shape.clone(), pieces: vec![] };
+                    return (b, vec![], op);
+                }
+                let lo: Vec<usize> = (0..nd).map(|a| old.locate(a, off[a])).collect();
+                let hi: Vec<usize> = (0..nd).map(|a| old.locate(a, off[a] + shape[a] - 1)).collect();
+                let mut deps: Vec<TaskId> = vec![];
+                let pieces = GridIter::new((0..nd).map(|a| hi[a] - lo[a] + 1).collect())
+                    .map(|rel| {
+                        let ob: Vec<usize> = (0..nd).map(|a| lo[a] + rel[a]).collect();
+                        let oo = old.block_offset(&ob);
+                        let os = old.block_shape(&ob);
+                        let start: Vec<usize> = (0..nd).map(|a| off[a].max(oo[a])).collect();
+                        let end: Vec<usize> = (0..nd).map(|a| (off[a] + shape[a]).min(oo[a] + os[a])).collect();
+                        let flat = ob.iter().zip(old.numblocks()).fold(0, |acc, (&i, n)| acc * n + i);
+                        let chunk = match &self.blocks[&input.token][flat] {
+                            BlockRef::Held(c) => ChunkRef::Held(c.clone()),
+                            BlockRef::Task(t) => ChunkRef::Dep(match deps.iter().position(|d| d == t) {
+                                Some(p) => p,
+                                None => {
+                                    deps.push(*t);
+                                    deps.len() - 1
+                                }
+                            }),
+                        };
+                        Piece {
+                            chunk,
+                            src: (0..nd).map(|a| start[a] - oo[a]).collect(),
+                            dst: (0..nd).map(|a| start[a] - off[a]).collect(),
+                            shape: (0..nd).map(|a| end[a] - start[a]).collect(),
+                        }
+                    })
+                    .collect();
+                (b, deps, TaskOp::Assemble { dtype: n.dtype, shape, pieces })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|(b, deps, op)| BlockRef::Task(self.push(Key::new(n.token, &label, &b), deps, op)))
+            .collect()
     }
 
     fn emit_reduce(

@@ -64,6 +64,15 @@ pub(crate) struct LeafInput {
     pub start: Vec<usize>,
 }
 
+/// A window of a dependency (or held chunk) copied into an assembled block.
+#[derive(Clone)]
+pub(crate) struct Piece {
+    pub chunk: ChunkRef,
+    pub src: Vec<usize>,
+    pub dst: Vec<usize>,
+    pub shape: Vec<usize>,
+}
+
 /// Running a fusion group's program on one block.
 pub(crate) struct FusedTask {
     pub program: Arc<Program>,
@@ -78,6 +87,12 @@ pub(crate) enum TaskOp {
     Fused(FusedTask),
     /// A delayed call.
     Delayed(crate::delayed::DelayedTask),
+    /// A block assembled from windows of other blocks (rechunk).
+    Assemble {
+        dtype: crate::dtype::DType,
+        shape: Vec<usize>,
+        pieces: Vec<Piece>,
+    },
     /// A delayed call's value taken as a chunk of the given shape.
     FromValue {
         convert: Arc<crate::expr::ConvertFn>,
@@ -142,6 +157,7 @@ impl TaskGraph {
                 TaskOp::Fused(f) => f.program.fused.clone(),
                 TaskOp::Delayed(d) => vec![d.0.name.to_string()],
                 TaskOp::FromValue { .. } => vec!["from_delayed".to_string()],
+                TaskOp::Assemble { .. } => vec!["rechunk".to_string()],
                 TaskOp::Combine { reducer, finish, .. } => {
                     vec![format!("{}-{}", reducer.name(), if finish.is_some() { "aggregate" } else { "combine" })]
                 }

@@ -29,7 +29,8 @@ pub(crate) fn plan(
         let c = match &n.kind {
             NodeKind::Source(_) | NodeKind::FromArray(_) => Some(0),
             // Views cost nothing to redo: they only change how leaves are read.
-            NodeKind::Transpose { input, .. } | NodeKind::Slice { input, .. } => {
+            // A rechunk is a view only over sources, which fill any window.
+            NodeKind::Transpose { input, .. } | NodeKind::Slice { input, .. } | NodeKind::Rechunk { input } => {
                 cost.get(&input.token).copied().flatten()
             }
             NodeKind::Elementwise { inputs, .. } => inputs
@@ -47,10 +48,24 @@ pub(crate) fn plan(
                 NodeKind::Elementwise { .. } | NodeKind::Transpose { .. } | NodeKind::Slice { .. } => {
                     shared && c.is_none()
                 }
+                NodeKind::Rechunk { .. } => c.is_none(),
                 _ => true,
             };
         if materialise {
             out.insert(n.token);
+        }
+    }
+    // Operations that move whole blocks read their inputs' blocks.
+    for n in order {
+        let moves_blocks = match &n.kind {
+            NodeKind::Rechunk { .. } => out.contains(&n.token) && cost.get(&n.token).copied().flatten().is_none(),
+            NodeKind::Concat { .. } => true,
+            _ => false,
+        };
+        if moves_blocks {
+            for i in n.inputs() {
+                out.insert(i.token);
+            }
         }
     }
     out
