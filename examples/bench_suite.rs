@@ -95,6 +95,24 @@ fn workload(name: &str, s: usize, cfg: &Config) -> Result<Option<Run>> {
             r.extra.push(("gen_s".into(), gen_time(n, c, cfg)?));
             r
         }
+        "E3" => {
+            let (n, c) = (4000 / s, 1000 / s);
+            one(cfg, || {
+                let x = pattern(n, n, [c, c])?;
+                Ok(x.dot(&x.t()).mean_axis(0).sum())
+            })?
+        }
+        "E7" => {
+            let n = 20000 / s;
+            let (c, c2) = ((100 / s).max(1), (100 / s).max(1));
+            let mut r = one(cfg, || Ok(pattern(n, n, [n, c])?.rechunk([c2, n]).sum()))?;
+            r.extra.push(("gen_s".into(), {
+                let (g, t) = timed(|| pattern(n, n, [n, c]).and_then(|x| x.sum().compute_with(cfg)));
+                g?;
+                t
+            }));
+            r
+        }
         "E6c" => {
             let n = 60_000 / s;
             let c = 5000 / s;

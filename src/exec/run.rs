@@ -16,6 +16,19 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
     match &task.op {
         TaskOp::Fused(f) => run_fused(f, inputs),
         TaskOp::Delayed(d) => d.run(inputs),
+        TaskOp::Product { kernel, spec, a, b } => {
+            Ok(Payload::Array(kernel.product(chunk_of(a, inputs), chunk_of(b, inputs), spec)))
+        }
+        TaskOp::AddBlocks { kernel } => {
+            let parts: Vec<&AnyArray> = inputs
+                .iter()
+                .map(|p| match p {
+                    Payload::Array(x) => x,
+                    _ => unreachable!("partial products are arrays"),
+                })
+                .collect();
+            Ok(Payload::Array(kernel.add(&parts)))
+        }
         TaskOp::Assemble { dtype, shape, pieces } => Ok(Payload::Array(assemble(*dtype, shape, pieces, inputs))),
         TaskOp::FromValue { convert, shape } => match inputs[0] {
             Payload::Value(v) => convert(v, shape).map(Payload::Array),
@@ -39,22 +52,22 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
 }
 
 /// Copies each piece's window of its chunk into a new block.
-fn piece_chunk<'a>(p: &'a Piece, inputs: &[&'a Payload]) -> &'a AnyArray {
-    match &p.chunk {
+/// The chunk a reference names: a dependency's output or a held chunk.
+fn chunk_of<'a>(c: &'a ChunkRef, inputs: &[&'a Payload]) -> &'a AnyArray {
+    match c {
         ChunkRef::Dep(d) => match inputs[*d] {
             Payload::Array(a) => a,
-            _ => unreachable!("pieces are array windows"),
+            _ => unreachable!("chunk references name arrays"),
         },
         ChunkRef::Held(a) => a,
     }
 }
 
 fn assemble(dtype: crate::dtype::DType, shape: &[usize], pieces: &[Piece], inputs: &[&Payload]) -> AnyArray {
-    let chunk = |p| piece_chunk(p, inputs);
     let win = |start: &[usize], len: &[usize]| -> Vec<ndarray::SliceInfoElem> {
         start.iter().zip(len).map(|(&s, &n)| ndarray::SliceInfoElem::from(s..s + n)).collect()
     };
-    let Some(first) = pieces.first().map(chunk) else {
+    let Some(first) = pieces.first().map(|p| chunk_of(&p.chunk, inputs)) else {
         return AnyArray::default_of(dtype, shape);
     };
     macro_rules! go {
@@ -63,7 +76,7 @@ fn assemble(dtype: crate::dtype::DType, shape: &[usize], pieces: &[Piece], input
                 $(AnyArray::$v(_) => {
                     let mut out = ArrayD::default(IxDyn(shape));
                     for p in pieces {
-                        let AnyArray::$v(src) = chunk(p) else { unreachable!("pieces share a type") };
+                        let AnyArray::$v(src) = chunk_of(&p.chunk, inputs) else { unreachable!("pieces share a type") };
                         out.slice_mut(win(&p.dst, &p.shape).as_slice()).assign(&src.slice(win(&p.src, &p.shape).as_slice()));
                     }
                     AnyArray::$v(out)

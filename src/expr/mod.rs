@@ -4,7 +4,7 @@
 
 pub(crate) mod build;
 
-pub(crate) use build::{concat, elementwise, rechunk, reduce, slice, transpose};
+pub(crate) use build::{concat, contract, elementwise, rechunk, reduce, slice, transpose};
 
 use crate::chunks::Chunks;
 use crate::dtype::{AnyArray, DType};
@@ -60,6 +60,14 @@ pub(crate) enum NodeKind {
     Rechunk { input: Arc<Node> },
     /// Inputs joined along an axis; their chunks on other axes match.
     Concat { inputs: Vec<Arc<Node>>, axis: usize },
+    /// A tensor contraction of two arrays, block products summed as a tree.
+    Contract {
+        a: Arc<Node>,
+        b: Arc<Node>,
+        spec: Arc<crate::kernels::product::ContractSpec>,
+        kernel: Arc<dyn crate::kernels::product::BlockProduct>,
+        split_every: usize,
+    },
     /// A user function over each chunk.
     MapBlocks { f: Arc<dyn BlockFn>, input: Arc<Node> },
     /// A reduction over some axes, run as a tree of partials.
@@ -101,6 +109,7 @@ impl Node {
     pub(crate) fn inputs(&self) -> Vec<&Arc<Node>> {
         match &self.kind {
             NodeKind::Elementwise { inputs, .. } | NodeKind::Concat { inputs, .. } => inputs.iter().collect(),
+            NodeKind::Contract { a, b, .. } => vec![a, b],
             NodeKind::MapBlocks { input, .. }
             | NodeKind::Reduce { input, .. }
             | NodeKind::Transpose { input, .. }

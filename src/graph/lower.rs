@@ -307,6 +307,9 @@ impl Lowerer {
                     })
                     .collect()
             }
+            NodeKind::Contract { a, b, spec, kernel, split_every } => {
+                self.emit_contract(n, a, b, spec, kernel, *split_every)
+            }
             NodeKind::FromDelayed { blocks, convert } => {
                 let calls = crate::delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
                 let label: Arc<str> = Arc::from("from_delayed");
@@ -430,6 +433,87 @@ impl Lowerer {
             .into_iter()
             .map(|(b, deps, op)| BlockRef::Task(self.push(Key::new(n.token, &label, &b), deps, op)))
             .collect()
+    }
+
+    fn chunk_ref(&self, node: &Node, idx: &[usize], deps: &mut Vec<TaskId>) -> ChunkRef {
+        let flat = idx.iter().zip(node.chunks.numblocks()).fold(0, |acc, (&i, n)| acc * n + i);
+        match &self.blocks[&node.token][flat] {
+            BlockRef::Held(c) => ChunkRef::Held(c.clone()),
+            BlockRef::Task(t) => ChunkRef::Dep(match deps.iter().position(|d| d == t) {
+                Some(p) => p,
+                None => {
+                    deps.push(*t);
+                    deps.len() - 1
+                }
+            }),
+        }
+    }
+
+    /// Per output block: one product per block of the contracted axes,
+    /// then a tree of sums with fan-in `split_every`. The contracted axes
+    /// are never gathered into one block.
+    fn emit_contract(
+        &mut self,
+        n: &Arc<Node>,
+        a: &Arc<Node>,
+        b: &Arc<Node>,
+        spec: &Arc<crate::kernels::product::ContractSpec>,
+        kernel: &Arc<dyn crate::kernels::product::BlockProduct>,
+        split_every: usize,
+    ) -> Vec<BlockRef> {
+        let (nb, fa) = (spec.batch.len(), spec.free_a.len());
+        let kgrid: Vec<usize> = spec.contract.iter().map(|&(x, _)| a.chunks.numblocks()[x]).collect();
+        let prod_label: Arc<str> = Arc::from("tensordot-product");
+        let sum_label: Arc<str> = Arc::from("tensordot-sum");
+        let prod_token = TokenHasher::new("product").u64(n.token).finish();
+        let mut out = vec![];
+        for o in n.chunks.block_indices() {
+            let mut level: Vec<TaskId> = vec![];
+            for k in GridIter::new(kgrid.clone()) {
+                let mut ia = vec![0; a.shape.len()];
+                let mut ib = vec![0; b.shape.len()];
+                for (p, &(x, y)) in spec.batch.iter().enumerate() {
+                    ia[x] = o[p];
+                    ib[y] = o[p];
+                }
+                for (p, &x) in spec.free_a.iter().enumerate() {
+                    ia[x] = o[nb + p];
+                }
+                for (p, &y) in spec.free_b.iter().enumerate() {
+                    ib[y] = o[nb + fa + p];
+                }
+                for (p, &(x, y)) in spec.contract.iter().enumerate() {
+                    ia[x] = k[p];
+                    ib[y] = k[p];
+                }
+                let mut deps = vec![];
+                let ca = self.chunk_ref(a, &ia, &mut deps);
+                let cb = self.chunk_ref(b, &ib, &mut deps);
+                let op = TaskOp::Product { kernel: kernel.clone(), spec: spec.clone(), a: ca, b: cb };
+                let key: Vec<usize> = o.iter().chain(&k).copied().collect();
+                let token = if kgrid.iter().product::<usize>() == 1 { n.token } else { prod_token };
+                let label = if token == n.token { &n.label } else { &prod_label };
+                level.push(self.push(Key::new(token, label, &key), deps, op));
+            }
+            let mut depth = 0u64;
+            while level.len() > 1 {
+                depth += 1;
+                let last = level.len() <= split_every;
+                let token = if last { n.token } else { TokenHasher::new("sum").u64(n.token).u64(depth).finish() };
+                let label = if last { n.label.clone() } else { sum_label.clone() };
+                level = level
+                    .chunks(split_every)
+                    .enumerate()
+                    .map(|(g, group)| {
+                        let key: Vec<usize> = if last { o.clone() } else { o.iter().copied().chain([g]).collect() };
+                        let op = TaskOp::AddBlocks { kernel: kernel.clone() };
+                        self.push(Key::new(token, &label, &key), group.to_vec(), op)
+                    })
+                    .collect();
+            }
+            out.push(BlockRef::Task(level[0]));
+        }
+        out
     }
 
     fn emit_reduce(

@@ -93,6 +93,17 @@ pub(crate) enum TaskOp {
         shape: Vec<usize>,
         pieces: Vec<Piece>,
     },
+    /// The product of a block of each operand (`a`, `b`).
+    Product {
+        kernel: Arc<dyn crate::kernels::product::BlockProduct>,
+        spec: Arc<crate::kernels::product::ContractSpec>,
+        a: ChunkRef,
+        b: ChunkRef,
+    },
+    /// The sum of partial products (the deps).
+    AddBlocks {
+        kernel: Arc<dyn crate::kernels::product::BlockProduct>,
+    },
     /// A delayed call's value taken as a chunk of the given shape.
     FromValue {
         convert: Arc<crate::expr::ConvertFn>,
@@ -158,6 +169,8 @@ impl TaskGraph {
                 TaskOp::Delayed(d) => vec![d.0.name.to_string()],
                 TaskOp::FromValue { .. } => vec!["from_delayed".to_string()],
                 TaskOp::Assemble { .. } => vec!["rechunk".to_string()],
+                TaskOp::Product { .. } => vec!["tensordot-product".to_string()],
+                TaskOp::AddBlocks { .. } => vec!["tensordot-sum".to_string()],
                 TaskOp::Combine { reducer, finish, .. } => {
                     vec![format!("{}-{}", reducer.name(), if finish.is_some() { "aggregate" } else { "combine" })]
                 }

@@ -5,6 +5,7 @@
 
 pub(crate) mod elementwise;
 pub(crate) mod load;
+pub(crate) mod product;
 pub(crate) mod reduce;
 pub(crate) mod source;
 

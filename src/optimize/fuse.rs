@@ -59,7 +59,7 @@ pub(crate) fn plan(
     for n in order {
         let moves_blocks = match &n.kind {
             NodeKind::Rechunk { .. } => out.contains(&n.token) && cost.get(&n.token).copied().flatten().is_none(),
-            NodeKind::Concat { .. } => true,
+            NodeKind::Concat { .. } | NodeKind::Contract { .. } => true,
             _ => false,
         };
         if moves_blocks {

@@ -1,0 +1,87 @@
+//! Block products for `tensordot`/`matmul`: permute each block to
+//! (batch, free, contracted) order, multiply with ndarray's matrix multiply
+//! (BLAS when the `blas` feature is on), and add partial products.
+
+use crate::dtype::{AnyArray, Float};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array3, ArrayD, Axis, IxDyn, LinalgScalar};
+use std::marker::PhantomData;
+
+/// Which axes of the two operands pair up. Output axes are the batch
+/// axes, then `a`'s free axes, then `b`'s free axes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ContractSpec {
+    pub batch: Vec<(usize, usize)>,
+    pub contract: Vec<(usize, usize)>,
+    pub free_a: Vec<usize>,
+    pub free_b: Vec<usize>,
+}
+
+/// A typed block product and sum.
+pub(crate) trait BlockProduct: Send + Sync {
+    fn product(&self, a: &AnyArray, b: &AnyArray, spec: &ContractSpec) -> AnyArray;
+    fn add(&self, parts: &[&AnyArray]) -> AnyArray;
+}
+
+pub(crate) struct Gemm<T>(PhantomData<fn(T)>);
+
+impl<T> Gemm<T> {
+    pub(crate) fn new() -> Self {
+        Gemm(PhantomData)
+    }
+}
+
+impl<T: Float + LinalgScalar> BlockProduct for Gemm<T> {
+    fn product(&self, a: &AnyArray, b: &AnyArray, spec: &ContractSpec) -> AnyArray {
+        let (a, b) = (T::view_any(a).expect("operand type"), T::view_any(b).expect("operand type"));
+        let nb = spec.batch.len();
+        let pa: Vec<usize> = spec
+            .batch
+            .iter()
+            .map(|p| p.0)
+            .chain(spec.free_a.iter().copied())
+            .chain(spec.contract.iter().map(|p| p.0))
+            .collect();
+        let pb: Vec<usize> = spec
+            .batch
+            .iter()
+            .map(|p| p.1)
+            .chain(spec.contract.iter().map(|p| p.1))
+            .chain(spec.free_b.iter().copied())
+            .collect();
+        let av = a.view().permuted_axes(IxDyn(&pa));
+        let bv = b.view().permuted_axes(IxDyn(&pb));
+        let prod = |s: &[usize]| s.iter().product::<usize>();
+        let batch = prod(&av.shape()[..nb]);
+        let m = prod(&av.shape()[nb..nb + spec.free_a.len()]);
+        let k = prod(&av.shape()[nb + spec.free_a.len()..]);
+        let n = prod(&bv.shape()[nb + spec.contract.len()..]);
+        let mut out_shape: Vec<usize> = av.shape()[..nb + spec.free_a.len()].to_vec();
+        out_shape.extend_from_slice(&bv.shape()[nb + spec.contract.len()..]);
+        // Standard layout makes the reshape to 3-D a view (a copy only when
+        // the permutation needs one).
+        let (sa, sb) = (av.as_standard_layout(), bv.as_standard_layout());
+        let a3 = sa.view().into_shape_with_order((batch, m, k)).expect("standard layout");
+        let b3 = sb.view().into_shape_with_order((batch, k, n)).expect("standard layout");
+        let mut c = Array3::<T>::zeros((batch, m, n));
+        for i in 0..batch {
+            general_mat_mul(
+                T::one(),
+                &a3.index_axis(Axis(0), i),
+                &b3.index_axis(Axis(0), i),
+                T::zero(),
+                &mut c.index_axis_mut(Axis(0), i),
+            );
+        }
+        T::wrap(c.into_shape_with_order(IxDyn(&out_shape)).expect("same size").into_dyn())
+    }
+
+    fn add(&self, parts: &[&AnyArray]) -> AnyArray {
+        let mut it = parts.iter().map(|p| T::view_any(p).expect("operand type"));
+        let mut acc: ArrayD<T> = it.next().expect("a sum has parts").clone();
+        for p in it {
+            acc += p;
+        }
+        T::wrap(acc)
+    }
+}
