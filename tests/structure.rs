@@ -256,3 +256,81 @@ fn bad_joins_are_errors() {
     assert!(darray::stack(std::slice::from_ref(&a), 3).compute().is_err());
     assert!(a.rechunk([0, 1]).compute().is_err());
 }
+
+/// A random shape with the same number of elements as `s`.
+fn reshape_target(s: Vec<usize>) -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
+    let n: usize = s.iter().product();
+    let factors: Vec<usize> = if n == 0 {
+        vec![0]
+    } else {
+        let mut f = vec![];
+        let mut m = n;
+        let mut p = 2;
+        while m > 1 {
+            while m % p == 0 {
+                f.push(p);
+                m /= p;
+            }
+            p += 1;
+        }
+        f
+    };
+    (Just(s), prop::collection::vec(0..4usize, factors.len()), 0..3usize).prop_map(move |(s, slots, ones)| {
+        // Distribute the prime factors over up to four axes, sprinkle 1s.
+        let mut t = vec![1usize; 4];
+        for (f, &k) in factors.iter().zip(&slots) {
+            t[k] *= f;
+        }
+        if n == 0 {
+            t = vec![0, 2];
+        }
+        t.retain(|&x| x != 1);
+        t.extend(std::iter::repeat_n(1, ones));
+        (s, t)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reshape_matches_c_order(((s, t), c) in shape(4, 6).prop_flat_map(reshape_target).prop_flat_map(|(s, t)| (Just((s.clone(), t)), chunking(s)))) {
+        let a = ArrayD::from_shape_fn(IxDyn(&s), |i| i.slice().iter().fold(0i64, |acc, &v| acc * 10 + v as i64));
+        let want = ArrayD::from_shape_vec(IxDyn(&t), a.iter().copied().collect()).unwrap();
+        let x = DArray::from_array(a.clone(), c.clone()).unwrap();
+        let y = x.reshape(&t);
+        prop_assert_eq!(y.shape(), t.as_slice());
+        prop_assert_eq!(y.compute().unwrap(), want.clone());
+        let z = (x.map_blocks(|b, _| b) * 2).reshape(&t).sum();
+        prop_assert_eq!(z.compute().unwrap()[[]], 2 * a.sum());
+    }
+
+    #[test]
+    fn take_matches_select((s, c) in shape_and_chunks(3, 6), picks in prop::collection::vec(any::<u16>(), 0..12), axis in 0..3usize) {
+        prop_assume!(!s.is_empty() && s[axis % s.len()] > 0);
+        let axis = axis % s.len();
+        let n = s[axis];
+        let idx: Vec<usize> = picks.iter().map(|&p| p as usize % n).collect();
+        let a = ArrayD::from_shape_fn(IxDyn(&s), |i| i.slice().iter().fold(0i64, |acc, &v| acc * 10 + v as i64));
+        let x = DArray::from_array(a.clone(), c).unwrap();
+        let signed: Vec<isize> = idx.iter().enumerate().map(|(k, &i)| if k % 2 == 1 { i as isize - n as isize } else { i as isize }).collect();
+        let got = x.take(&signed, axis).compute().unwrap();
+        prop_assert_eq!(got, a.select(ndarray::Axis(axis), &idx));
+    }
+}
+
+#[test]
+fn reshape_and_take_errors() {
+    let x = DArray::<f64>::ones([3, 4], [2, 2]).unwrap();
+    assert!(x.reshape([5, 2]).compute().is_err());
+    assert!(x.take(&[3], 0).compute().is_err());
+    assert!(x.take(&[-5], 1).compute().is_err());
+    assert!(x.take(&[0], 2).compute().is_err());
+    // Merging axes: only the first axis of the group stays chunked.
+    let y = DArray::<f64>::ones([6, 4, 5], [2, 2, 5]).unwrap().reshape([24, 5]);
+    assert_eq!(y.chunks(), &[vec![8, 8, 8], vec![5]]);
+    // Splitting an axis: cuts at multiples of the trailing output axes.
+    let z = DArray::<f64>::ones([24, 5], [7, 5]).unwrap().reshape([6, 4, 5]);
+    assert_eq!(z.chunks()[1], vec![4]);
+    assert_eq!(z.compute().unwrap().sum(), 120.0);
+}

@@ -6,7 +6,7 @@ use super::DArray;
 use crate::chunks::{ChunkSpec, Chunks};
 use crate::dtype::Element;
 use crate::error::Error;
-use crate::expr::{concat, rechunk, slice, transpose, AxisSel, Node};
+use crate::expr::{concat, rechunk, reshape, slice, take, transpose, AxisSel, Node};
 
 /// One entry of a basic index, like NumPy's `x[a:b:s, i, None]`. Negative
 /// positions count from the end; a negative step walks backwards.
@@ -172,6 +172,55 @@ impl<T: Element> DArray<T> {
             Ok(c) => DArray::from_node(rechunk(self.node.clone(), c)),
             Err(e) => self.with_error(e),
         }
+    }
+}
+
+impl<T: Element> DArray<T> {
+    /// Picks positions along one axis by index (NumPy's `take`; negative
+    /// indices count from the end). Each output block reads one input
+    /// block: consecutive indices in the same input chunk form a block.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = DArray::arange(0i32, 10, 1, 4)?;
+    /// let y = x.take(&[9, 0, 1, -1], 0);
+    /// assert_eq!(y.compute()?.into_raw_vec_and_offset().0, vec![9, 0, 1, 9]);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn take(&self, indices: &[isize], axis: usize) -> DArray<T> {
+        if let Some(e) = self.error() {
+            return self.with_error(e.clone());
+        }
+        let nd = self.ndim();
+        if axis >= nd {
+            return self.with_error(Error::Axis { axis, ndim: nd });
+        }
+        let n = self.shape()[axis] as isize;
+        let mut idx = Vec::with_capacity(indices.len());
+        for &i in indices {
+            let j = if i < 0 { i + n } else { i };
+            if j < 0 || j >= n {
+                return self
+                    .with_error(Error::Invalid(format!("index {i} is out of bounds for axis {axis} with size {n}")));
+            }
+            idx.push(j as usize);
+        }
+        DArray::from_node(take(self.node.clone(), axis, idx))
+    }
+
+    /// The same elements (in C order) in another shape, with dask's rules:
+    /// the array is rechunked where the new shape needs it, so that every
+    /// block maps to one block of the result.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = DArray::arange(0i64, 24, 1, 5)?;
+    /// let y = x.reshape([2, 3, 4]);
+    /// assert_eq!(y.compute()?, ndarray::Array::from_shape_vec((2, 3, 4), (0..24).collect()).unwrap().into_dyn());
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn reshape(&self, shape: impl AsRef<[usize]>) -> DArray<T> {
+        DArray::from_node(reshape(self.node.clone(), shape.as_ref().to_vec()))
     }
 }
 

@@ -19,6 +19,17 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
         TaskOp::Product { kernel, spec, a, b } => {
             Ok(Payload::Array(kernel.product(chunk_of(a, inputs), chunk_of(b, inputs), spec)))
         }
+        TaskOp::Gather { chunk, axis, local } => {
+            let a = chunk_of(chunk, inputs);
+            Ok(Payload::Array(dispatch!(AnyArray, a, x => Element::wrap(x.select(ndarray::Axis(*axis), local)))))
+        }
+        TaskOp::ReshapeBlock { chunk, shape } => {
+            let a = chunk_of(chunk, inputs);
+            Ok(Payload::Array(dispatch!(AnyArray, a, x => {
+                let std = x.as_standard_layout().into_owned();
+                Element::wrap(std.into_shape_with_order(IxDyn(shape)).expect("blocks of equal size"))
+            })))
+        }
         TaskOp::AddBlocks { kernel } => {
             let parts: Vec<&AnyArray> = inputs
                 .iter()

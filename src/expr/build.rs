@@ -340,6 +340,138 @@ pub(crate) fn contract(
     Node::new(h.finish(), "tensordot", shape, Chunks::from_sizes(sizes), dtype, kind)
 }
 
+/// Integer-array indexing along one axis. Output chunks are the runs of
+/// consecutive indices that fall in the same input chunk.
+pub(crate) fn take(input: Arc<Node>, axis: usize, indices: Vec<usize>) -> Arc<Node> {
+    let dtype = input.dtype;
+    if let Some(e) = input.error() {
+        return Node::invalid(e.clone(), dtype);
+    }
+    let mut runs: Vec<usize> = vec![];
+    let mut last = usize::MAX;
+    for &i in &indices {
+        let b = input.chunks.locate(axis, i);
+        if b == last {
+            *runs.last_mut().expect("a run is open") += 1;
+        } else {
+            runs.push(1);
+            last = b;
+        }
+    }
+    if runs.is_empty() {
+        runs.push(0);
+    }
+    let mut shape = input.shape.clone();
+    shape[axis] = indices.len();
+    let mut sizes = input.chunks.sizes().to_vec();
+    sizes[axis] = runs;
+    let token = TokenHasher::new("take").u64(axis as u64).usizes(&indices).u64(input.token).finish();
+    let kind = NodeKind::Take { input, axis, indices: Arc::new(indices) };
+    Node::new(token, "take", shape, Chunks::from_sizes(sizes), dtype, kind)
+}
+
+/// Boundaries of `sizes` rounded down to multiples of `m` (so each block
+/// holds whole groups of `m`).
+fn round_chunks(sizes: &[usize], m: usize) -> Vec<usize> {
+    let total: usize = sizes.iter().sum();
+    let mut cuts: Vec<usize> = vec![];
+    let mut acc = 0;
+    for &s in sizes {
+        acc += s;
+        let c = if acc == total { acc } else { acc / m * m };
+        if c > cuts.last().copied().unwrap_or(0) {
+            cuts.push(c);
+        }
+    }
+    let mut prev = 0;
+    let out: Vec<usize> = cuts.iter().map(|&c| c - std::mem::replace(&mut prev, c)).collect();
+    if out.is_empty() {
+        vec![total]
+    } else {
+        out
+    }
+}
+
+/// A reshape with dask's rules: axes are grouped where the running products
+/// of both shapes meet; a group merging input axes keeps only its first
+/// axis chunked, a group splitting one input axis cuts it at multiples of
+/// the trailing output axes; other groups become one block. The input is
+/// rechunked so that every input block is one output block.
+pub(crate) fn reshape(input: Arc<Node>, shape: Vec<usize>) -> Arc<Node> {
+    let dtype = input.dtype;
+    if let Some(e) = input.error() {
+        return Node::invalid(e.clone(), dtype);
+    }
+    let (ins, outs) = (&input.shape, &shape);
+    if ins.iter().product::<usize>() != outs.iter().product::<usize>() {
+        return Node::invalid(Error::Shape(format!("cannot reshape {ins:?} into {outs:?}")), dtype);
+    }
+    if ins == outs {
+        return input;
+    }
+    let old = input.chunks.sizes();
+    let mut new_in: Vec<Vec<usize>> = old.to_vec();
+    let mut out_chunks: Vec<Vec<usize>> = vec![vec![]; outs.len()];
+    let (mut i, mut j) = (0, 0);
+    let empty = ins.iter().product::<usize>() == 0;
+    while i < ins.len() || j < outs.len() {
+        // Length-1 axes (and everything, for an empty array) stand alone.
+        if i < ins.len() && (ins[i] == 1 || empty) && (j >= outs.len() || outs[j] != ins[i] || empty) {
+            new_in[i] = vec![ins[i]];
+            i += 1;
+            continue;
+        }
+        if j < outs.len() && (outs[j] == 1 || empty) && (i >= ins.len() || ins[i] != outs[j] || empty) {
+            out_chunks[j] = vec![outs[j]];
+            j += 1;
+            continue;
+        }
+        // Grow the group until the products meet.
+        let (i0, j0) = (i, j);
+        let (mut pi, mut pj) = (ins[i], outs[j]);
+        i += 1;
+        j += 1;
+        while pi != pj {
+            if pi < pj {
+                pi *= ins[i];
+                i += 1;
+            } else {
+                pj *= outs[j];
+                j += 1;
+            }
+        }
+        match (i - i0, j - j0) {
+            (1, 1) => out_chunks[j0] = old[i0].clone(),
+            (_, 1) => {
+                let rest: usize = ins[i0 + 1..i].iter().product();
+                for (a, c) in new_in.iter_mut().enumerate().take(i).skip(i0 + 1) {
+                    *c = vec![ins[a]];
+                }
+                out_chunks[j0] = old[i0].iter().map(|&c| c * rest).collect();
+            }
+            (1, _) => {
+                let trailing: usize = outs[j0 + 1..j].iter().product();
+                new_in[i0] = round_chunks(&old[i0], trailing);
+                out_chunks[j0] = new_in[i0].iter().map(|&c| c / trailing).collect();
+                for (a, c) in out_chunks.iter_mut().enumerate().take(j).skip(j0 + 1) {
+                    *c = vec![outs[a]];
+                }
+            }
+            _ => {
+                for (a, c) in new_in.iter_mut().enumerate().take(i).skip(i0) {
+                    *c = vec![ins[a]];
+                }
+                for (a, c) in out_chunks.iter_mut().enumerate().take(j).skip(j0) {
+                    *c = vec![outs[a]];
+                }
+            }
+        }
+    }
+    let input = rechunk(input, Chunks::from_sizes(new_in));
+    let token = TokenHasher::new("reshape").usizes(outs).u64(input.token).finish();
+    Node::new(token, "reshape", shape, Chunks::from_sizes(out_chunks), dtype, NodeKind::Reshape { input })
+}
+
 fn static_name(n: &str) -> &'static str {
     match n {
         "min" => "min",

@@ -4,7 +4,7 @@
 
 pub(crate) mod build;
 
-pub(crate) use build::{concat, contract, elementwise, rechunk, reduce, slice, transpose};
+pub(crate) use build::{concat, contract, elementwise, rechunk, reduce, reshape, slice, take, transpose};
 
 use crate::chunks::Chunks;
 use crate::dtype::{AnyArray, DType};
@@ -68,6 +68,12 @@ pub(crate) enum NodeKind {
         kernel: Arc<dyn crate::kernels::product::BlockProduct>,
         split_every: usize,
     },
+    /// Positions along `axis` picked by index; each output block reads one
+    /// input block (`local` holds, per output block, its positions there).
+    Take { input: Arc<Node>, axis: usize, indices: Arc<Vec<usize>> },
+    /// The same values in another shape; blocks map one to one (the input
+    /// was rechunked so that they do).
+    Reshape { input: Arc<Node> },
     /// A user function over each chunk.
     MapBlocks { f: Arc<dyn BlockFn>, input: Arc<Node> },
     /// A reduction over some axes, run as a tree of partials.
@@ -114,7 +120,9 @@ impl Node {
             | NodeKind::Reduce { input, .. }
             | NodeKind::Transpose { input, .. }
             | NodeKind::Slice { input, .. }
-            | NodeKind::Rechunk { input } => vec![input],
+            | NodeKind::Rechunk { input }
+            | NodeKind::Take { input, .. }
+            | NodeKind::Reshape { input } => vec![input],
             _ => vec![],
         }
     }

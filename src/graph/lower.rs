@@ -310,6 +310,37 @@ impl Lowerer {
             NodeKind::Contract { a, b, spec, kernel, split_every } => {
                 self.emit_contract(n, a, b, spec, kernel, *split_every)
             }
+            NodeKind::Take { input, axis, indices } => {
+                let label: Arc<str> = Arc::from("take");
+                let grid = n.chunks.clone();
+                grid.block_indices()
+                    .map(|b| {
+                        let start = grid.offset(*axis, b[*axis]);
+                        let picks = &indices[start..start + grid.sizes()[*axis][b[*axis]]];
+                        let mut ib = b.clone();
+                        ib[*axis] = picks.first().map_or(0, |&p| input.chunks.locate(*axis, p));
+                        let off = input.chunks.offset(*axis, ib[*axis]);
+                        let mut deps = vec![];
+                        let chunk = self.chunk_ref(input, &ib, &mut deps);
+                        let op = TaskOp::Gather { chunk, axis: *axis, local: picks.iter().map(|&p| p - off).collect() };
+                        BlockRef::Task(self.push(Key::new(n.token, &label, &b), deps, op))
+                    })
+                    .collect()
+            }
+            NodeKind::Reshape { input } => {
+                // Input and output grids list their blocks in the same order.
+                let label: Arc<str> = Arc::from("reshape");
+                let (grid, igrid) = (n.chunks.clone(), input.chunks.clone());
+                grid.block_indices()
+                    .zip(igrid.block_indices())
+                    .map(|(b, ib)| {
+                        let mut deps = vec![];
+                        let chunk = self.chunk_ref(input, &ib, &mut deps);
+                        let op = TaskOp::ReshapeBlock { chunk, shape: grid.block_shape(&b) };
+                        BlockRef::Task(self.push(Key::new(n.token, &label, &b), deps, op))
+                    })
+                    .collect()
+            }
             NodeKind::FromDelayed { blocks, convert } => {
                 let calls = crate::delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
                 let label: Arc<str> = Arc::from("from_delayed");

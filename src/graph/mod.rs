@@ -104,6 +104,17 @@ pub(crate) enum TaskOp {
     AddBlocks {
         kernel: Arc<dyn crate::kernels::product::BlockProduct>,
     },
+    /// Picks positions `local` along `axis` of the one input block.
+    Gather {
+        chunk: ChunkRef,
+        axis: usize,
+        local: Vec<usize>,
+    },
+    /// The one input block in C order with another shape.
+    ReshapeBlock {
+        chunk: ChunkRef,
+        shape: Vec<usize>,
+    },
     /// A delayed call's value taken as a chunk of the given shape.
     FromValue {
         convert: Arc<crate::expr::ConvertFn>,
@@ -170,6 +181,8 @@ impl TaskGraph {
                 TaskOp::FromValue { .. } => vec!["from_delayed".to_string()],
                 TaskOp::Assemble { .. } => vec!["rechunk".to_string()],
                 TaskOp::Product { .. } => vec!["tensordot-product".to_string()],
+                TaskOp::Gather { .. } => vec!["take".to_string()],
+                TaskOp::ReshapeBlock { .. } => vec!["reshape".to_string()],
                 TaskOp::AddBlocks { .. } => vec!["tensordot-sum".to_string()],
                 TaskOp::Combine { reducer, finish, .. } => {
                     vec![format!("{}-{}", reducer.name(), if finish.is_some() { "aggregate" } else { "combine" })]
