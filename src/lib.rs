@@ -22,6 +22,10 @@
 //! lazy expression) -> `optimize` (fusion) -> [`graph`] (per-chunk tasks) ->
 //! `exec` (scheduler), with `kernels` doing the per-chunk work.
 
+// Links OpenBLAS for ndarray's `blas` feature.
+#[cfg(feature = "blas")]
+extern crate blas_src;
+
 pub mod array;
 pub mod chunks;
 pub mod delayed;
