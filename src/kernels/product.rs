@@ -2,9 +2,9 @@
 //! (batch, free, contracted) order, multiply with ndarray's matrix multiply
 //! (BLAS when the `blas` feature is on), and add partial products.
 
-use crate::dtype::{AnyArray, Float};
+use crate::dtype::{AnyArray, DType, Float};
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array3, ArrayD, Axis, IxDyn, LinalgScalar};
+use ndarray::{Array3, ArrayD, ArrayView2, ArrayViewMut2, Axis, IxDyn, LinalgScalar};
 use std::marker::PhantomData;
 
 /// Which axes of the two operands pair up. Output axes are the batch
@@ -21,6 +21,44 @@ pub(crate) struct ContractSpec {
 pub(crate) trait BlockProduct: Send + Sync {
     fn product(&self, a: &AnyArray, b: &AnyArray, spec: &ContractSpec) -> AnyArray;
     fn add(&self, parts: &[&AnyArray]) -> AnyArray;
+}
+
+/// `c = a . b`. With the `blas` feature, ndarray's product (BLAS);
+/// otherwise the `gemm` crate, whose kernels use AVX-512 where the CPU has
+/// it (ndarray's built-in multiply stops at AVX2/FMA).
+fn matmul_into<T: Float + LinalgScalar>(a: &ArrayView2<T>, b: &ArrayView2<T>, c: &mut ArrayViewMut2<T>) {
+    if cfg!(feature = "blas") || !(T::DTYPE == DType::F64 || T::DTYPE == DType::F32) {
+        general_mat_mul(T::one(), a, b, T::zero(), c);
+        return;
+    }
+    let (m, k) = a.dim();
+    let n = b.dim().1;
+    let (sa, sb, sc) = (a.strides(), b.strides(), [c.strides()[0], c.strides()[1]]);
+    // SAFETY: pointers and strides come from live views of the right
+    // shapes; `c` is borrowed mutably and overlaps neither input.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            sc[1],
+            sc[0],
+            false,
+            a.as_ptr(),
+            sa[1],
+            sa[0],
+            b.as_ptr(),
+            sb[1],
+            sb[0],
+            T::zero(),
+            T::one(),
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
 }
 
 pub(crate) struct Gemm<T>(PhantomData<fn(T)>);
@@ -65,13 +103,7 @@ impl<T: Float + LinalgScalar> BlockProduct for Gemm<T> {
         let b3 = sb.view().into_shape_with_order((batch, k, n)).expect("standard layout");
         let mut c = Array3::<T>::zeros((batch, m, n));
         for i in 0..batch {
-            general_mat_mul(
-                T::one(),
-                &a3.index_axis(Axis(0), i),
-                &b3.index_axis(Axis(0), i),
-                T::zero(),
-                &mut c.index_axis_mut(Axis(0), i),
-            );
+            matmul_into(&a3.index_axis(Axis(0), i), &b3.index_axis(Axis(0), i), &mut c.index_axis_mut(Axis(0), i));
         }
         T::wrap(c.into_shape_with_order(IxDyn(&out_shape)).expect("same size").into_dyn())
     }
