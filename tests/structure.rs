@@ -334,3 +334,20 @@ fn reshape_and_take_errors() {
     assert_eq!(z.chunks()[1], vec![4]);
     assert_eq!(z.compute().unwrap().sum(), 120.0);
 }
+
+#[test]
+fn rechunk_with_large_fan_in_and_out_goes_through_an_intermediate_grid() {
+    // Column blocks to row blocks of a materialised array (E7's shape).
+    let n = 400;
+    let a = ArrayD::from_shape_fn(IxDyn(&[n, n]), |i| ((7 * i[0] + 13 * i[1]) % 101) as f64);
+    let x = DArray::from_array(a.clone(), [n, 4]).unwrap().map_blocks(|b, _| b);
+    let y = x.rechunk([4, n]);
+    let g = y.graph().unwrap();
+    let rechunk_tasks: Vec<_> = g.tasks().filter(|t| t.ops == ["rechunk"]).collect();
+    // Directly, each row block would read all 100 column blocks. Through
+    // 40 x 40 blocks: 100 tasks reading 10 column blocks each, then 100
+    // reading 10 intermediate blocks each.
+    assert_eq!(rechunk_tasks.len(), 100 + 100);
+    assert!(rechunk_tasks.iter().all(|t| t.deps.len() <= 10), "{:?}", rechunk_tasks.iter().map(|t| t.deps.len()).max());
+    assert_eq!(y.compute().unwrap(), a);
+}
