@@ -158,6 +158,27 @@ pub(crate) fn transpose(input: Arc<Node>, perm: &[usize]) -> Arc<Node> {
     )
 }
 
+/// Output chunk lengths for picking `coords` along `axis`: one block per
+/// run of consecutive picks inside the same input chunk, so that every
+/// output block reads exactly one input block.
+fn runs_by_chunk(chunks: &Chunks, axis: usize, coords: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut runs: Vec<usize> = vec![];
+    let mut last = usize::MAX;
+    for c in coords {
+        let b = chunks.locate(axis, c);
+        if b == last {
+            *runs.last_mut().expect("a run is open") += 1;
+        } else {
+            runs.push(1);
+            last = b;
+        }
+    }
+    if runs.is_empty() {
+        runs.push(0);
+    }
+    runs
+}
+
 /// A slicing node. Each output block comes from one input block: output
 /// chunks are the runs of selected coordinates within each input chunk.
 pub(crate) fn slice(input: Arc<Node>, sel: Vec<AxisSel>) -> Arc<Node> {
@@ -172,22 +193,8 @@ pub(crate) fn slice(input: Arc<Node>, sel: Vec<AxisSel>) -> Arc<Node> {
         match *s {
             AxisSel::Range { start, step, len } => {
                 h.u64(0).u64(start as u64).u64(step as u64).u64(len as u64);
-                let chunks = &input.chunks;
-                let mut runs: Vec<usize> = vec![];
-                let mut last = usize::MAX;
-                for k in 0..len {
-                    let c = (start as isize + step * k as isize) as usize;
-                    let b = chunks.locate(axis, c);
-                    if b == last {
-                        *runs.last_mut().expect("a run is open") += 1;
-                    } else {
-                        runs.push(1);
-                        last = b;
-                    }
-                }
-                if runs.is_empty() {
-                    runs.push(0);
-                }
+                let coords = (0..len).map(|k| (start as isize + step * k as isize) as usize);
+                let runs = runs_by_chunk(&input.chunks, axis, coords);
                 shape.push(len);
                 sizes.push(runs);
                 axis += 1;
@@ -392,20 +399,7 @@ pub(crate) fn take(input: Arc<Node>, axis: usize, indices: Vec<usize>) -> Arc<No
     if let Some(e) = input.error() {
         return Node::invalid(e.clone(), dtype);
     }
-    let mut runs: Vec<usize> = vec![];
-    let mut last = usize::MAX;
-    for &i in &indices {
-        let b = input.chunks.locate(axis, i);
-        if b == last {
-            *runs.last_mut().expect("a run is open") += 1;
-        } else {
-            runs.push(1);
-            last = b;
-        }
-    }
-    if runs.is_empty() {
-        runs.push(0);
-    }
+    let runs = runs_by_chunk(&input.chunks, axis, indices.iter().copied());
     let mut shape = input.shape.clone();
     shape[axis] = indices.len();
     let mut sizes = input.chunks.sizes().to_vec();

@@ -398,18 +398,7 @@ impl Lowerer {
                     idx[a] = ln.chunks.locate(a, c);
                     start[a] = c - ln.chunks.offset(a, idx[a]);
                 }
-                let nb = ln.chunks.numblocks();
-                let flat = idx.iter().zip(&nb).fold(0, |acc, (&i, &n)| acc * n + i);
-                let chunk = match &self.blocks[&ln.token][flat] {
-                    BlockRef::Held(c) => ChunkRef::Held(c.clone()),
-                    BlockRef::Task(t) => ChunkRef::Dep(match deps.iter().position(|d| d == t) {
-                        Some(p) => p,
-                        None => {
-                            deps.push(*t);
-                            deps.len() - 1
-                        }
-                    }),
-                };
+                let chunk = self.chunk_ref(ln, &idx, &mut deps);
                 LeafInput { leaf: *leaf, chunk, start }
             })
             .collect();
@@ -439,17 +428,7 @@ impl Lowerer {
                         let os = old.block_shape(&ob);
                         let start: Vec<usize> = (0..nd).map(|a| off[a].max(oo[a])).collect();
                         let end: Vec<usize> = (0..nd).map(|a| (off[a] + shape[a]).min(oo[a] + os[a])).collect();
-                        let flat = ob.iter().zip(old.numblocks()).fold(0, |acc, (&i, n)| acc * n + i);
-                        let chunk = match &self.blocks[&input.token][flat] {
-                            BlockRef::Held(c) => ChunkRef::Held(c.clone()),
-                            BlockRef::Task(t) => ChunkRef::Dep(match deps.iter().position(|d| d == t) {
-                                Some(p) => p,
-                                None => {
-                                    deps.push(*t);
-                                    deps.len() - 1
-                                }
-                            }),
-                        };
+                        let chunk = self.chunk_ref(input, &ob, &mut deps);
                         Piece {
                             chunk,
                             src: (0..nd).map(|a| start[a] - oo[a]).collect(),
@@ -466,6 +445,8 @@ impl Lowerer {
             .collect()
     }
 
+    /// The block of `node` at grid index `idx`, adding its task to `deps`
+    /// (once) when it is not a held chunk.
     fn chunk_ref(&self, node: &Node, idx: &[usize], deps: &mut Vec<TaskId>) -> ChunkRef {
         let flat = idx.iter().zip(node.chunks.numblocks()).fold(0, |acc, (&i, n)| acc * n + i);
         match &self.blocks[&node.token][flat] {
