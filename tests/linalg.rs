@@ -112,6 +112,25 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn batched_matmul_matches_loops(
+        (bt, m, k, n) in (1..4usize, 1..6usize, 1..6usize, 1..6usize),
+        (c0, c1, c2, c3) in (1..4usize, 1..6usize, 1..6usize, 1..6usize),
+        seed in 0..100u64,
+    ) {
+        let a = ArrayD::from_shape_fn(IxDyn(&[bt, m, k]), |i| ((i[0] * 7 + i[1] * 3 + i[2] + seed as usize) % 11) as f64 - 5.0);
+        let b = ArrayD::from_shape_fn(IxDyn(&[bt, k, n]), |i| ((i[0] * 5 + i[1] * 2 + i[2] * 3 + seed as usize) % 13) as f64 - 6.0);
+        let x = DArray::from_array(a.clone(), [c0, c1, c2]).unwrap();
+        let y = DArray::from_array(b.clone(), [c0.min(2), c2.max(1), c3]).unwrap();
+        let got = x.matmul(&y).compute().unwrap();
+        let want = ArrayD::from_shape_fn(IxDyn(&[bt, m, n]), |o| (0..k).map(|j| a[[o[0], o[1], j]] * b[[o[0], j, o[2]]]).sum::<f64>());
+        assert_close(&got, &want, 1e-12)?;
+    }
+}
+
 #[test]
 fn batched_matmul_matches_per_batch_products() {
     let a = ArrayD::from_shape_fn(IxDyn(&[3, 4, 5]), |i| (i[0] * 20 + i[1] * 5 + i[2]) as f64 / 10.0);
