@@ -46,7 +46,7 @@ fn main() -> Result<()> {
     let clim = x.mean_with(&ReduceOpts::axis(0).keepdims(true)); // mean over time
     let anomaly = &x - &clim;
     let anomaly_std = anomaly.std(0.0);
-    let warm = x.greater(300.0).cast::<u32>().sum(); // cell-steps above 300 K
+    let warm = x.greater(290.0).cast::<u32>().sum(); // cell-steps above 290 K
     let (mean, lo, hi) = (x.mean(), x.min(), x.max());
 
     let graph = anomaly_std.graph()?;
@@ -61,7 +61,7 @@ fn main() -> Result<()> {
     let ((m, l, h, s, w, c), stats) = (&mean, &lo, &hi, &anomaly_std, &warm, &clim).compute_all_with(&cfg)?;
     let dt = t0.elapsed().as_secs_f64();
     println!("overall mean {:.3} K, min {:.3} K, max {:.3} K", m[[]], l[[]], h[[]]);
-    println!("anomaly std {:.4} K, cell-steps above 300 K: {}", s[[]], w[[]]);
+    println!("anomaly std {:.4} K, cell-steps above 290 K: {}", s[[]], w[[]]);
     println!("time-mean field {:?}: equator {:.2} K, pole {:.2} K", c.shape(), c[[0, ny / 2, 0]], c[[0, 0, 0]]);
     println!(
         "computed in {dt:.3} s on {} threads: {} tasks, at most {} chunks and {:.1} MB of results held at once",

@@ -532,11 +532,6 @@ pub(crate) fn closure_token() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-#[allow(dead_code)]
-pub(crate) fn dtype_token(d: DType) -> u64 {
-    d as u64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

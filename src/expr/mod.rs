@@ -103,7 +103,8 @@ impl Node {
         Node::new(token, "invalid", vec![], Chunks::from_sizes(vec![]), dtype, NodeKind::Invalid(err))
     }
 
-    /// The build error of this node or of any node below it.
+    /// The build error this node stands for (builders propagate an
+    /// input's error, so a node below an error is itself `Invalid`).
     pub(crate) fn error(&self) -> Option<&Error> {
         match &self.kind {
             NodeKind::Invalid(e) => Some(e),
