@@ -18,7 +18,7 @@
 //! # Ok::<(), darray::Error>(())
 //! ```
 //!
-//! The pipeline, one module per stage: [`array`] (user API) -> `expr` (the
+//! The pipeline, one module per stage: [`array`](mod@array) (user API) -> `expr` (the
 //! lazy expression) -> `optimize` (fusion) -> [`graph`] (per-chunk tasks) ->
 //! `exec` (scheduler), with `kernels` doing the per-chunk work.
 

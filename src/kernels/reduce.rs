@@ -327,6 +327,22 @@ impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
                 }
                 chan(&mut cn[c], &mut cm[c], &mut c2[c], k as f64, mean, q);
             }
+            Dest::Range(s) if !self.skip_nan && n > 0 => {
+                // Every cell of the run has seen the same rows so far (a run
+                // covers whole accumulator cells once per row), so all share
+                // one count: Welford's update with one reciprocal per run.
+                let k = cn[s] + 1.0;
+                let inv = 1.0 / k;
+                let (cn, cm, c2) = (&mut cn[s..s + n], &mut cm[s..s + n], &mut c2[s..s + n]);
+                debug_assert!(cn.iter().all(|&c| c == k - 1.0), "cells of a run share a count");
+                for (((c, m), q), &x) in cn.iter_mut().zip(cm.iter_mut()).zip(c2.iter_mut()).zip(xs) {
+                    let x = x.el_to_f64();
+                    let d = x - *m;
+                    *m += d * inv;
+                    *q += d * (x - *m);
+                    *c = k;
+                }
+            }
             Dest::Range(s) => {
                 for (j, &x) in xs.iter().enumerate() {
                     if self.skip_nan && x.el_is_nan() {
