@@ -1,0 +1,287 @@
+//! Lowering: expression DAG -> per-chunk tasks. Fusion groups become one
+//! task per block running a compiled `Program` (`builder.rs`); reductions
+//! become a tree of partial and combine tasks (`reduce.rs`); operations that
+//! move whole blocks (rechunk, products) get tasks of their own (`blocks.rs`).
+
+mod blocks;
+mod builder;
+mod reduce;
+
+use builder::{ChunkLeaf, ProgramBuilder};
+
+use super::program::{AxisMap, Program, Terminal};
+use super::{ChunkRef, FusedTask, LeafInput, Task, TaskGraph, TaskId, TaskOp};
+use crate::chunks::GridIter;
+use crate::dtype::AnyArray;
+use crate::error::Result;
+use crate::expr::{Node, NodeKind};
+use crate::key::Key;
+use crate::optimize::fuse;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Lowering switches.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LowerOptions {
+    /// Run the fusion pass (off: one task per node and block).
+    pub fuse: bool,
+}
+
+/// A block of a lowered node: a task, or a chunk already held.
+#[derive(Clone)]
+pub(crate) enum BlockRef {
+    Task(TaskId),
+    Held(Arc<AnyArray>),
+}
+
+/// The blocks of one requested array, in row-major grid order.
+pub(crate) struct Output {
+    pub node: Arc<Node>,
+    pub blocks: Vec<BlockRef>,
+}
+
+/// Nodes reachable from `roots`, inputs first, deduplicated by token, and the
+/// number of distinct consumers of each.
+type Collected = (Vec<Arc<Node>>, HashMap<u64, usize>);
+
+fn collect(roots: &[Arc<Node>]) -> Result<Collected> {
+    let mut order = vec![];
+    let mut seen = HashSet::new();
+    let mut consumers: HashMap<u64, usize> = HashMap::new();
+    let mut stack: Vec<(Arc<Node>, bool)> = roots.iter().rev().map(|r| (r.clone(), false)).collect();
+    while let Some((n, expanded)) = stack.pop() {
+        if expanded {
+            order.push(n);
+            continue;
+        }
+        if !seen.insert(n.token) {
+            continue;
+        }
+        if let Some(e) = n.error() {
+            return Err(e.clone());
+        }
+        stack.push((n.clone(), true));
+        let mut distinct = HashSet::new();
+        for i in n.inputs().into_iter().rev() {
+            if distinct.insert(i.token) {
+                *consumers.entry(i.token).or_default() += 1;
+            }
+            if !seen.contains(&i.token) {
+                stack.push((i.clone(), false));
+            }
+        }
+    }
+    Ok((order, consumers))
+}
+
+struct Lowerer {
+    tasks: Vec<Task>,
+    /// Tasks of delayed calls, by token.
+    delayed: HashMap<u64, TaskId>,
+    blocks: HashMap<u64, Vec<BlockRef>>,
+    materialised: HashSet<u64>,
+}
+
+/// Builds the graph computing every block of every root.
+pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph> {
+    let (order, consumers) = collect(roots)?;
+    let root_set: HashSet<u64> = roots.iter().map(|r| r.token).collect();
+    let materialised = fuse::plan(&order, &consumers, &root_set, opts.fuse);
+    let mut l = Lowerer { tasks: vec![], delayed: HashMap::new(), blocks: HashMap::new(), materialised };
+    for n in &order {
+        if l.materialised.contains(&n.token) {
+            l.emit(n);
+        }
+    }
+    let mut outputs: Vec<Output> =
+        roots.iter().map(|r| Output { node: r.clone(), blocks: l.blocks[&r.token].clone() }).collect();
+    let wanted: Vec<TaskId> = outputs
+        .iter()
+        .flat_map(|o| o.blocks.iter())
+        .filter_map(|b| match b {
+            BlockRef::Task(t) => Some(*t),
+            BlockRef::Held(_) => None,
+        })
+        .collect();
+    let remap = crate::optimize::cull::cull(&mut l.tasks, &wanted);
+    for o in &mut outputs {
+        for b in &mut o.blocks {
+            if let BlockRef::Task(t) = b {
+                *t = remap[*t as usize];
+            }
+        }
+    }
+    Ok(TaskGraph { tasks: l.tasks, outputs })
+}
+
+impl Lowerer {
+    fn push(&mut self, key: Key, deps: Vec<TaskId>, op: TaskOp) -> TaskId {
+        let id = self.tasks.len() as TaskId;
+        self.tasks.push(Task { key, deps, op });
+        id
+    }
+
+    fn emit(&mut self, n: &Arc<Node>) {
+        let refs = match &n.kind {
+            NodeKind::Persisted(chunks) => chunks.iter().map(|c| BlockRef::Held(c.clone())).collect(),
+            NodeKind::Source(_)
+            | NodeKind::FromArray(_)
+            | NodeKind::Elementwise { .. }
+            | NodeKind::Transpose { .. }
+            | NodeKind::Slice { .. } => {
+                let mut b = ProgramBuilder::new(self);
+                let out = b.value(n, true, &AxisMap::identity(n.shape.len()));
+                let (p, leaves) = b.finish(out, n, Terminal::Store, "");
+                self.emit_group(n, n.token, &n.label, p, &leaves)
+            }
+            NodeKind::MapBlocks { f, input } => {
+                let mut b = ProgramBuilder::new(self);
+                let out = b.value(input, false, &AxisMap::identity(input.shape.len()));
+                let (p, leaves) = b.finish(out, input, Terminal::MapBlocks(f.clone()), "map_blocks");
+                self.emit_group(input, n.token, &n.label, p, &leaves)
+            }
+            NodeKind::Reduce { reducer, input, axes, keepdims, split_every } => {
+                self.emit_reduce(n, reducer, input, axes, *keepdims, *split_every)
+            }
+            NodeKind::Rechunk { input } if self.materialised.contains(&input.token) => self.emit_rechunk(n, input),
+            NodeKind::Rechunk { .. } => {
+                // Over sources: the group reads the new grid directly.
+                let mut b = ProgramBuilder::new(self);
+                let out = b.value(n, true, &AxisMap::identity(n.shape.len()));
+                let (p, leaves) = b.finish(out, n, Terminal::Store, "");
+                self.emit_group(n, n.token, &n.label, p, &leaves)
+            }
+            NodeKind::Concat { inputs, axis } => {
+                // Blocks are the inputs' blocks, in the joined grid's order.
+                let grid = n.chunks.numblocks();
+                let mut starts = vec![];
+                let mut acc = 0;
+                for i in inputs {
+                    starts.push(acc);
+                    acc += i.chunks.numblocks()[*axis];
+                }
+                GridIter::new(grid)
+                    .map(|mut b| {
+                        let k = starts.iter().rposition(|&s| s <= b[*axis]).expect("a part holds every block");
+                        b[*axis] -= starts[k];
+                        let part = &inputs[k];
+                        let nb = part.chunks.numblocks();
+                        let flat = b.iter().zip(&nb).fold(0, |acc, (&i, &n)| acc * n + i);
+                        self.blocks[&part.token][flat].clone()
+                    })
+                    .collect()
+            }
+            NodeKind::Contract { a, b, spec, kernel, split_every } => {
+                self.emit_contract(n, a, b, spec, kernel, *split_every)
+            }
+            NodeKind::Take { input, axis, indices } => {
+                let label: Arc<str> = Arc::from("take");
+                let grid = n.chunks.clone();
+                grid.block_indices()
+                    .map(|b| {
+                        let start = grid.offset(*axis, b[*axis]);
+                        let picks = &indices[start..start + grid.sizes()[*axis][b[*axis]]];
+                        let mut ib = b.clone();
+                        ib[*axis] = picks.first().map_or(0, |&p| input.chunks.locate(*axis, p));
+                        let off = input.chunks.offset(*axis, ib[*axis]);
+                        let mut deps = vec![];
+                        let chunk = self.chunk_ref(input, &ib, &mut deps);
+                        let op = TaskOp::Gather { chunk, axis: *axis, local: picks.iter().map(|&p| p - off).collect() };
+                        BlockRef::Task(self.push(Key::new(n.token, &label, &b), deps, op))
+                    })
+                    .collect()
+            }
+            NodeKind::Reshape { input } => {
+                // Input and output grids list their blocks in the same order.
+                let label: Arc<str> = Arc::from("reshape");
+                let (grid, igrid) = (n.chunks.clone(), input.chunks.clone());
+                grid.block_indices()
+                    .zip(igrid.block_indices())
+                    .map(|(b, ib)| {
+                        let mut deps = vec![];
+                        let chunk = self.chunk_ref(input, &ib, &mut deps);
+                        let op = TaskOp::ReshapeBlock { chunk, shape: grid.block_shape(&b) };
+                        BlockRef::Task(self.push(Key::new(n.token, &label, &b), deps, op))
+                    })
+                    .collect()
+            }
+            NodeKind::FromDelayed { blocks, convert } => {
+                let calls = crate::delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
+                let label: Arc<str> = Arc::from("from_delayed");
+                let grid = n.chunks.clone();
+                grid.block_indices()
+                    .zip(calls)
+                    .map(|(b, call)| {
+                        let op = TaskOp::FromValue { convert: convert.clone(), shape: grid.block_shape(&b) };
+                        BlockRef::Task(self.push(Key::new(n.token, &label, &b), vec![call], op))
+                    })
+                    .collect()
+            }
+            NodeKind::Invalid(_) => unreachable!("invalid nodes are rejected before lowering"),
+        };
+        self.blocks.insert(n.token, refs);
+    }
+
+    /// One fused task per block of `domain`.
+    fn emit_group(
+        &mut self,
+        domain: &Node,
+        token: u64,
+        label: &str,
+        program: Program,
+        leaves: &[ChunkLeaf],
+    ) -> Vec<BlockRef> {
+        let program = Arc::new(program);
+        let label: Arc<str> = Arc::from(label);
+        let grid = domain.chunks.clone();
+        grid.block_indices()
+            .map(|b| {
+                let offset = grid.block_offset(&b);
+                let shape = grid.block_shape(&b);
+                let (deps, inputs) = self.bind(&offset, leaves);
+                let key = Key::new(token, &label, &b);
+                let op = TaskOp::Fused(FusedTask { program: program.clone(), offset, shape, block: b, inputs });
+                BlockRef::Task(self.push(key, deps, op))
+            })
+            .collect()
+    }
+
+    /// The chunk and window each chunk leaf reads for the block at `offset`.
+    fn bind(&self, offset: &[usize], leaves: &[ChunkLeaf]) -> (Vec<TaskId>, Vec<LeafInput>) {
+        let mut deps: Vec<TaskId> = vec![];
+        let inputs = leaves
+            .iter()
+            .map(|(leaf, ln, map)| {
+                // The block's first element, in the leaf's coordinates; the
+                // chunking guarantees the whole block lies in that chunk.
+                let m = ln.shape.len();
+                let mut idx = vec![0; m];
+                let mut start = vec![0; m];
+                for a in 0..m {
+                    let c = map[a].first(offset) as usize;
+                    idx[a] = ln.chunks.locate(a, c);
+                    start[a] = c - ln.chunks.offset(a, idx[a]);
+                }
+                let chunk = self.chunk_ref(ln, &idx, &mut deps);
+                LeafInput { leaf: *leaf, chunk, start }
+            })
+            .collect();
+        (deps, inputs)
+    }
+
+    /// The block of `node` at grid index `idx`, adding its task to `deps`
+    /// (once) when it is not a held chunk.
+    fn chunk_ref(&self, node: &Node, idx: &[usize], deps: &mut Vec<TaskId>) -> ChunkRef {
+        let flat = idx.iter().zip(node.chunks.numblocks()).fold(0, |acc, (&i, n)| acc * n + i);
+        match &self.blocks[&node.token][flat] {
+            BlockRef::Held(c) => ChunkRef::Held(c.clone()),
+            BlockRef::Task(t) => ChunkRef::Dep(match deps.iter().position(|d| d == t) {
+                Some(p) => p,
+                None => {
+                    deps.push(*t);
+                    deps.len() - 1
+                }
+            }),
+        }
+    }
+}
