@@ -1,135 +1,12 @@
-//! Constructing nodes: broadcasting, chunk refinement, reduction shapes.
-//! Errors become `Invalid` nodes, reported when the array is computed.
+//! Nodes that rearrange blocks and views: transpose, slice, rechunk (with
+//! its planner), concatenate, take, reshape.
 
-use super::{AxisSel, Node, NodeKind};
 use crate::chunks::{refine, Chunks};
 use crate::dtype::DType;
 use crate::error::Error;
-use crate::kernels::product::{BlockProduct, ContractSpec};
-use crate::kernels::{Kernel, Reducer};
+use crate::expr::{AxisSel, Node, NodeKind};
 use crate::key::TokenHasher;
 use std::sync::Arc;
-
-/// NumPy broadcasting of two shapes.
-pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, Error> {
-    let n = a.len().max(b.len());
-    let mut out = vec![0; n];
-    for i in 0..n {
-        let x = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
-        let y = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
-        out[i] = if x == y || y == 1 {
-            x
-        } else if x == 1 {
-            y
-        } else {
-            return Err(Error::Broadcast { left: a.to_vec(), right: b.to_vec() });
-        };
-    }
-    Ok(out)
-}
-
-/// An elementwise node over `inputs`, broadcasting them together and
-/// chunking the result on the common refinement of their chunk boundaries.
-pub(crate) fn elementwise(kernel: Arc<dyn Kernel>, token_extra: u64, inputs: Vec<Arc<Node>>) -> Arc<Node> {
-    let dtype = kernel.out_dtype();
-    if let Some(e) = inputs.iter().find_map(|n| n.error()) {
-        return Node::invalid(e.clone(), dtype);
-    }
-    let mut shape: Vec<usize> = vec![];
-    for n in &inputs {
-        match broadcast_shapes(&shape, &n.shape) {
-            Ok(s) => shape = s,
-            Err(e) => return Node::invalid(e, dtype),
-        }
-    }
-    let nd = shape.len();
-    let sizes = (0..nd)
-        .map(|a| {
-            let lists: Vec<&[usize]> = inputs
-                .iter()
-                .filter_map(|n| {
-                    let off = nd - n.shape.len();
-                    (a >= off && n.shape[a - off] == shape[a]).then(|| n.chunks.sizes()[a - off].as_slice())
-                })
-                .collect();
-            if lists.is_empty() {
-                vec![shape[a]]
-            } else {
-                refine(&lists)
-            }
-        })
-        .collect();
-    let mut h = TokenHasher::new(kernel.name());
-    h.u64(token_extra);
-    for n in &inputs {
-        h.u64(n.token);
-    }
-    let label = kernel.name().to_string();
-    Node::new(h.finish(), &label, shape, Chunks::from_sizes(sizes), dtype, NodeKind::Elementwise { kernel, inputs })
-}
-
-/// A reduction node. `axes` must be sorted, unique and in range.
-pub(crate) fn reduce(
-    reducer: Arc<dyn Reducer>,
-    input: Arc<Node>,
-    axes: Option<&[usize]>,
-    keepdims: bool,
-    split_every: usize,
-    no_identity: bool,
-) -> Arc<Node> {
-    let dtype = reducer.out_dtype();
-    if let Some(e) = input.error() {
-        return Node::invalid(e.clone(), dtype);
-    }
-    let nd = input.shape.len();
-    let mut axes: Vec<usize> = match axes {
-        None => (0..nd).collect(),
-        Some(a) => a.to_vec(),
-    };
-    if let Some(&bad) = axes.iter().find(|&&a| a >= nd) {
-        return Node::invalid(Error::Axis { axis: bad, ndim: nd }, dtype);
-    }
-    axes.sort_unstable();
-    if axes.windows(2).any(|w| w[0] == w[1]) {
-        return Node::invalid(Error::Invalid(format!("repeated axis in {axes:?}")), dtype);
-    }
-    if split_every < 2 {
-        return Node::invalid(Error::Invalid(format!("split_every must be at least 2, got {split_every}")), dtype);
-    }
-    let reduced_len: usize = axes.iter().map(|&a| input.shape[a]).product();
-    let out_len: usize = (0..nd).filter(|a| !axes.contains(a)).map(|a| input.shape[a]).product();
-    if no_identity && reduced_len == 0 && out_len > 0 {
-        return Node::invalid(Error::EmptyReduction { op: static_name(reducer.name()) }, dtype);
-    }
-    let mut shape = vec![];
-    let mut sizes = vec![];
-    for a in 0..nd {
-        if axes.contains(&a) {
-            if keepdims {
-                shape.push(1);
-                sizes.push(vec![1]);
-            }
-        } else {
-            shape.push(input.shape[a]);
-            sizes.push(input.chunks.sizes()[a].clone());
-        }
-    }
-    let token = TokenHasher::new(reducer.name())
-        .usizes(&axes)
-        .u64(keepdims as u64)
-        .u64(split_every as u64)
-        .u64(input.token)
-        .finish();
-    let label = reducer.name().to_string();
-    Node::new(
-        token,
-        &label,
-        shape,
-        Chunks::from_sizes(sizes),
-        dtype,
-        NodeKind::Reduce { reducer, input, axes, keepdims, split_every },
-    )
-}
 
 /// A transpose node: output axis `j` is input axis `perm[j]`.
 pub(crate) fn transpose(input: Arc<Node>, perm: &[usize]) -> Arc<Node> {
@@ -339,59 +216,6 @@ pub(crate) fn concat(inputs: Vec<Arc<Node>>, axis: usize) -> Arc<Node> {
     )
 }
 
-/// A contraction node. Paired (batch and contracted) axes must have equal
-/// lengths; both operands are rechunked so paired axes share boundaries.
-pub(crate) fn contract(
-    a: Arc<Node>,
-    b: Arc<Node>,
-    spec: ContractSpec,
-    kernel: Arc<dyn BlockProduct>,
-    split_every: usize,
-) -> Arc<Node> {
-    let dtype = a.dtype;
-    if let Some(e) = a.error().or(b.error()) {
-        return Node::invalid(e.clone(), dtype);
-    }
-    let pairs: Vec<(usize, usize)> = spec.batch.iter().chain(&spec.contract).copied().collect();
-    for &(x, y) in &pairs {
-        if x >= a.shape.len() || y >= b.shape.len() || a.shape[x] != b.shape[y] {
-            return Node::invalid(
-                Error::Shape(format!("shapes {:?} and {:?} do not align on axes {x} and {y}", a.shape, b.shape)),
-                dtype,
-            );
-        }
-    }
-    let (mut ca, mut cb) = (a.chunks.sizes().to_vec(), b.chunks.sizes().to_vec());
-    for &(x, y) in &pairs {
-        let r = refine(&[&ca[x], &cb[y]]);
-        ca[x] = r.clone();
-        cb[y] = r;
-    }
-    let a = rechunk(a, Chunks::from_sizes(ca));
-    let b = rechunk(b, Chunks::from_sizes(cb));
-    let mut shape = vec![];
-    let mut sizes = vec![];
-    for &(x, _) in &spec.batch {
-        shape.push(a.shape[x]);
-        sizes.push(a.chunks.sizes()[x].clone());
-    }
-    for &x in &spec.free_a {
-        shape.push(a.shape[x]);
-        sizes.push(a.chunks.sizes()[x].clone());
-    }
-    for &y in &spec.free_b {
-        shape.push(b.shape[y]);
-        sizes.push(b.chunks.sizes()[y].clone());
-    }
-    let mut h = TokenHasher::new("tensordot");
-    for &(x, y) in spec.batch.iter().chain(&spec.contract) {
-        h.u64(x as u64).u64(y as u64);
-    }
-    h.usizes(&spec.free_a).usizes(&spec.free_b).u64(split_every as u64).u64(a.token).u64(b.token);
-    let kind = NodeKind::Contract { a, b, spec: Arc::new(spec), kernel, split_every };
-    Node::new(h.finish(), "tensordot", shape, Chunks::from_sizes(sizes), dtype, kind)
-}
-
 /// Integer-array indexing along one axis. Output chunks are the runs of
 /// consecutive indices that fall in the same input chunk.
 pub(crate) fn take(input: Arc<Node>, axis: usize, indices: Vec<usize>) -> Arc<Node> {
@@ -509,38 +333,4 @@ pub(crate) fn reshape(input: Arc<Node>, shape: Vec<usize>) -> Arc<Node> {
     let input = rechunk(input, Chunks::from_sizes(new_in));
     let token = TokenHasher::new("reshape").usizes(outs).u64(input.token).finish();
     Node::new(token, "reshape", shape, Chunks::from_sizes(out_chunks), dtype, NodeKind::Reshape { input })
-}
-
-fn static_name(n: &str) -> &'static str {
-    match n {
-        "min" => "min",
-        "max" => "max",
-        "argmin" => "argmin",
-        "argmax" => "argmax",
-        "nanmin" => "nanmin",
-        "nanmax" => "nanmax",
-        _ => "reduction",
-    }
-}
-
-/// Token for operations that carry a user closure: closures cannot be
-/// hashed, so each gets the next number of a process-wide sequence. A
-/// program that builds its arrays in the same order gets the same tokens.
-pub(crate) fn closure_token() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn broadcasting_follows_numpy() {
-        assert_eq!(broadcast_shapes(&[3, 1], &[4]).unwrap(), vec![3, 4]);
-        assert_eq!(broadcast_shapes(&[], &[2, 2]).unwrap(), vec![2, 2]);
-        assert_eq!(broadcast_shapes(&[0], &[1]).unwrap(), vec![0]);
-        assert!(broadcast_shapes(&[3], &[4]).is_err());
-    }
 }
