@@ -150,6 +150,23 @@ impl AnyArray {
             DType::F64 => AnyArray::F64(ArrayD::default(IxDyn(shape))),
         }
     }
+    /// Copies the window of `src` at `src_start` into the window of `self`
+    /// at `dst_start`, both of `shape`. The element types must match.
+    pub(crate) fn assign_window(&mut self, dst_start: &[usize], src: &AnyArray, src_start: &[usize], shape: &[usize]) {
+        let win = |start: &[usize]| -> Vec<ndarray::SliceInfoElem> {
+            start.iter().zip(shape).map(|(&s, &n)| ndarray::SliceInfoElem::from(s..s + n)).collect()
+        };
+        let (d, s) = (win(dst_start), win(src_start));
+        macro_rules! cp {
+            ($($v:ident),*) => {
+                match (self, src) {
+                    $((AnyArray::$v(a), AnyArray::$v(b)) => a.slice_mut(d.as_slice()).assign(&b.slice(s.as_slice())),)*
+                    _ => unreachable!("windows of one element type"),
+                }
+            };
+        }
+        cp!(Bool, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64)
+    }
     /// The array's shape.
     pub fn shape(&self) -> &[usize] {
         dispatch!(AnyArray, self, a => a.shape())

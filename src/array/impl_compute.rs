@@ -9,7 +9,7 @@ use crate::exec::{execute, Config, ExecStats};
 use crate::expr::{Node, NodeKind};
 use crate::graph::{lower, BlockRef, LowerOptions, Payload, TaskGraph};
 use crate::key::TokenHasher;
-use ndarray::{ArrayD, SliceInfoElem};
+use ndarray::ArrayD;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -28,18 +28,8 @@ enum Collected {
 }
 
 fn copy_block(dst: &mut AnyArray, block: &AnyArray, chunks: &Chunks, idx: &[usize]) {
-    let off = chunks.block_offset(idx);
     let shape = chunks.block_shape(idx);
-    let info: Vec<SliceInfoElem> = off.iter().zip(&shape).map(|(&o, &n)| SliceInfoElem::from(o..o + n)).collect();
-    macro_rules! cp {
-        ($($v:ident),*) => {
-            match (dst, block) {
-                $((AnyArray::$v(d), AnyArray::$v(b)) => d.slice_mut(info.as_slice()).assign(b),)*
-                _ => unreachable!("block type matches its array"),
-            }
-        };
-    }
-    cp!(Bool, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64)
+    dst.assign_window(&chunks.block_offset(idx), block, &vec![0; shape.len()], &shape);
 }
 
 fn payload_array(p: Arc<Payload>) -> Arc<AnyArray> {

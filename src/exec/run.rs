@@ -62,7 +62,6 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
     }
 }
 
-/// Copies each piece's window of its chunk into a new block.
 /// The chunk a reference names: a dependency's output or a held chunk.
 fn chunk_of<'a>(c: &'a ChunkRef, inputs: &[&'a Payload]) -> &'a AnyArray {
     match c {
@@ -74,28 +73,13 @@ fn chunk_of<'a>(c: &'a ChunkRef, inputs: &[&'a Payload]) -> &'a AnyArray {
     }
 }
 
+/// Copies each piece's window of its chunk into a new block.
 fn assemble(dtype: crate::dtype::DType, shape: &[usize], pieces: &[Piece], inputs: &[&Payload]) -> AnyArray {
-    let win = |start: &[usize], len: &[usize]| -> Vec<ndarray::SliceInfoElem> {
-        start.iter().zip(len).map(|(&s, &n)| ndarray::SliceInfoElem::from(s..s + n)).collect()
-    };
-    let Some(first) = pieces.first().map(|p| chunk_of(&p.chunk, inputs)) else {
-        return AnyArray::default_of(dtype, shape);
-    };
-    macro_rules! go {
-        ($($v:ident),*) => {
-            match first {
-                $(AnyArray::$v(_) => {
-                    let mut out = ArrayD::default(IxDyn(shape));
-                    for p in pieces {
-                        let AnyArray::$v(src) = chunk_of(&p.chunk, inputs) else { unreachable!("pieces share a type") };
-                        out.slice_mut(win(&p.dst, &p.shape).as_slice()).assign(&src.slice(win(&p.src, &p.shape).as_slice()));
-                    }
-                    AnyArray::$v(out)
-                })*
-            }
-        };
+    let mut out = AnyArray::default_of(dtype, shape);
+    for p in pieces {
+        out.assign_window(&p.dst, chunk_of(&p.chunk, inputs), &p.src, &p.shape);
     }
-    go!(Bool, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64)
+    out
 }
 
 fn finalize(reducer: &dyn Reducer, acc: Vec<AnyArray>, reduced: &[bool], f: Finish) -> AnyArray {
