@@ -139,24 +139,8 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
 
     // Chunks bound to this block's chunk leaves.
     let mut bound: Vec<Option<(&AnyArray, &[usize])>> = vec![None; p.leaves.len()];
-    let held: Vec<Arc<AnyArray>> = t
-        .inputs
-        .iter()
-        .filter_map(|li| match &li.chunk {
-            ChunkRef::Held(c) => Some(c.clone()),
-            ChunkRef::Dep(_) => None,
-        })
-        .collect();
-    let mut held_iter = held.iter();
     for li in &t.inputs {
-        let arr: &AnyArray = match &li.chunk {
-            ChunkRef::Dep(d) => match inputs[*d] {
-                Payload::Array(a) => a,
-                _ => unreachable!("fused leaves read arrays"),
-            },
-            ChunkRef::Held(_) => held_iter.next().expect("one held chunk per held input"),
-        };
-        bound[li.leaf] = Some((arr, &li.start));
+        bound[li.leaf] = Some((chunk_of(&li.chunk, inputs), &li.start));
     }
     // Sources are evaluated in place, through their map, unless they are
     // broadcast over much of the block (a profile along one axis): then
