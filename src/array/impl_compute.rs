@@ -73,14 +73,15 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
         .collect();
     let block_index: Vec<Vec<Vec<usize>>> = g.outputs.iter().map(|o| o.node.chunks.block_indices().collect()).collect();
     let outputs: Vec<u32> = wanted.keys().copied().collect();
-    let on_output = |t: u32, p: &Arc<Payload>| {
+    let on_output = |t: u32, p: Arc<Payload>| {
+        // Unwrapped without a copy when the scheduler handed it over whole.
+        let a = payload_array(p);
         for &(r, b) in &wanted[&t] {
-            let keep = how == Collect::Keep || single[r];
-            if keep {
-                *slots[r][b].lock().unwrap_or_else(|e| e.into_inner()) = Some(payload_array(p.clone()));
-            } else if let Payload::Array(a) = &**p {
+            if how == Collect::Keep || single[r] {
+                *slots[r][b].lock().unwrap_or_else(|e| e.into_inner()) = Some(a.clone());
+            } else {
                 let mut dst = assembled[r].lock().unwrap_or_else(|e| e.into_inner());
-                copy_block(dst.as_mut().expect("assembly target"), a, &g.outputs[r].node.chunks, &block_index[r][b]);
+                copy_block(dst.as_mut().expect("assembly target"), &a, &g.outputs[r].node.chunks, &block_index[r][b]);
             }
         }
     };

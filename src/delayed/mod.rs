@@ -140,8 +140,8 @@ fn run(roots: &[Arc<DNode>], cfg: &Config) -> Result<(Vec<Value>, ExecStats)> {
     let ids = lower_delayed(roots, &mut tasks, &mut index);
     let g = TaskGraph { tasks, outputs: vec![] };
     let got: Mutex<HashMap<u32, Value>> = Mutex::new(HashMap::new());
-    let on_output = |t: u32, p: &Arc<Payload>| {
-        if let Payload::Value(v) = &**p {
+    let on_output = |t: u32, p: Arc<Payload>| {
+        if let Payload::Value(v) = &*p {
             got.lock().unwrap_or_else(|e| e.into_inner()).insert(t, v.clone());
         }
     };

@@ -25,8 +25,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Mutex};
 
-/// Called with each output task's result as soon as it is ready.
-pub(crate) type OnOutput<'a> = dyn Fn(TaskId, &Arc<Payload>) + Sync + 'a;
+/// Called with each output task's result as soon as it is ready; the
+/// result is handed over whole when no other task reads it.
+pub(crate) type OnOutput<'a> = dyn Fn(TaskId, Arc<Payload>) + Sync + 'a;
 
 struct State<'g> {
     g: &'g TaskGraph,
@@ -302,12 +303,15 @@ fn run_one(st: &State<'_>, t: TaskId) -> Result<Option<TaskId>> {
         }
     }
     let ti = t as usize;
-    if st.is_output[ti] {
-        (st.on_output)(t, &out);
-    }
     let deps = &st.dependents[st.dep_off[ti] as usize..st.dep_off[ti + 1] as usize];
     if deps.is_empty() {
+        if st.is_output[ti] {
+            (st.on_output)(t, out);
+        }
         return Ok(None);
+    }
+    if st.is_output[ti] {
+        (st.on_output)(t, out.clone());
     }
     hold(st, &out);
     *lock(&st.slots[ti]) = Some(out);
