@@ -1,13 +1,16 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-# Later set-up steps (the HDF5 build's cmake) hook in here.
+# HDF5 is built from bundled source and needs cmake >= 3.26; scripts/cmake-path
+# finds one on PATH or installs one from PyPI into .tools/venv.
 
 CARGO ?= cargo
+export CMAKE := $(shell scripts/cmake-path)
 
 .PHONY: run test check bench bench-suite clean
 
-## Run the main example on its default (synthetic) dataset.
+## Run the main example on its default dataset (a synthetic climate file it
+## writes into data/ first).
 run:
-	$(CARGO) run --release --example demo
+	$(CARGO) run --release --example climatology
 
 ## Run the whole test suite (unit, property, integration and doc tests).
 test:

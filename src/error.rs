@@ -40,6 +40,30 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("I/O error on {path}: {message}")]
     Io { path: String, message: String },
+    /// The HDF5 library reported an error (an unreadable or truncated file,
+    /// a failed write).
+    #[error("HDF5 error on {path}: {message}")]
+    Hdf5 { path: String, message: String },
+    /// A variable (dataset) the file does not have.
+    #[error("{path} has no variable {name:?}; it has: {available}")]
+    NotFound { path: String, name: String, available: String },
+    /// A name in the file that is not a variable (a group, say).
+    #[error("{name:?} in {path} is a {kind}, not a variable (a dataset)")]
+    NotAVariable { path: String, name: String, kind: String },
+    /// A variable read as another element type than the one stored.
+    #[error(
+        "variable {name:?} in {path} holds {stored} values, not {requested}: read it as that type and \
+         convert with `.cast::<{requested}>()`, or read it with CF decoding (`File::array_decoded`)"
+    )]
+    DType { path: String, name: String, stored: String, requested: String },
+    /// A storage filter this build cannot decode, or an element type the
+    /// reader does not support.
+    #[error("variable {name:?} in {path}: {what} is not supported")]
+    Unsupported { path: String, name: String, what: String },
+    /// Stored data that cannot be what the file says it is (a truncated
+    /// file, a chunk that does not inflate to its size).
+    #[error("corrupt data in {path}: {detail}")]
+    Corrupt { path: String, detail: String },
     /// The Graphviz `dot` program is missing or failed.
     #[error("graphviz: {0}")]
     Graphviz(String),

@@ -84,6 +84,7 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
                 copy_block(dst.as_mut().expect("assembly target"), &a, &g.outputs[r].node.chunks, &block_index[r][b]);
             }
         }
+        Ok(())
     };
     let stats = execute(&g, &outputs, cfg, &on_output)?;
     let mut results = vec![];
@@ -189,6 +190,54 @@ impl<T: Element> DArray<T> {
 }
 
 impl<T: Element> DArray<T> {
+    /// Computes the array block by block, handing each block to `f` (with
+    /// its block index and the global index of its first element) on the
+    /// worker thread that made it, as soon as it is ready; the block is
+    /// freed when `f` returns. Nothing is assembled, so memory stays bounded
+    /// by the blocks in flight: this is how arrays are streamed to files.
+    /// Blocks arrive in no particular order; the first error `f` returns
+    /// stops the computation and is returned (naming the block's task).
+    ///
+    /// ```
+    /// use darray::{Config, DArray};
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let x = DArray::<f64>::ones([100, 10], [25, 10])? * 2.0;
+    /// let seen = AtomicUsize::new(0);
+    /// x.for_each_block_with(&Config::default(), |_block, offset, chunk| {
+    ///     assert_eq!(offset[0] % 25, 0);
+    ///     seen.fetch_add(chunk.iter().filter(|&&v| v == 2.0).count(), Ordering::Relaxed);
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(seen.into_inner(), 1000);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn for_each_block_with<F>(&self, cfg: &Config, f: F) -> Result<ExecStats>
+    where
+        F: Fn(&[usize], &[usize], ndarray::ArrayViewD<'_, T>) -> Result<()> + Sync,
+    {
+        let g = lower(std::slice::from_ref(&self.node), LowerOptions { fuse: cfg.optimize })?;
+        let chunks = &self.node.chunks;
+        let index: Vec<Vec<usize>> = chunks.block_indices().collect();
+        let give = |b: usize, a: &AnyArray| {
+            let v = T::view_any(a).expect("blocks have the array's element type");
+            f(&index[b], &chunks.block_offset(&index[b]), v.view())
+        };
+        let mut wanted: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (b, br) in g.outputs[0].blocks.iter().enumerate() {
+            match br {
+                BlockRef::Task(t) => wanted.entry(*t).or_default().push(b),
+                // Persisted blocks are not tasks: hand them over first.
+                BlockRef::Held(a) => give(b, a)?,
+            }
+        }
+        let outputs: Vec<u32> = wanted.keys().copied().collect();
+        let on_output = |t: u32, p: Arc<Payload>| match &*p {
+            Payload::Array(a) => wanted[&t].iter().try_for_each(|&b| give(b, a)),
+            _ => unreachable!("outputs are arrays"),
+        };
+        execute(&g, &outputs, cfg, &on_output)
+    }
+
     /// The high-level expression in Graphviz DOT: one node per operation
     /// with its shape, type and chunk grid.
     ///

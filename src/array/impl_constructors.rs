@@ -258,3 +258,56 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
         Self::random(shape.as_ref(), chunks.into(), seed, Dist::Normal { mean, std })
     }
 }
+
+/// A typed block closure as a `BlockReader`.
+struct ReadFn<T, F>(F, std::marker::PhantomData<fn() -> T>);
+
+impl<T, F> crate::expr::BlockReader for ReadFn<T, F>
+where
+    T: Element,
+    F: Fn(&[usize], &[usize]) -> Result<ndarray::ArrayD<T>> + Send + Sync,
+{
+    fn read(&self, offset: &[usize], shape: &[usize]) -> Result<crate::dtype::AnyArray> {
+        (self.0)(offset, shape).map(T::wrap)
+    }
+}
+
+impl<T: Element> DArray<T> {
+    /// An array whose blocks are read by `f(offset, shape)` (the global
+    /// index of the block's first element, and the block's shape): a task
+    /// per block, run only for the blocks a result needs. This is how file
+    /// formats plug in (the HDF5 reader is one). An error or a block of the
+    /// wrong shape fails the computation, naming the block's task.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// use ndarray::ArrayD;
+    /// let x = DArray::<f64>::from_block_fn("rows", [6, 4], [2, 4], |off, shape| {
+    ///     Ok(ArrayD::from_elem(shape.to_vec(), off[0] as f64))
+    /// })?;
+    /// assert_eq!(x.sum().compute()?[[]], 4.0 * 2.0 * (0.0 + 2.0 + 4.0));
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn from_block_fn<F>(name: &str, shape: impl AsRef<[usize]>, chunks: impl Into<ChunkSpec>, f: F) -> Result<Self>
+    where
+        F: Fn(&[usize], &[usize]) -> Result<ndarray::ArrayD<T>> + Send + Sync + 'static,
+    {
+        let token = TokenHasher::new("from_block_fn").str(name).u64(closure_token()).finish();
+        let reader = Arc::new(ReadFn(f, std::marker::PhantomData));
+        Self::from_reader(name, shape.as_ref(), chunks.into(), token, reader)
+    }
+
+    /// An array read by `reader`, named by `token` (which callers derive
+    /// from what identifies the data, so the same program gets the same keys).
+    pub(crate) fn from_reader(
+        name: &str,
+        shape: &[usize],
+        chunks: ChunkSpec,
+        token: u64,
+        reader: Arc<dyn crate::expr::BlockReader>,
+    ) -> Result<Self> {
+        let chunks = Chunks::new(shape, &chunks, std::mem::size_of::<T>())?;
+        let node = Node::new(token, name, shape.to_vec(), chunks, T::DTYPE, NodeKind::Read(reader));
+        Ok(Self::from_node(node))
+    }
+}

@@ -144,6 +144,7 @@ fn run(roots: &[Arc<DNode>], cfg: &Config) -> Result<(Vec<Value>, ExecStats)> {
         if let Payload::Value(v) = &*p {
             got.lock().unwrap_or_else(|e| e.into_inner()).insert(t, v.clone());
         }
+        Ok(())
     };
     let mut outs = ids.clone();
     outs.sort_unstable();

@@ -23,7 +23,7 @@ pub(crate) fn expr_dot(root: &Arc<Node>) -> String {
             continue;
         }
         let shape = match n.kind {
-            NodeKind::Source(_) | NodeKind::FromArray(_) | NodeKind::Persisted(_) => "box",
+            NodeKind::Source(_) | NodeKind::FromArray(_) | NodeKind::Persisted(_) | NodeKind::Read(_) => "box",
             NodeKind::Reduce { .. } => "doubleoctagon",
             _ => "ellipse",
         };

@@ -41,6 +41,13 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
             Ok(Payload::Array(kernel.add(&parts)))
         }
         TaskOp::Assemble { dtype, shape, pieces } => Ok(Payload::Array(assemble(*dtype, shape, pieces, inputs))),
+        TaskOp::Read { reader, offset, shape, .. } => {
+            let a = reader.read(offset, shape)?;
+            if a.shape() != &shape[..] {
+                return Err(Error::Shape(format!("a reader gave a block of shape {:?}, not {shape:?}", a.shape())));
+            }
+            Ok(Payload::Array(a))
+        }
         TaskOp::FromValue { convert, shape } => match inputs[0] {
             Payload::Value(v) => convert(v, shape).map(Payload::Array),
             _ => unreachable!("from_delayed reads a delayed value"),

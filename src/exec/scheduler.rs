@@ -25,9 +25,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Mutex};
 
-/// Called with each output task's result as soon as it is ready; the
-/// result is handed over whole when no other task reads it.
-pub(crate) type OnOutput<'a> = dyn Fn(TaskId, Arc<Payload>) + Sync + 'a;
+/// Called with each output task's result as soon as it is ready, on the
+/// worker that made it; the result is handed over whole when no other task
+/// reads it. An error fails the computation like a failing task.
+pub(crate) type OnOutput<'a> = dyn Fn(TaskId, Arc<Payload>) -> Result<()> + Sync + 'a;
 
 struct State<'g> {
     g: &'g TaskGraph,
@@ -304,14 +305,19 @@ fn run_one(st: &State<'_>, t: TaskId) -> Result<Option<TaskId>> {
     }
     let ti = t as usize;
     let deps = &st.dependents[st.dep_off[ti] as usize..st.dep_off[ti + 1] as usize];
+    let deliver = |p: Arc<Payload>| match catch_unwind(AssertUnwindSafe(|| (st.on_output)(t, p))) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(Error::TaskFailed { task: task.key.to_string(), source: Box::new(e) }),
+        Err(p) => Err(Error::TaskPanicked { task: task.key.to_string(), message: panic_message(p) }),
+    };
     if deps.is_empty() {
         if st.is_output[ti] {
-            (st.on_output)(t, out);
+            deliver(out)?;
         }
         return Ok(None);
     }
     if st.is_output[ti] {
-        (st.on_output)(t, out.clone());
+        deliver(out.clone())?;
     }
     hold(st, &out);
     *lock(&st.slots[ti]) = Some(out);

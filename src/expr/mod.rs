@@ -29,6 +29,13 @@ pub trait BlockFn: Send + Sync {
     fn call(&self, chunk: AnyArray, block: &[usize]) -> Result<AnyArray>;
 }
 
+/// Produces whole blocks from outside the engine (a file): the leaves of a
+/// graph that are neither generated nor held.
+pub trait BlockReader: Send + Sync {
+    /// The block whose first element is at `offset`, of shape `shape`.
+    fn read(&self, offset: &[usize], shape: &[usize]) -> Result<AnyArray>;
+}
+
 /// Turns a delayed value into a chunk of the expected shape.
 pub(crate) type ConvertFn = dyn Fn(&crate::delayed::Value, &[usize]) -> Result<AnyArray> + Send + Sync;
 
@@ -48,6 +55,8 @@ pub(crate) enum NodeKind {
     Source(Arc<dyn Source>),
     /// An in-memory array, read through views.
     FromArray(Arc<AnyArray>),
+    /// Blocks read by a `BlockReader` (one task per block).
+    Read(Arc<dyn BlockReader>),
     /// Chunks already computed and held (`persist`), in row-major grid order.
     Persisted(Arc<[Arc<AnyArray>]>),
     /// An elementwise operation with broadcasting.

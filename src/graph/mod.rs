@@ -115,6 +115,13 @@ pub(crate) enum TaskOp {
         chunk: ChunkRef,
         shape: Vec<usize>,
     },
+    /// A block read from outside (a file).
+    Read {
+        reader: Arc<dyn crate::expr::BlockReader>,
+        label: Arc<str>,
+        offset: Vec<usize>,
+        shape: Vec<usize>,
+    },
     /// A delayed call's value taken as a chunk of the given shape.
     FromValue {
         convert: Arc<crate::expr::ConvertFn>,
@@ -179,6 +186,7 @@ impl TaskGraph {
                 TaskOp::Fused(f) => f.program.fused.clone(),
                 TaskOp::Delayed(d) => vec![d.0.name.to_string()],
                 TaskOp::FromValue { .. } => vec!["from_delayed".to_string()],
+                TaskOp::Read { label, .. } => vec![label.to_string()],
                 TaskOp::Assemble { .. } => vec!["rechunk".to_string()],
                 TaskOp::Product { .. } => vec!["tensordot-product".to_string()],
                 TaskOp::Gather { .. } => vec!["take".to_string()],

@@ -1,6 +1,8 @@
 //! Files: writing them so that a failure never leaves a partial file under
 //! the final name.
 
+pub mod hdf5;
+
 use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -205,6 +205,20 @@ impl Lowerer {
                     })
                     .collect()
             }
+            NodeKind::Read(reader) => {
+                let grid = n.chunks.clone();
+                grid.block_indices()
+                    .map(|b| {
+                        let op = TaskOp::Read {
+                            reader: reader.clone(),
+                            label: n.label.clone(),
+                            offset: grid.block_offset(&b),
+                            shape: grid.block_shape(&b),
+                        };
+                        BlockRef::Task(self.push(Key::new(n.token, &n.label, &b), vec![], op))
+                    })
+                    .collect()
+            }
             NodeKind::FromDelayed { blocks, convert } => {
                 let calls = crate::delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
                 let label: Arc<str> = Arc::from("from_delayed");

@@ -1,0 +1,129 @@
+//! What a file says about its variables: element types, attributes,
+//! dimension names, filters.
+
+use super::{h5err, AttrValue};
+use crate::dtype::DType;
+use crate::error::Result;
+use ::hdf5::types::{FloatSize, IntSize, TypeDescriptor, VarLenArray, VarLenAscii, VarLenUnicode};
+use ::hdf5::{Attribute, Dataset, Location, ObjectReference, ObjectReference1, ReferencedObject};
+use std::collections::BTreeMap;
+
+/// Attributes the netCDF and HDF5 libraries keep for themselves.
+pub(crate) const BOOKKEEPING: &[&str] =
+    &["CLASS", "NAME", "DIMENSION_LIST", "REFERENCE_LIST", "_Netcdf4Coordinates", "_Netcdf4Dimid", "_NCProperties"];
+
+/// Our element type for an HDF5 type, if there is one.
+pub(crate) fn dtype_of(d: &TypeDescriptor) -> Option<DType> {
+    Some(match d {
+        TypeDescriptor::Integer(IntSize::U1) => DType::I8,
+        TypeDescriptor::Integer(IntSize::U2) => DType::I16,
+        TypeDescriptor::Integer(IntSize::U4) => DType::I32,
+        TypeDescriptor::Integer(IntSize::U8) => DType::I64,
+        TypeDescriptor::Unsigned(IntSize::U1) => DType::U8,
+        TypeDescriptor::Unsigned(IntSize::U2) => DType::U16,
+        TypeDescriptor::Unsigned(IntSize::U4) => DType::U32,
+        TypeDescriptor::Unsigned(IntSize::U8) => DType::U64,
+        TypeDescriptor::Float(FloatSize::U4) => DType::F32,
+        TypeDescriptor::Float(FloatSize::U8) => DType::F64,
+        TypeDescriptor::Boolean => DType::Bool,
+        _ => return None,
+    })
+}
+
+/// A readable name for an HDF5 type.
+pub(crate) fn type_name(d: &TypeDescriptor) -> String {
+    match dtype_of(d) {
+        Some(t) => t.name().to_string(),
+        None => match d {
+            TypeDescriptor::FixedAscii(_)
+            | TypeDescriptor::FixedUnicode(_)
+            | TypeDescriptor::VarLenAscii
+            | TypeDescriptor::VarLenUnicode => "string".to_string(),
+            other => format!("{other}"),
+        },
+    }
+}
+
+/// Reads every attribute of `obj` but the libraries' own.
+pub(crate) fn attributes(obj: &Location, path: &str) -> Result<BTreeMap<String, AttrValue>> {
+    let mut out = BTreeMap::new();
+    for name in obj.attr_names().map_err(h5err(path))? {
+        if BOOKKEEPING.contains(&name.as_str()) {
+            continue;
+        }
+        let a = obj.attr(&name).map_err(h5err(path))?;
+        out.insert(name, attr_value(&a).map_err(h5err(path))?);
+    }
+    Ok(out)
+}
+
+fn attr_value(a: &Attribute) -> ::hdf5::Result<AttrValue> {
+    let desc = a.dtype()?.to_descriptor()?;
+    Ok(match desc {
+        TypeDescriptor::Integer(_) | TypeDescriptor::Boolean => AttrValue::Int(a.read_raw::<i64>()?),
+        TypeDescriptor::Unsigned(_) => AttrValue::UInt(a.read_raw::<u64>()?),
+        TypeDescriptor::Float(_) => AttrValue::Float(a.read_raw::<f64>()?),
+        TypeDescriptor::FixedAscii(n) | TypeDescriptor::FixedUnicode(n) => {
+            AttrValue::Str(fixed_strings(a, n)?.join("\n"))
+        }
+        TypeDescriptor::VarLenAscii => {
+            AttrValue::Str(a.read_raw::<VarLenAscii>()?.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"))
+        }
+        TypeDescriptor::VarLenUnicode => {
+            AttrValue::Str(a.read_raw::<VarLenUnicode>()?.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"))
+        }
+        other => AttrValue::Other(format!("{other}")),
+    })
+}
+
+/// Fixed-length strings, read as the bytes they are stored as (their
+/// length is only known at run time), without their nul or space padding.
+fn fixed_strings(a: &Attribute, n: usize) -> ::hdf5::Result<Vec<String>> {
+    let count = a.size().max(1);
+    let mut buf = vec![0u8; n * count];
+    let dtype = a.dtype()?;
+    let status = ::hdf5::sync::sync(|| unsafe {
+        hdf5_sys::h5a::H5Aread(a.id(), dtype.id(), buf.as_mut_ptr().cast::<std::ffi::c_void>())
+    });
+    if status < 0 {
+        return Err(::hdf5::Error::from("cannot read a string attribute"));
+    }
+    Ok(buf.chunks(n.max(1)).map(|s| String::from_utf8_lossy(s).trim_end_matches(['\0', ' ']).to_string()).collect())
+}
+
+/// Dimension names, from the dimension scales attached to the variable
+/// (`DIMENSION_LIST`); `dim_k` for an axis without one.
+pub(crate) fn dimension_names(ds: &Dataset, file: &Location) -> Vec<String> {
+    let fallback = || (0..ds.ndim()).map(|k| format!("dim_{k}")).collect::<Vec<_>>();
+    let Ok(attr) = ds.attr("DIMENSION_LIST") else { return fallback() };
+    let Ok(lists) = attr.read_raw::<VarLenArray<ObjectReference1>>() else { return fallback() };
+    if lists.len() != ds.ndim() {
+        return fallback();
+    }
+    lists
+        .iter()
+        .enumerate()
+        .map(|(k, refs)| {
+            refs.iter()
+                .find_map(|r| match r.dereference(file) {
+                    Ok(ReferencedObject::Dataset(d)) => Some(d.name().trim_start_matches('/').to_string()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| format!("dim_{k}"))
+        })
+        .collect()
+}
+
+/// A filter as users know it.
+pub(crate) fn filter_name(f: &::hdf5::filters::Filter) -> String {
+    use ::hdf5::filters::Filter;
+    match f {
+        Filter::Deflate(l) => format!("deflate({l})"),
+        Filter::Shuffle => "shuffle".to_string(),
+        Filter::Fletcher32 => "fletcher32".to_string(),
+        Filter::SZip(..) => "szip".to_string(),
+        Filter::NBit => "nbit".to_string(),
+        Filter::ScaleOffset(_) => "scaleoffset".to_string(),
+        Filter::User(id, _) => format!("filter {id}"),
+    }
+}

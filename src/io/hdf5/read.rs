@@ -1,0 +1,252 @@
+//! Reading blocks of a variable. Chunked variables with filters we run
+//! ourselves are read on the worker thread: the block's storage chunks are
+//! found in the chunk index (listed once, at open), their bytes read with
+//! positional reads, then inflated and un-shuffled outside the HDF5 lock.
+//! Anything else (contiguous storage, other filters) goes through the
+//! library's hyperslab read, under its lock. Both give the same values.
+
+use super::filters::{inflate, unshuffle, Step};
+use super::h5err;
+use crate::dtype::{AnyArray, DType};
+use crate::error::{Error, Result};
+use crate::expr::BlockReader;
+use ::hdf5::{Dataset, Hyperslab, Selection, SliceOrIndex};
+use ndarray::IxDyn;
+use std::os::unix::fs::FileExt;
+
+/// Where one stored chunk is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ChunkLoc {
+    addr: u64,
+    size: u64,
+    /// Bit `k` set: pipeline step `k` was skipped for this chunk.
+    mask: u32,
+}
+
+/// The chunk layout and index of a chunked variable.
+pub(crate) struct ChunkIndex {
+    pub chunk: Vec<usize>,
+    grid: Vec<usize>,
+    /// Row-major over the chunk grid; `None` where nothing was written.
+    locs: Vec<Option<ChunkLoc>>,
+}
+
+impl ChunkIndex {
+    /// Lists every stored chunk with one chunk-visit call (one call per
+    /// chunk would be quadratic in the number of chunks).
+    pub(crate) fn read(ds: &Dataset, shape: &[usize], chunk: Vec<usize>, path: &str) -> Result<ChunkIndex> {
+        let grid: Vec<usize> = shape.iter().zip(&chunk).map(|(&s, &c)| s.div_ceil(c)).collect();
+        let mut locs = vec![None; grid.iter().product()];
+        let mut bad = None;
+        ds.chunks_visit(|info| {
+            let mut flat = 0usize;
+            for ((&o, &c), &g) in info.offset.iter().zip(&chunk).zip(&grid) {
+                let i = o as usize / c;
+                if i >= g {
+                    bad = Some(format!("a stored chunk at {:?} lies outside the variable", info.offset));
+                    return -1;
+                }
+                flat = flat * g + i;
+            }
+            locs[flat] = Some(ChunkLoc { addr: info.addr, size: info.size, mask: info.filter_mask });
+            0
+        })
+        .map_err(|e| match bad.take() {
+            Some(d) => Error::Corrupt { path: path.to_string(), detail: d },
+            None => h5err(path)(e),
+        })?;
+        Ok(ChunkIndex { chunk, grid, locs })
+    }
+}
+
+/// Our own read path: positional reads, then the filter steps in reverse.
+pub(crate) struct ChunkPath {
+    pub index: ChunkIndex,
+    pub steps: Vec<Step>,
+    pub file: std::fs::File,
+    /// Where HDF5 addresses start (after a user block).
+    pub base: u64,
+    /// A chunk of the fill value, for chunks never written.
+    pub fill: AnyArray,
+}
+
+/// How a variable's blocks are read.
+pub(crate) enum Path {
+    Chunks(Box<ChunkPath>),
+    /// The library's hyperslab read.
+    Library,
+}
+
+/// Reads blocks of one variable.
+pub(crate) struct Reader {
+    pub path: String,
+    pub name: String,
+    pub dtype: DType,
+    pub big_endian: bool,
+    pub ds: Dataset,
+    pub how: Path,
+}
+
+impl BlockReader for Reader {
+    fn read(&self, offset: &[usize], shape: &[usize]) -> Result<AnyArray> {
+        match &self.how {
+            Path::Chunks(c) => self.read_chunks(c, offset, shape),
+            Path::Library => self.read_library(offset, shape),
+        }
+    }
+}
+
+impl Reader {
+    fn corrupt(&self, detail: String) -> Error {
+        Error::Corrupt { path: self.path.clone(), detail: format!("variable {:?}: {detail}", self.name) }
+    }
+
+    /// Assembles the block from the stored chunks it overlaps.
+    fn read_chunks(&self, cp: &ChunkPath, offset: &[usize], shape: &[usize]) -> Result<AnyArray> {
+        let index = &cp.index;
+        let nd = shape.len();
+        let c = &index.chunk;
+        if shape.contains(&0) {
+            return Ok(AnyArray::default_of(self.dtype, shape));
+        }
+        let lo: Vec<usize> = (0..nd).map(|a| offset[a] / c[a]).collect();
+        let hi: Vec<usize> = (0..nd).map(|a| (offset[a] + shape[a] - 1) / c[a]).collect();
+        let mut out: Option<AnyArray> = None;
+        let mut ci = lo.clone();
+        loop {
+            let flat = ci.iter().zip(&index.grid).fold(0, |acc, (&i, &g)| acc * g + i);
+            let start: Vec<usize> = (0..nd).map(|a| ci[a] * c[a]).collect();
+            let chunk = match index.locs[flat] {
+                Some(loc) => self.decode(cp, loc, c, &ci)?,
+                None => cp.fill.clone(),
+            };
+            // The window of this chunk inside the block.
+            let w_lo: Vec<usize> = (0..nd).map(|a| offset[a].max(start[a])).collect();
+            let w_hi: Vec<usize> = (0..nd).map(|a| (offset[a] + shape[a]).min(start[a] + c[a])).collect();
+            let w_shape: Vec<usize> = (0..nd).map(|a| w_hi[a] - w_lo[a]).collect();
+            if w_shape == shape && c[..] == shape[..] {
+                return Ok(chunk); // the block is exactly this chunk
+            }
+            let src: Vec<usize> = (0..nd).map(|a| w_lo[a] - start[a]).collect();
+            let dst: Vec<usize> = (0..nd).map(|a| w_lo[a] - offset[a]).collect();
+            out.get_or_insert_with(|| AnyArray::default_of(self.dtype, shape))
+                .assign_window(&dst, &chunk, &src, &w_shape);
+            // Next chunk index in row-major order within [lo, hi].
+            let mut a = nd;
+            loop {
+                if a == 0 {
+                    return Ok(out.expect("at least one chunk"));
+                }
+                a -= 1;
+                if ci[a] < hi[a] {
+                    ci[a] += 1;
+                    break;
+                }
+                ci[a] = lo[a];
+            }
+        }
+    }
+
+    /// Reads, inflates and un-shuffles one stored chunk.
+    fn decode(&self, cp: &ChunkPath, loc: ChunkLoc, chunk: &[usize], at: &[usize]) -> Result<AnyArray> {
+        let mut bytes = vec![0u8; loc.size as usize];
+        cp.file.read_exact_at(&mut bytes, cp.base + loc.addr).map_err(|e| {
+            self.corrupt(format!("chunk {at:?} ({} bytes at {}) cannot be read: {e}", loc.size, loc.addr))
+        })?;
+        let size = self.dtype.size();
+        let len = chunk.iter().product::<usize>() * size;
+        for (k, step) in cp.steps.iter().enumerate().rev() {
+            if loc.mask & (1 << k) != 0 {
+                continue;
+            }
+            bytes = match step {
+                Step::Deflate(_) => inflate(&bytes, len).map_err(|e| self.corrupt(format!("chunk {at:?}: {e}")))?,
+                Step::Shuffle => unshuffle(&bytes, size),
+            };
+        }
+        if bytes.len() != len {
+            return Err(self.corrupt(format!("chunk {at:?} holds {} bytes, not {len}", bytes.len())));
+        }
+        Ok(from_bytes(self.dtype, &bytes, chunk, self.big_endian))
+    }
+
+    /// The block through the library (under its lock).
+    fn read_library(&self, offset: &[usize], shape: &[usize]) -> Result<AnyArray> {
+        if shape.contains(&0) {
+            return Ok(AnyArray::default_of(self.dtype, shape));
+        }
+        let sel: Vec<SliceOrIndex> = offset.iter().zip(shape).map(|(&o, &n)| SliceOrIndex::from(o..o + n)).collect();
+        let sel = Selection::from(Hyperslab::from(sel));
+        let ds = &self.ds;
+        let err = |e: ::hdf5::Error| {
+            let m = e.to_string();
+            if m.contains("filter") {
+                Error::Unsupported {
+                    path: self.path.clone(),
+                    name: self.name.clone(),
+                    what: format!("reading it ({m})"),
+                }
+            } else {
+                h5err(&self.path)(e)
+            }
+        };
+        macro_rules! typed {
+            ($t:ty) => {{
+                let a: ndarray::ArrayD<$t> =
+                    if shape.is_empty() { ds.read_dyn::<$t>() } else { ds.read_slice::<$t, _, IxDyn>(sel) }
+                        .map_err(err)?;
+                crate::dtype::Element::wrap(a)
+            }};
+        }
+        Ok(match self.dtype {
+            DType::Bool => typed!(bool),
+            DType::I8 => typed!(i8),
+            DType::I16 => typed!(i16),
+            DType::I32 => typed!(i32),
+            DType::I64 => typed!(i64),
+            DType::U8 => typed!(u8),
+            DType::U16 => typed!(u16),
+            DType::U32 => typed!(u32),
+            DType::U64 => typed!(u64),
+            DType::F32 => typed!(f32),
+            DType::F64 => typed!(f64),
+        })
+    }
+}
+
+/// Stored bytes (in the file's byte order) as an array.
+pub(crate) fn from_bytes(dtype: DType, bytes: &[u8], shape: &[usize], big_endian: bool) -> AnyArray {
+    macro_rules! conv {
+        ($t:ty) => {{
+            const N: usize = std::mem::size_of::<$t>();
+            let v: Vec<$t> = bytes
+                .chunks_exact(N)
+                .map(|b| {
+                    let b: [u8; N] = b.try_into().expect("element-sized");
+                    if big_endian {
+                        <$t>::from_be_bytes(b)
+                    } else {
+                        <$t>::from_le_bytes(b)
+                    }
+                })
+                .collect();
+            crate::dtype::Element::wrap(ndarray::ArrayD::from_shape_vec(IxDyn(shape), v).expect("chunk-sized"))
+        }};
+    }
+    match dtype {
+        DType::Bool => crate::dtype::Element::wrap(
+            ndarray::ArrayD::from_shape_vec(IxDyn(shape), bytes.iter().map(|&b| b != 0).collect())
+                .expect("chunk-sized"),
+        ),
+        DType::I8 => conv!(i8),
+        DType::I16 => conv!(i16),
+        DType::I32 => conv!(i32),
+        DType::I64 => conv!(i64),
+        DType::U8 => conv!(u8),
+        DType::U16 => conv!(u16),
+        DType::U32 => conv!(u32),
+        DType::U64 => conv!(u64),
+        DType::F32 => conv!(f32),
+        DType::F64 => conv!(f64),
+    }
+}

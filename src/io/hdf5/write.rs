@@ -1,0 +1,359 @@
+//! Writing arrays to a new HDF5 / NetCDF4 file. Each block is computed,
+//! shuffled and deflated on the worker thread that made it; only the raw
+//! chunk write takes the HDF5 lock. The file is written under a temporary
+//! name and appears under its own only when `finish` succeeds.
+
+use super::filters::{deflate, shuffle};
+use super::{h5err, AttrValue};
+use crate::array::DArray;
+use crate::dtype::{DType, Element};
+use crate::error::{Error, Result};
+use crate::exec::{Config, ExecStats};
+use ::hdf5::types::{FloatSize, IntSize, TypeDescriptor, VarLenArray};
+use ::hdf5::{Dataset, Location, ObjectReference, ObjectReference1};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// How to store one variable.
+#[derive(Debug, Clone)]
+pub struct VarOptions {
+    chunks: Option<Vec<usize>>,
+    deflate: Option<u8>,
+    shuffle: bool,
+    dims: Vec<String>,
+    attrs: BTreeMap<String, AttrValue>,
+}
+
+impl Default for VarOptions {
+    /// The array's own chunk shape, deflate level 4 with shuffle (what
+    /// NetCDF4 archives commonly use), no dimension names, no attributes.
+    fn default() -> Self {
+        VarOptions { chunks: None, deflate: Some(4), shuffle: true, dims: vec![], attrs: BTreeMap::new() }
+    }
+}
+
+impl VarOptions {
+    /// The storage chunk shape (the array is rechunked to it if needed).
+    pub fn chunks(mut self, chunks: impl Into<Vec<usize>>) -> Self {
+        self.chunks = Some(chunks.into());
+        self
+    }
+    /// Deflate level 0-9, or `None` for no compression.
+    pub fn deflate(mut self, level: Option<u8>) -> Self {
+        self.deflate = level;
+        self
+    }
+    /// Byte shuffle before deflating (helps numeric data compress).
+    pub fn shuffle(mut self, on: bool) -> Self {
+        self.shuffle = on;
+        self
+    }
+    /// Dimension names, one per axis. A variable of that name already in
+    /// the file (a coordinate written before) becomes the dimension scale;
+    /// otherwise a NetCDF4-style dimension without values is made.
+    pub fn dims<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.dims = names.into_iter().map(Into::into).collect();
+        self
+    }
+    /// An attribute. `_FillValue` and `missing_value` are stored in the
+    /// variable's own element type, as CF requires.
+    pub fn attr(mut self, name: &str, value: impl Into<AttrValue>) -> Self {
+        self.attrs.insert(name.to_string(), value.into());
+        self
+    }
+    /// Several attributes (say, those of a variable being transformed).
+    pub fn attrs(mut self, attrs: &BTreeMap<String, AttrValue>) -> Self {
+        self.attrs.extend(attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self
+    }
+}
+
+/// A new file being written. Dropped without [`finish`](Writer::finish)
+/// (an error, a panic), it removes its temporary file: a failed computation
+/// never leaves a file under the final name.
+pub struct Writer {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<::hdf5::File>,
+    cfg: Config,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Writer({})", self.path.display())
+    }
+}
+
+fn descriptor(t: DType) -> TypeDescriptor {
+    match t {
+        DType::Bool => TypeDescriptor::Boolean,
+        DType::I8 => TypeDescriptor::Integer(IntSize::U1),
+        DType::I16 => TypeDescriptor::Integer(IntSize::U2),
+        DType::I32 => TypeDescriptor::Integer(IntSize::U4),
+        DType::I64 => TypeDescriptor::Integer(IntSize::U8),
+        DType::U8 => TypeDescriptor::Unsigned(IntSize::U1),
+        DType::U16 => TypeDescriptor::Unsigned(IntSize::U2),
+        DType::U32 => TypeDescriptor::Unsigned(IntSize::U4),
+        DType::U64 => TypeDescriptor::Unsigned(IntSize::U8),
+        DType::F32 => TypeDescriptor::Float(FloatSize::U4),
+        DType::F64 => TypeDescriptor::Float(FloatSize::U8),
+    }
+}
+
+/// Native-endian bytes of values in C order (the file types are native).
+fn bytes_of<T: Element>(v: ndarray::ArrayViewD<'_, T>) -> Vec<u8> {
+    let n = v.len() * std::mem::size_of::<T>();
+    let mut out = Vec::with_capacity(n);
+    let std = v.as_standard_layout();
+    let s = std.as_slice().expect("standard layout");
+    // SAFETY: `T` is a plain numeric type (or bool) without padding; its
+    // bytes are read, never reinterpreted as another type.
+    out.extend_from_slice(unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<u8>(), n) });
+    out
+}
+
+impl Writer {
+    /// Starts a new file at `path` (written under a temporary name beside it).
+    pub fn create(path: impl AsRef<Path>) -> Result<Writer> {
+        let path = path.as_ref().to_path_buf();
+        let tmp = crate::io::temp_name(&path);
+        let file = ::hdf5::File::create(&tmp).map_err(h5err(&path.display().to_string()))?;
+        Ok(Writer { path, tmp, file: Some(file), cfg: Config::default() })
+    }
+
+    /// The configuration computations run with (threads, progress bar).
+    pub fn config(mut self, cfg: Config) -> Self {
+        self.cfg = cfg;
+        self
+    }
+
+    fn p(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn file(&self) -> &::hdf5::File {
+        self.file.as_ref().expect("open until finished")
+    }
+
+    /// An attribute of the file itself (the root group).
+    pub fn file_attr(&mut self, name: &str, value: impl Into<AttrValue>) -> Result<()> {
+        write_attr(self.file(), name, &value.into(), None).map_err(h5err(&self.p()))
+    }
+
+    /// Computes `x` and stores it as variable `name`, chunk by chunk: memory
+    /// stays bounded by the blocks in flight, and blocks are compressed in
+    /// parallel on the workers.
+    pub fn write<T: Element>(&mut self, name: &str, x: &DArray<T>, opts: &VarOptions) -> Result<ExecStats> {
+        let x = x.clone().validate()?;
+        let p = self.p();
+        let nd = x.ndim();
+        if !opts.dims.is_empty() && opts.dims.len() != nd {
+            return Err(Error::Invalid(format!("{} dimension names for a {nd}-d array", opts.dims.len())));
+        }
+        let chunk: Vec<usize> = match &opts.chunks {
+            Some(c) if c.len() != nd || c.contains(&0) => {
+                return Err(Error::Chunks(format!("storage chunks {c:?} for an array of shape {:?}", x.shape())))
+            }
+            Some(c) => c.clone(),
+            None => x.chunks().iter().map(|l| l.first().copied().unwrap_or(1).max(1)).collect(),
+        };
+        // Blocks must be whole storage chunks (edge chunks may be short).
+        let regular = x.chunks().iter().zip(&chunk).all(|(l, &c)| l.iter().rev().skip(1).all(|&b| b == c));
+        let x = if regular { x } else { x.rechunk(chunk.clone()) };
+        let mut b = self.file().new_dataset_builder().empty_as(descriptor(T::DTYPE));
+        if nd > 0 {
+            b = b.chunk(chunk.clone());
+            if opts.shuffle {
+                b = b.shuffle();
+            }
+            if let Some(l) = opts.deflate {
+                b = b.deflate(l);
+            }
+        }
+        let ds = b.shape(x.shape()).create(name).map_err(h5err(&p))?;
+        let stats = if nd == 0 {
+            let v = x.compute()?;
+            let t = ds.dtype().map_err(h5err(&p))?;
+            let bytes = bytes_of(v.view());
+            let status = ::hdf5::sync::sync(|| unsafe {
+                hdf5_sys::h5d::H5Dwrite(
+                    ds.id(),
+                    t.id(),
+                    hdf5_sys::h5s::H5S_ALL,
+                    hdf5_sys::h5s::H5S_ALL,
+                    hdf5_sys::h5p::H5P_DEFAULT,
+                    bytes.as_ptr().cast(),
+                )
+            });
+            if status < 0 {
+                return Err(Error::Hdf5 { path: p, message: format!("writing {name:?} failed") });
+            }
+            ExecStats::default()
+        } else {
+            let (deflate_level, shuf) = (opts.deflate, opts.shuffle);
+            x.for_each_block_with(&self.cfg, |_, offset, block| {
+                // Edge blocks are stored as whole chunks, padded.
+                let data = if block.shape() == &chunk[..] {
+                    bytes_of(block)
+                } else {
+                    let mut full = ndarray::ArrayD::<T>::default(chunk.clone());
+                    let win: Vec<ndarray::SliceInfoElem> =
+                        block.shape().iter().map(|&n| ndarray::Slice::from(0..n).into()).collect();
+                    full.slice_mut(win.as_slice()).assign(&block);
+                    bytes_of(full.view())
+                };
+                let data = if shuf { shuffle(&data, std::mem::size_of::<T>()) } else { data };
+                let data = match deflate_level {
+                    Some(l) => deflate(&data, l),
+                    None => data,
+                };
+                let off: Vec<u64> = offset.iter().map(|&o| o as u64).collect();
+                let status = ::hdf5::sync::sync(|| unsafe {
+                    hdf5_sys::h5d::H5Dwrite_chunk(
+                        ds.id(),
+                        hdf5_sys::h5p::H5P_DEFAULT,
+                        0,
+                        off.as_ptr(),
+                        data.len(),
+                        data.as_ptr().cast(),
+                    )
+                });
+                if status < 0 {
+                    return Err(Error::Hdf5 {
+                        path: p.clone(),
+                        message: format!("writing a chunk of {name:?} failed"),
+                    });
+                }
+                Ok(())
+            })?
+        };
+        for (k, v) in &opts.attrs {
+            let own = matches!(k.as_str(), "_FillValue" | "missing_value").then_some(T::DTYPE);
+            write_attr(&ds, k, v, own).map_err(h5err(&p))?;
+        }
+        if !opts.dims.is_empty() {
+            self.attach_dims(&ds, &opts.dims, x.shape()).map_err(h5err(&p))?;
+        }
+        Ok(stats)
+    }
+
+    /// Makes (or reuses) a dimension scale per axis and attaches it the way
+    /// the HDF5 dimension-scale API does, which is what NetCDF4 reads.
+    fn attach_dims(&self, ds: &Dataset, dims: &[String], shape: &[usize]) -> ::hdf5::Result<()> {
+        let f = self.file();
+        let mut refs = vec![];
+        for (k, (d, &n)) in dims.iter().zip(shape).enumerate() {
+            let scale = match f.dataset(d) {
+                Ok(s) if s.shape() == [n] => s,
+                Ok(_) => return Err(format!("dimension {d:?} exists with another length than {n}").into()),
+                Err(_) => {
+                    let s = f.new_dataset::<f32>().shape([n]).create(d.as_str())?;
+                    let note = format!("This is a netCDF dimension but not a netCDF variable. {n:>10}");
+                    write_attr(&s, "NAME", &AttrValue::Str(note), None)?;
+                    s
+                }
+            };
+            if scale.attr("CLASS").is_err() {
+                write_attr(&scale, "CLASS", &AttrValue::Str("DIMENSION_SCALE".into()), None)?;
+                if scale.attr("NAME").is_err() {
+                    write_attr(&scale, "NAME", &AttrValue::Str(d.clone()), None)?;
+                }
+            }
+            // The scale lists the variables and axes it is attached to.
+            let mut back: Vec<RefEntry> =
+                scale.attr("REFERENCE_LIST").and_then(|a| a.read_raw::<RefEntry>()).unwrap_or_default();
+            back.push(RefEntry { dataset: ObjectReference1::create(f, &ds.name())?, dimension: k as u32 });
+            if scale.attr("REFERENCE_LIST").is_ok() {
+                scale.delete_attr("REFERENCE_LIST")?;
+            }
+            scale.new_attr::<RefEntry>().shape([back.len()]).create("REFERENCE_LIST")?.write_raw(&back)?;
+            refs.push(VarLenArray::from_slice(&[ObjectReference1::create(f, &scale.name())?]));
+        }
+        ds.new_attr::<VarLenArray<ObjectReference1>>()
+            .shape([refs.len()])
+            .create("DIMENSION_LIST")?
+            .write_raw(&refs)?;
+        Ok(())
+    }
+
+    /// Closes the file and moves it to its final name.
+    pub fn finish(mut self) -> Result<()> {
+        let f = self.file.take().expect("open until finished");
+        f.flush().map_err(h5err(&self.p()))?;
+        f.close().map_err(h5err(&self.p()))?;
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| {
+            let _ = std::fs::remove_file(&self.tmp);
+            Error::io(&self.path, e)
+        })
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if let Some(f) = self.file.take() {
+            let _ = f.close();
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// An entry of a dimension scale's `REFERENCE_LIST`.
+#[derive(::hdf5::H5Type, Clone, Copy, Debug)]
+#[repr(C)]
+struct RefEntry {
+    dataset: ObjectReference1,
+    dimension: u32,
+}
+
+/// Writes one attribute: strings as fixed-length ASCII (what NetCDF4
+/// writes), numbers as 1-d arrays, in `own` type when given.
+fn write_attr(obj: &Location, name: &str, v: &AttrValue, own: Option<DType>) -> ::hdf5::Result<()> {
+    if obj.attr(name).is_ok() {
+        obj.delete_attr(name)?;
+    }
+    match v {
+        AttrValue::Str(s) => {
+            let bytes = s.as_bytes();
+            let a = obj.new_attr_builder().empty_as(TypeDescriptor::FixedAscii(bytes.len().max(1))).create(name)?;
+            let t = a.dtype()?;
+            let mut buf = bytes.to_vec();
+            buf.resize(bytes.len().max(1), 0);
+            let status = ::hdf5::sync::sync(|| unsafe { hdf5_sys::h5a::H5Awrite(a.id(), t.id(), buf.as_ptr().cast()) });
+            if status < 0 {
+                return Err(format!("cannot write attribute {name:?}").into());
+            }
+            Ok(())
+        }
+        AttrValue::Other(d) => Err(format!("cannot write attribute {name:?} of type {d}").into()),
+        num => {
+            let vals = num.as_f64s().unwrap_or_default();
+            macro_rules! put {
+                ($t:ty) => {{
+                    let v: Vec<$t> = match num {
+                        AttrValue::Int(x) => x.iter().map(|&x| x as $t).collect(),
+                        AttrValue::UInt(x) => x.iter().map(|&x| x as $t).collect(),
+                        _ => vals.iter().map(|&x| x as $t).collect(),
+                    };
+                    obj.new_attr::<$t>().shape([v.len()]).create(name)?.write_raw(&v)
+                }};
+            }
+            let t = own.unwrap_or(match num {
+                AttrValue::Int(_) => DType::I64,
+                AttrValue::UInt(_) => DType::U64,
+                _ => DType::F64,
+            });
+            match t {
+                DType::Bool | DType::I8 => put!(i8),
+                DType::I16 => put!(i16),
+                DType::I32 => put!(i32),
+                DType::I64 => put!(i64),
+                DType::U8 => put!(u8),
+                DType::U16 => put!(u16),
+                DType::U32 => put!(u32),
+                DType::U64 => put!(u64),
+                DType::F32 => put!(f32),
+                DType::F64 => put!(f64),
+            }
+        }
+    }
+}
