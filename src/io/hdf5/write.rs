@@ -155,13 +155,28 @@ impl Writer {
                 return Err(Error::Chunks(format!("storage chunks {c:?} for an array of shape {:?}", x.shape())))
             }
             Some(c) => c.clone(),
-            None => x.chunks().iter().map(|l| l.first().copied().unwrap_or(1).max(1)).collect(),
+            None => x.chunks().iter().map(|l| l.first().copied().unwrap_or(1)).collect(),
         };
+        // HDF5 wants chunks within the (fixed) shape.
+        let chunk: Vec<usize> = chunk.iter().zip(x.shape()).map(|(&c, &n)| c.min(n).max(1)).collect();
+        let empty = x.shape().contains(&0);
         // Blocks must be whole storage chunks (edge chunks may be short).
-        let regular = x.chunks().iter().zip(&chunk).all(|(l, &c)| l.iter().rev().skip(1).all(|&b| b == c));
+        let regular = x
+            .chunks()
+            .iter()
+            .zip(&chunk)
+            .all(|(l, &c)| l.iter().rev().skip(1).all(|&b| b == c) && l.last().is_none_or(|&b| b <= c));
         let x = if regular { x } else { x.rechunk(chunk.clone()) };
+        // Parent groups of a path like "group/var" are made as needed.
+        let mut parent = String::new();
+        for g in name.split('/').filter(|g| !g.is_empty()).rev().skip(1).collect::<Vec<_>>().into_iter().rev() {
+            parent = if parent.is_empty() { g.to_string() } else { format!("{parent}/{g}") };
+            if self.file().group(&parent).is_err() {
+                self.file().create_group(&parent).map_err(h5err(&p))?;
+            }
+        }
         let mut b = self.file().new_dataset_builder().empty_as(descriptor(T::DTYPE));
-        if nd > 0 {
+        if nd > 0 && !empty {
             b = b.chunk(chunk.clone());
             if opts.shuffle {
                 b = b.shuffle();
@@ -171,7 +186,9 @@ impl Writer {
             }
         }
         let ds = b.shape(x.shape()).create(name).map_err(h5err(&p))?;
-        let stats = if nd == 0 {
+        let stats = if empty {
+            ExecStats::default()
+        } else if nd == 0 {
             let v = x.compute()?;
             let t = ds.dtype().map_err(h5err(&p))?;
             let bytes = bytes_of(v.view());
