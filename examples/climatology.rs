@@ -1,0 +1,210 @@
+//! The main example: climatology of a NetCDF4 / HDF5 variable.
+//!
+//! ```text
+//! cargo run --release --example climatology [-- PATH VARIABLE] [--out OUT.nc]
+//! ```
+//!
+//! Opens the variable with CF decoding (packed integers become float64, with
+//! missing values NaN), treats axis 0 as time, and computes the overall mean,
+//! min and max, the mean over time, the standard deviation of the anomalies
+//! against it and (when the time coordinate says there are several steps a
+//! day) daily means. It then writes the anomalies (float32, chunked, deflated)
+//! to a new NetCDF4 file and reports wall time and peak memory.
+//!
+//! With no arguments it first writes a small synthetic climate-like dataset,
+//! `data/synthetic_t2m.nc` (hourly, one month, packed int16), with the
+//! project's own writer, and runs on that.
+
+use darray::io::hdf5::{AttrValue, File, VarOptions, Variable, Writer};
+use darray::{ComputeAll, Config, DArray, ReduceOpts, Result, Sel};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("climatology: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let t0 = Instant::now();
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let out = argv.iter().position(|a| a == "--out").and_then(|i| argv.get(i + 1)).map(PathBuf::from);
+    let pos: Vec<&String> = argv
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || argv[i - 1] != "--out"))
+        .map(|(_, a)| a)
+        .collect();
+    let (path, var) = match pos[..] {
+        [p, v, ..] => (PathBuf::from(p), v.clone()),
+        [p] => {
+            eprintln!("usage: climatology [PATH VARIABLE] [--out OUT.nc] (got only {p})");
+            std::process::exit(2);
+        }
+        [] => (synthetic()?, "t2m".to_string()),
+    };
+    let out = out.unwrap_or_else(|| {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        Path::new("data").join(format!("{stem}_anomaly.nc"))
+    });
+
+    let file = File::open(&path)?;
+    let info = file.variable(&var)?;
+    println!("{}: {info}", path.display());
+    let x: DArray<f64> = file.array_decoded(&var)?;
+    let t = x.shape().first().copied().unwrap_or(0);
+    let per_day = steps_per_day(&file, &info)?;
+    println!(
+        "{} blocks of {:?}; axis 0 ({}) is time{}",
+        x.numblocks().iter().product::<usize>(),
+        x.chunks().iter().map(|c| c[0]).collect::<Vec<_>>(),
+        info.dims.first().map_or("", |s| s),
+        per_day.map_or(String::new(), |s| format!(", {s} steps a day"))
+    );
+
+    // Everything below reads the file once, in one graph.
+    let keep = ReduceOpts::axis(0).keepdims(true);
+    let clim = x.nanmean_with(&keep);
+    let anomaly = &x - &clim;
+    let (mean, lo, hi) = (x.nanmean(), x.nanmin(), x.nanmax());
+    let anomaly_std = anomaly.nanstd_with(&ReduceOpts::all(), 0.0);
+    let cfg = Config::default().progress(true);
+    let mut outs = vec![mean, lo, hi, anomaly_std, clim.nanmean(), clim.nanmin(), clim.nanmax()];
+    let days = per_day.map(|s| t / s).unwrap_or(0);
+    if let (Some(s), true) = (per_day, days > 0) {
+        // Daily means: whole days only, time split into (day, step).
+        let rest = &x.shape()[1..];
+        let shape: Vec<usize> = [days, s].iter().chain(rest).copied().collect();
+        let daily = x.slice(&[Sel::span(0, (days * s) as isize)]).reshape(shape);
+        outs.push(daily.nanmean_with(&ReduceOpts::axes((1..=rest.len() + 1).collect::<Vec<_>>())));
+    }
+    let (r, stats) = outs.as_slice().compute_all_with(&cfg)?;
+    println!("overall mean {:.4}, min {:.4}, max {:.4} {}", r[0][[]], r[1][[]], r[2][[]], units(&info));
+    println!(
+        "mean over time: a {:?} field from {:.4} to {:.4}, averaging {:.4}",
+        &clim.shape()[1..],
+        r[5][[]],
+        r[6][[]],
+        r[4][[]]
+    );
+    println!("anomaly standard deviation {:.4}", r[3][[]]);
+    if let Some(daily) = r.get(7) {
+        let first: Vec<String> = daily.iter().take(5).map(|v| format!("{v:.4}")).collect();
+        println!("daily means ({} days): {} ...", daily.len(), first.join(", "));
+    }
+    println!("{} tasks, at most {} chunks held at once", stats.tasks_run, stats.peak_chunks_held);
+
+    // The anomalies, streamed to a new file block by block.
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| darray::Error::Io { path: dir.display().to_string(), message: e.to_string() })?;
+    }
+    let mut w = Writer::create(&out)?.config(cfg);
+    let mut opts = VarOptions::default()
+        .dims(info.dims.clone())
+        .attr("long_name", format!("anomaly of {var} against its mean over time"));
+    if let Some(u) = info.attrs.get("units") {
+        opts = opts.attr("units", u.clone());
+    }
+    w.write(&format!("{var}_anomaly"), &anomaly.cast::<f32>(), &opts)?;
+    w.finish()?;
+    println!("anomalies written to {}", out.display());
+    println!("wall time {:.3} s, peak memory {:.1} MB", t0.elapsed().as_secs_f64(), peak_rss_mb());
+    Ok(())
+}
+
+fn units(v: &Variable) -> String {
+    v.attrs.get("units").and_then(AttrValue::as_str).unwrap_or("").to_string()
+}
+
+/// Steps a day from the time coordinate (`hours since ...`, `seconds
+/// since ...`, `days since ...`), when it has a whole number of them.
+fn steps_per_day(file: &File, v: &Variable) -> Result<Option<usize>> {
+    let Some(dim) = v.dims.first() else { return Ok(None) };
+    let Ok(tv) = file.variable(dim) else { return Ok(None) };
+    let unit = tv.attrs.get("units").and_then(AttrValue::as_str).unwrap_or("");
+    let secs = match unit.split_whitespace().next() {
+        Some("seconds") => 1.0,
+        Some("minutes") => 60.0,
+        Some("hours") => 3600.0,
+        Some("days") => 86400.0,
+        _ => return Ok(None),
+    };
+    if tv.shape.first().copied().unwrap_or(0) < 2 || tv.dtype.is_none() {
+        return Ok(None);
+    }
+    let time: DArray<f64> = file.array_decoded(dim)?;
+    let first = time.slice(&[Sel::span(0, 2)]).compute()?;
+    let per_day = 86400.0 / ((first[1] - first[0]) * secs);
+    Ok((per_day > 1.0 && (per_day - per_day.round()).abs() < 1e-9).then_some(per_day.round() as usize))
+}
+
+/// Writes `data/synthetic_t2m.nc` (once): hourly 2 m temperature for one
+/// month on a 2.5-degree grid, packed as int16 with `scale_factor` and
+/// `add_offset`, a `_FillValue` where a "sensor" failed, coordinates.
+fn synthetic() -> Result<PathBuf> {
+    let path = PathBuf::from("data/synthetic_t2m.nc");
+    if path.exists() {
+        return Ok(path);
+    }
+    std::fs::create_dir_all("data").map_err(|e| darray::Error::Io { path: "data".into(), message: e.to_string() })?;
+    let (t, ny, nx) = (24 * 31, 73, 144);
+    let (scale, offset, fill) = (0.002, 273.15, i16::MIN);
+    let field = DArray::<f64>::from_fn([t, ny, nx], [24, ny, nx], move |i| {
+        let lat = (90.0 - 2.5 * i[1] as f64).to_radians();
+        let lon = (2.5 * i[2] as f64).to_radians();
+        let hour = (i[0] % 24) as f64;
+        let day = (i[0] / 24) as f64;
+        288.0 - 40.0 * lat.sin().powi(2)
+            + 4.0 * lat.cos() * (2.0 * std::f64::consts::PI * (hour / 24.0) + lon).sin()
+            + 2.0 * lon.cos()
+            + 0.1 * day
+    })?;
+    let noise = DArray::<f64>::random_normal([t, ny, nx], [24, ny, nx], 0.0, 1.0, 7)?;
+    let packed = ((field + noise - offset) / scale).round();
+    // A patch of missing values for three days.
+    let mask =
+        DArray::<bool>::from_fn([t, ny, nx], [24, ny, nx], |i| (48..120).contains(&i[0]) && i[1] == 30 && i[2] < 10)?;
+    let raw = darray::where_(&mask, f64::from(fill), &packed).cast::<i16>();
+    let mut w = Writer::create(&path)?;
+    w.file_attr("title", "synthetic hourly 2 m temperature (darray example)")?;
+    let time = DArray::<f64>::arange(0.0, t as f64, 1.0, t)?;
+    w.write(
+        "time",
+        &time,
+        &VarOptions::default()
+            .dims(["time"])
+            .attr("units", "hours since 2020-01-01 00:00:00")
+            .attr("calendar", "proleptic_gregorian"),
+    )?;
+    let lat = DArray::<f32>::linspace(90.0, -90.0, ny, true, ny)?;
+    w.write("lat", &lat, &VarOptions::default().dims(["lat"]).attr("units", "degrees_north"))?;
+    let lon = DArray::<f32>::linspace(0.0, 357.5, nx, true, nx)?;
+    w.write("lon", &lon, &VarOptions::default().dims(["lon"]).attr("units", "degrees_east"))?;
+    let opts = VarOptions::default()
+        .dims(["time", "lat", "lon"])
+        .attr("long_name", "2 metre temperature")
+        .attr("units", "K")
+        .attr("scale_factor", scale)
+        .attr("add_offset", offset)
+        .attr("_FillValue", i64::from(fill));
+    w.write("t2m", &raw, &opts)?;
+    w.finish()?;
+    println!("wrote the synthetic dataset {}", path.display());
+    Ok(path)
+}
+
+/// Peak resident memory of this process (VmHWM), in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
