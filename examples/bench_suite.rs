@@ -9,7 +9,7 @@
 //! (tasks run), peak_rss_mb (the process's peak resident memory) and result.
 //! A run whose resident memory passes 16 GB stops with `exceeded_rss_gb`.
 
-use darray::{Config, DArray, ExecStats, Result};
+use darray::{ComputeAll, Config, DArray, ExecStats, Result};
 use std::time::Instant;
 
 /// x[i, j] = (7 i + 13 j) mod 101, as f64.
@@ -122,6 +122,23 @@ fn workload(name: &str, s: usize, cfg: &Config) -> Result<Option<Run>> {
             })?;
             r.extra.push(("gen_s".into(), gen_time(n, c, cfg)?));
             r
+        }
+        "E4" => {
+            // The synthetic climate file of ../shared/bench/make_climate.py.
+            let path = std::env::var("CLIMATE_H5")
+                .map_err(|_| darray::Error::Invalid("set CLIMATE_H5 to the file make_climate.py wrote".into()))?;
+            let (x, build_s) = timed(|| -> Result<DArray<f32>> {
+                let f = darray::io::hdf5::File::open(&path)?;
+                let storage = f.variable("t2m")?.storage_chunks.unwrap_or_default();
+                f.array_with("t2m", &darray::io::hdf5::ReadOptions::default().chunks(storage))
+            });
+            let x = x?;
+            // As dask: in float32 (accumulated in f64), both outputs together.
+            let m = x.mean_axis(0);
+            let (sum, std) = (m.sum(), (&x - &m).std(0.0));
+            let (r, compute_s) = timed(|| (&sum, &std).compute_all_with(cfg));
+            let ((a, b), stats) = r?;
+            Run { build_s, compute_s, stats, result: vec![f64::from(a[[]]), f64::from(b[[]])], extra: vec![] }
         }
         _ => return Ok(None),
     }))

@@ -5,7 +5,7 @@
 //! Anything else (contiguous storage, other filters) goes through the
 //! library's hyperslab read, under its lock. Both give the same values.
 
-use super::filters::{inflate, unshuffle, Step};
+use super::filters::{inflate_into, unshuffle_into, Step};
 use super::h5err;
 use crate::dtype::{AnyArray, DType};
 use crate::error::{Error, Result};
@@ -13,6 +13,13 @@ use crate::expr::BlockReader;
 use ::hdf5::{Dataset, Hyperslab, Selection, SliceOrIndex};
 use ndarray::IxDyn;
 use std::os::unix::fs::FileExt;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Most scratch bytes a worker keeps between chunks.
+const MAX_SCRATCH: usize = 256 << 20;
 
 /// Where one stored chunk is.
 #[derive(Clone, Copy, Debug)]
@@ -149,25 +156,40 @@ impl Reader {
 
     /// Reads, inflates and un-shuffles one stored chunk.
     fn decode(&self, cp: &ChunkPath, loc: ChunkLoc, chunk: &[usize], at: &[usize]) -> Result<AnyArray> {
-        let mut bytes = vec![0u8; loc.size as usize];
-        cp.file.read_exact_at(&mut bytes, cp.base + loc.addr).map_err(|e| {
+        // Two buffers per worker, reused from chunk to chunk: the stored
+        // bytes and each filter step's output alternate between them.
+        let (mut cur, mut spare) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        cur.resize(loc.size as usize, 0);
+        cp.file.read_exact_at(&mut cur, cp.base + loc.addr).map_err(|e| {
             self.corrupt(format!("chunk {at:?} ({} bytes at {}) cannot be read: {e}", loc.size, loc.addr))
         })?;
         let size = self.dtype.size();
         let len = chunk.iter().product::<usize>() * size;
-        for (k, step) in cp.steps.iter().enumerate().rev() {
-            if loc.mask & (1 << k) != 0 {
-                continue;
+        // Steps run last to first; a shuffle that comes last is undone
+        // while converting.
+        let active: Vec<(usize, Step)> =
+            cp.steps.iter().copied().enumerate().filter(|(k, _)| loc.mask & (1 << k) == 0).collect();
+        let shuffled = matches!(active.first(), Some((_, Step::Shuffle)));
+        for (_, step) in active.iter().skip(usize::from(shuffled)).rev() {
+            match step {
+                Step::Deflate(_) => {
+                    inflate_into(&cur, len, &mut spare).map_err(|e| self.corrupt(format!("chunk {at:?}: {e}")))?
+                }
+                Step::Shuffle => {
+                    spare.resize(cur.len(), 0);
+                    unshuffle_into(&cur, size, &mut spare);
+                }
             }
-            bytes = match step {
-                Step::Deflate(_) => inflate(&bytes, len).map_err(|e| self.corrupt(format!("chunk {at:?}: {e}")))?,
-                Step::Shuffle => unshuffle(&bytes, size),
-            };
+            std::mem::swap(&mut cur, &mut spare);
         }
-        if bytes.len() != len {
-            return Err(self.corrupt(format!("chunk {at:?} holds {} bytes, not {len}", bytes.len())));
+        if cur.len() != len {
+            return Err(self.corrupt(format!("chunk {at:?} holds {} bytes, not {len}", cur.len())));
         }
-        Ok(from_bytes(self.dtype, &bytes, chunk, self.big_endian))
+        let out = convert(self.dtype, &cur, chunk, self.big_endian, shuffled);
+        if cur.capacity() + spare.capacity() <= MAX_SCRATCH {
+            SCRATCH.with(|s| *s.borrow_mut() = (cur, spare));
+        }
+        Ok(out)
     }
 
     /// The block through the library (under its lock).
@@ -214,22 +236,26 @@ impl Reader {
     }
 }
 
-/// Stored bytes (in the file's byte order) as an array.
-pub(crate) fn from_bytes(dtype: DType, bytes: &[u8], shape: &[usize], big_endian: bool) -> AnyArray {
+/// Stored bytes (in the file's byte order) as an array; `shuffled`: the bytes are still in HDF5's
+/// shuffle order (byte `j` of element `i` at `j * n + i`), and the shuffle
+/// is undone in the same pass as the conversion (reading the byte planes
+/// side by side, which the compiler turns into vector interleaves).
+pub(crate) fn convert(dtype: DType, bytes: &[u8], shape: &[usize], big_endian: bool, shuffled: bool) -> AnyArray {
     macro_rules! conv {
         ($t:ty) => {{
             const N: usize = std::mem::size_of::<$t>();
-            let v: Vec<$t> = bytes
-                .chunks_exact(N)
-                .map(|b| {
-                    let b: [u8; N] = b.try_into().expect("element-sized");
-                    if big_endian {
-                        <$t>::from_be_bytes(b)
-                    } else {
-                        <$t>::from_le_bytes(b)
-                    }
-                })
-                .collect();
+            let n = bytes.len() / N;
+            let mut v: Vec<$t> = vec![0 as $t; n];
+            // SAFETY: a numeric type has no padding and any bytes are a value.
+            let dst = unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), n * N) };
+            if shuffled {
+                unshuffle_into(&bytes[..n * N], N, dst);
+            } else {
+                dst.copy_from_slice(&bytes[..n * N]);
+            }
+            if big_endian != cfg!(target_endian = "big") {
+                dst.chunks_exact_mut(N).for_each(<[u8]>::reverse);
+            }
             crate::dtype::Element::wrap(ndarray::ArrayD::from_shape_vec(IxDyn(shape), v).expect("chunk-sized"))
         }};
     }
