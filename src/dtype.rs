@@ -150,6 +150,15 @@ impl AnyArray {
             DType::F64 => AnyArray::F64(ArrayD::default(IxDyn(shape))),
         }
     }
+    /// Arrays of one element type joined along `axis`.
+    pub(crate) fn concatenate(axis: usize, parts: &[AnyArray]) -> AnyArray {
+        fn cat<T: Element>(_: &ArrayD<T>, parts: &[AnyArray], axis: usize) -> AnyArray {
+            let views: Vec<_> =
+                parts.iter().map(|p| T::view_any(p).expect("parts of one element type").view()).collect();
+            T::wrap(ndarray::concatenate(ndarray::Axis(axis), &views).expect("parts agree off the axis"))
+        }
+        dispatch!(AnyArray, &parts[0], x => cat(x, parts, axis))
+    }
     /// Copies the window of `src` at `src_start` into the window of `self`
     /// at `dst_start`, both of `shape`. The element types must match.
     pub(crate) fn assign_window(&mut self, dst_start: &[usize], src: &AnyArray, src_start: &[usize], shape: &[usize]) {

@@ -2,12 +2,14 @@
 
 mod impl_compute;
 mod impl_constructors;
+mod impl_group;
 mod impl_linalg;
 mod impl_ops;
 pub(crate) mod impl_reduce;
 mod impl_structure;
 
 pub use impl_compute::{compute_all, ComputeAll};
+pub use impl_group::GroupBy;
 pub use impl_linalg::tensordot;
 pub use impl_ops::{where_, Operand};
 pub use impl_reduce::ReduceOpts;

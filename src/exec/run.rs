@@ -19,9 +19,16 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
         TaskOp::Product { kernel, spec, a, b } => {
             Ok(Payload::Array(kernel.product(chunk_of(a, inputs), chunk_of(b, inputs), spec)))
         }
-        TaskOp::Gather { chunk, axis, local } => {
-            let a = chunk_of(chunk, inputs);
-            Ok(Payload::Array(dispatch!(AnyArray, a, x => Element::wrap(x.select(ndarray::Axis(*axis), local)))))
+        TaskOp::Gather { axis, parts } => {
+            let ax = ndarray::Axis(*axis);
+            let picked: Vec<AnyArray> = parts
+                .iter()
+                .map(|(c, local)| dispatch!(AnyArray, chunk_of(c, inputs), x => Element::wrap(x.select(ax, local))))
+                .collect();
+            Ok(Payload::Array(match picked.len() {
+                1 => picked.into_iter().next().expect("one part"),
+                _ => AnyArray::concatenate(*axis, &picked),
+            }))
         }
         TaskOp::ReshapeBlock { chunk, shape } => {
             let a = chunk_of(chunk, inputs);

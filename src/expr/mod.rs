@@ -4,7 +4,9 @@
 
 pub(crate) mod build;
 
-pub(crate) use build::{concat, contract, elementwise, rechunk, reduce, reshape, slice, take, transpose};
+pub(crate) use build::{
+    concat, contract, elementwise, group_reduce, rechunk, reduce, reshape, slice, take, take_chunked, transpose,
+};
 
 use crate::chunks::Chunks;
 use crate::dtype::{AnyArray, DType};
@@ -87,6 +89,10 @@ pub(crate) enum NodeKind {
     MapBlocks { f: Arc<dyn BlockFn>, input: Arc<Node> },
     /// A reduction over some axes, run as a tree of partials.
     Reduce { reducer: Arc<dyn Reducer>, input: Arc<Node>, axes: Vec<usize>, keepdims: bool, split_every: usize },
+    /// A reduction of groups of positions along `axis`: each piece (a view
+    /// of the input: one group's run inside one chunk) folds into a partial,
+    /// and a group's partials merge into its block (one per group).
+    GroupReduce { reducer: Arc<dyn Reducer>, pieces: Vec<(usize, Arc<Node>)>, axis: usize },
     /// Blocks computed by delayed calls, in row-major grid order, with the
     /// typed conversion of each call's value to a chunk.
     FromDelayed { blocks: Vec<Arc<crate::delayed::DNode>>, convert: Arc<ConvertFn> },
@@ -126,6 +132,7 @@ impl Node {
         match &self.kind {
             NodeKind::Elementwise { inputs, .. } | NodeKind::Concat { inputs, .. } => inputs.iter().collect(),
             NodeKind::Contract { a, b, .. } => vec![a, b],
+            NodeKind::GroupReduce { pieces, .. } => pieces.iter().map(|(_, p)| p).collect(),
             NodeKind::MapBlocks { input, .. }
             | NodeKind::Reduce { input, .. }
             | NodeKind::Transpose { input, .. }

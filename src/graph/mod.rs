@@ -104,11 +104,11 @@ pub(crate) enum TaskOp {
     AddBlocks {
         kernel: Arc<dyn crate::kernels::product::BlockProduct>,
     },
-    /// Picks positions `local` along `axis` of the one input block.
+    /// Picks positions along `axis`: each part's `local` positions of its
+    /// block, the parts joined in order.
     Gather {
-        chunk: ChunkRef,
         axis: usize,
-        local: Vec<usize>,
+        parts: Vec<(ChunkRef, Vec<usize>)>,
     },
     /// The one input block in C order with another shape.
     ReshapeBlock {

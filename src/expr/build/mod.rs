@@ -1,11 +1,13 @@
 //! Constructing nodes: broadcasting, chunk refinement, reduction shapes.
 //! Errors become `Invalid` nodes, reported when the array is computed.
 
+mod group;
 mod linalg;
 mod structure;
 
+pub(crate) use group::group_reduce;
 pub(crate) use linalg::contract;
-pub(crate) use structure::{concat, rechunk, reshape, slice, take, transpose};
+pub(crate) use structure::{concat, rechunk, reshape, slice, take, take_chunked, transpose};
 
 use super::{Node, NodeKind};
 use crate::chunks::{refine, Chunks};

@@ -219,16 +219,26 @@ pub(crate) fn concat(inputs: Vec<Arc<Node>>, axis: usize) -> Arc<Node> {
 /// Integer-array indexing along one axis. Output chunks are the runs of
 /// consecutive indices that fall in the same input chunk.
 pub(crate) fn take(input: Arc<Node>, axis: usize, indices: Vec<usize>) -> Arc<Node> {
+    if input.error().is_some() {
+        return take_chunked(input, axis, indices, vec![]);
+    }
+    let runs = runs_by_chunk(&input.chunks, axis, indices.iter().copied());
+    take_chunked(input, axis, indices, runs)
+}
+
+/// `take` with the output's chunk lengths along `axis` given (`out`): an
+/// output block may then gather from several input blocks.
+pub(crate) fn take_chunked(input: Arc<Node>, axis: usize, indices: Vec<usize>, out: Vec<usize>) -> Arc<Node> {
     let dtype = input.dtype;
     if let Some(e) = input.error() {
         return Node::invalid(e.clone(), dtype);
     }
-    let runs = runs_by_chunk(&input.chunks, axis, indices.iter().copied());
     let mut shape = input.shape.clone();
     shape[axis] = indices.len();
     let mut sizes = input.chunks.sizes().to_vec();
-    sizes[axis] = runs;
-    let token = TokenHasher::new("take").u64(axis as u64).usizes(&indices).u64(input.token).finish();
+    sizes[axis] = out;
+    let token =
+        TokenHasher::new("take").u64(axis as u64).usizes(&indices).usizes(&sizes[axis]).u64(input.token).finish();
     let kind = NodeKind::Take { input, axis, indices: Arc::new(indices) };
     Node::new(token, "take", shape, Chunks::from_sizes(sizes), dtype, kind)
 }

@@ -5,6 +5,7 @@
 
 mod blocks;
 mod builder;
+mod group;
 mod reduce;
 
 use builder::{ChunkLeaf, ProgramBuilder};
@@ -171,6 +172,7 @@ impl Lowerer {
                     })
                     .collect()
             }
+            NodeKind::GroupReduce { reducer, pieces, axis } => self.emit_group_reduce(n, reducer, pieces, *axis),
             NodeKind::Contract { a, b, spec, kernel, split_every } => {
                 self.emit_contract(n, a, b, spec, kernel, *split_every)
             }
@@ -181,12 +183,26 @@ impl Lowerer {
                     .map(|b| {
                         let start = grid.offset(*axis, b[*axis]);
                         let picks = &indices[start..start + grid.sizes()[*axis][b[*axis]]];
-                        let mut ib = b.clone();
-                        ib[*axis] = picks.first().map_or(0, |&p| input.chunks.locate(*axis, p));
-                        let off = input.chunks.offset(*axis, ib[*axis]);
+                        // Runs of picks within one input block, in order.
                         let mut deps = vec![];
-                        let chunk = self.chunk_ref(input, &ib, &mut deps);
-                        let op = TaskOp::Gather { chunk, axis: *axis, local: picks.iter().map(|&p| p - off).collect() };
+                        let mut parts: Vec<(ChunkRef, Vec<usize>)> = vec![];
+                        let mut last = usize::MAX;
+                        let mut ib = b.clone();
+                        for &p in picks {
+                            let c = input.chunks.locate(*axis, p);
+                            if c != last {
+                                ib[*axis] = c;
+                                parts.push((self.chunk_ref(input, &ib, &mut deps), vec![]));
+                                last = c;
+                            }
+                            let local = p - input.chunks.offset(*axis, c);
+                            parts.last_mut().expect("a part is open").1.push(local);
+                        }
+                        if parts.is_empty() {
+                            ib[*axis] = 0;
+                            parts.push((self.chunk_ref(input, &ib, &mut deps), vec![]));
+                        }
+                        let op = TaskOp::Gather { axis: *axis, parts };
                         BlockRef::Task(self.push(Key::new(n.token, &label, &b), deps, op))
                     })
                     .collect()

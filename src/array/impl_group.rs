@@ -1,0 +1,243 @@
+//! Grouped reductions along one axis (climatologies, resampling), group
+//! results broadcast back, weighted means.
+
+use super::{DArray, ReduceOpts};
+use crate::dtype::{Element, Float, Numeric};
+use crate::error::{Error, Result};
+use crate::expr::{group_reduce, take_chunked};
+use crate::kernels::reduce::{Max, Min, Moment, Moments, NanMax, NanMin, NanSum, Prod, Simple, Sum};
+use crate::kernels::Reducer;
+use std::sync::Arc;
+
+/// The positions along one axis of an array, grouped by label: made by
+/// [`DArray::groupby`] or [`DArray::resample`]. Reductions give an array
+/// with one position per group (in increasing label order) in place of the
+/// axis; [`expand`](GroupBy::expand) broadcasts per-group values back.
+///
+/// ```
+/// use darray::DArray;
+/// // Six monthly values over two years; labels are the calendar month.
+/// let x = DArray::from_array(ndarray::arr2(&[[1.0], [2.0], [3.0], [5.0], [6.0], [7.0]]), [2, 1])?;
+/// let g = x.groupby(0, &[1, 2, 3, 1, 2, 3])?;
+/// let clim = g.mean();
+/// assert_eq!(clim.compute()?.into_raw_vec_and_offset().0, vec![3.0, 4.0, 5.0]);
+/// let anomaly = &x - &g.expand(&clim)?;
+/// assert_eq!(anomaly.compute()?.into_raw_vec_and_offset().0, vec![-2.0, -2.0, -2.0, 2.0, 2.0, 2.0]);
+/// # Ok::<(), darray::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct GroupBy<T> {
+    x: DArray<T>,
+    axis: usize,
+    /// Group of each position (`None`: left out).
+    group: Arc<Vec<Option<usize>>>,
+    labels: Vec<i64>,
+}
+
+impl<T: Element> std::fmt::Debug for GroupBy<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GroupBy(axis {}, {} groups of {:?})", self.axis, self.labels.len(), self.x)
+    }
+}
+
+impl<T: Element> DArray<T> {
+    /// Groups the positions along `axis` by `labels` (one per position;
+    /// negative labels leave a position out). Labels of the wrong length
+    /// or a bad axis are an error.
+    pub fn groupby(&self, axis: usize, labels: &[i64]) -> Result<GroupBy<T>> {
+        let x = self.clone().validate()?;
+        if axis >= x.ndim() {
+            return Err(Error::Axis { axis, ndim: x.ndim() });
+        }
+        if labels.len() != x.shape()[axis] {
+            return Err(Error::Shape(format!(
+                "{} labels for axis {axis} of length {} (shape {:?})",
+                labels.len(),
+                x.shape()[axis],
+                x.shape()
+            )));
+        }
+        let mut uniq: Vec<i64> = labels.iter().copied().filter(|&l| l >= 0).collect();
+        uniq.sort_unstable();
+        uniq.dedup();
+        let group = labels.iter().map(|&l| (l >= 0).then(|| uniq.binary_search(&l).expect("a label"))).collect();
+        Ok(GroupBy { x, axis, group: Arc::new(group), labels: uniq })
+    }
+
+    /// Groups of `every` consecutive positions along `axis` (hourly to daily
+    /// means: `every = 24`); a last, shorter group takes what is left.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let hourly = DArray::<f64>::arange(0.0, 48.0, 1.0, 12)?;
+    /// let daily = hourly.resample(0, 24)?.mean().compute()?;
+    /// assert_eq!(daily.into_raw_vec_and_offset().0, vec![11.5, 35.5]);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn resample(&self, axis: usize, every: usize) -> Result<GroupBy<T>> {
+        if every == 0 {
+            return Err(Error::Invalid("resampling needs at least one position per group".into()));
+        }
+        let n = self.shape().get(axis).copied().unwrap_or(0);
+        let labels: Vec<i64> = (0..n).map(|i| (i / every) as i64).collect();
+        self.groupby(axis, &labels)
+    }
+}
+
+impl<T: Element> GroupBy<T> {
+    /// The group labels, in the order of the result's group axis.
+    pub fn labels(&self) -> &[i64] {
+        &self.labels
+    }
+    /// Number of groups.
+    pub fn ngroups(&self) -> usize {
+        self.labels.len()
+    }
+    /// The grouped axis.
+    pub fn axis(&self) -> usize {
+        self.axis
+    }
+
+    fn reduce<U: Element>(&self, r: Arc<dyn Reducer>) -> DArray<U> {
+        DArray::from_node(group_reduce(r, self.x.node.clone(), self.axis, &self.group, self.ngroups()))
+    }
+
+    /// Per-group values (`per_group`, with the groups along the grouped
+    /// axis, as a reduction gives them) broadcast back to every position:
+    /// `x - g.expand(&g.mean())` is the anomaly against the group means.
+    /// The result is chunked like the grouped array along the axis, so it
+    /// fuses with it; each block gathers only the groups it needs, and the
+    /// expanded array is never held whole. Every position must be in a
+    /// group.
+    pub fn expand<U: Element>(&self, per_group: &DArray<U>) -> Result<DArray<U>> {
+        let p = per_group.clone().validate()?;
+        if p.ndim() <= self.axis || p.shape()[self.axis] != self.ngroups() {
+            return Err(Error::Shape(format!(
+                "per-group values of shape {:?} for {} groups along axis {}",
+                p.shape(),
+                self.ngroups(),
+                self.axis
+            )));
+        }
+        let idx: Option<Vec<usize>> = self.group.iter().copied().collect();
+        let idx = idx.ok_or_else(|| {
+            Error::Invalid("positions left out of every group (negative labels) cannot be expanded".into())
+        })?;
+        let out = self.x.chunks()[self.axis].clone();
+        Ok(DArray::from_node(take_chunked(p.node, self.axis, idx, out)))
+    }
+}
+
+impl<T: Numeric> GroupBy<T> {
+    /// Sum of each group.
+    pub fn sum(&self) -> DArray<T::Sum> {
+        self.reduce(Arc::new(Simple::<T, Sum>::new()))
+    }
+    /// Product of each group.
+    pub fn prod(&self) -> DArray<T::Sum> {
+        self.reduce(Arc::new(Simple::<T, Prod>::new()))
+    }
+    /// Smallest value of each group (NaN if any is NaN).
+    pub fn min(&self) -> DArray<T> {
+        self.reduce(Arc::new(Simple::<T, Min>::new()))
+    }
+    /// Largest value of each group (NaN if any is NaN).
+    pub fn max(&self) -> DArray<T> {
+        self.reduce(Arc::new(Simple::<T, Max>::new()))
+    }
+    /// Mean of each group.
+    pub fn mean(&self) -> DArray<T::Mean> {
+        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Mean, false)))
+    }
+    /// Variance of each group with `ddof` delta degrees of freedom.
+    pub fn var(&self, ddof: f64) -> DArray<T::Mean> {
+        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Var(ddof), false)))
+    }
+    /// Standard deviation of each group.
+    pub fn std(&self, ddof: f64) -> DArray<T::Mean> {
+        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Std(ddof), false)))
+    }
+    /// Sum of each group, NaN skipped.
+    pub fn nansum(&self) -> DArray<T::Sum> {
+        self.reduce(Arc::new(Simple::<T, NanSum>::new()))
+    }
+    /// Smallest value of each group, NaN skipped.
+    pub fn nanmin(&self) -> DArray<T> {
+        self.reduce(Arc::new(Simple::<T, NanMin>::new()))
+    }
+    /// Largest value of each group, NaN skipped.
+    pub fn nanmax(&self) -> DArray<T> {
+        self.reduce(Arc::new(Simple::<T, NanMax>::new()))
+    }
+    /// Mean of each group, NaN skipped.
+    pub fn nanmean(&self) -> DArray<T::Mean> {
+        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Mean, true)))
+    }
+    /// Variance of each group, NaN skipped.
+    pub fn nanvar(&self, ddof: f64) -> DArray<T::Mean> {
+        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Var(ddof), true)))
+    }
+    /// Standard deviation of each group, NaN skipped.
+    pub fn nanstd(&self, ddof: f64) -> DArray<T::Mean> {
+        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Std(ddof), true)))
+    }
+    /// Number of values in each group that are not NaN.
+    pub fn count(&self) -> DArray<i64> {
+        let valid = self.x.map_named("notnan", 0, |v: T| i64::from(!v.el_is_nan()));
+        let g = GroupBy { x: valid, axis: self.axis, group: self.group.clone(), labels: self.labels.clone() };
+        g.sum()
+    }
+}
+
+impl<T: Element> DArray<T> {
+    /// Number of values that are not NaN, over the axes of `o`.
+    ///
+    /// ```
+    /// use darray::{DArray, ReduceOpts};
+    /// let x = DArray::from_array(ndarray::arr1(&[1.0, f64::NAN, 3.0]), 2)?;
+    /// assert_eq!(x.count(&ReduceOpts::all()).compute()?[[]], 2);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn count(&self, o: &ReduceOpts) -> DArray<i64> {
+        self.map_named("notnan", 0, |v: T| i64::from(!v.el_is_nan())).sum_with(o)
+    }
+}
+
+impl<T: Float> DArray<T> {
+    /// Weighted mean along `axis` (area weighting by cos(latitude), say):
+    /// `sum(w x) / sum(w)`, NaN values skipped together with their weights.
+    /// One weight per position along the axis.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = DArray::from_array(ndarray::arr2(&[[1.0, 3.0], [f64::NAN, 5.0]]), [1, 2])?;
+    /// let m = x.weighted_mean(1, &[1.0, 3.0])?.compute()?;
+    /// assert_eq!(m.into_raw_vec_and_offset().0, vec![2.5, 5.0]);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn weighted_mean(&self, axis: usize, weights: &[T]) -> Result<DArray<T::Sum>> {
+        let x = self.clone().validate()?;
+        let nd = x.ndim();
+        if axis >= nd {
+            return Err(Error::Axis { axis, ndim: nd });
+        }
+        if weights.len() != x.shape()[axis] {
+            return Err(Error::Shape(format!(
+                "{} weights for axis {axis} of length {}",
+                weights.len(),
+                x.shape()[axis]
+            )));
+        }
+        // The weights as an array that broadcasts along `axis` only.
+        let mut shape = vec![1; nd];
+        shape[axis] = weights.len();
+        let w = ndarray::ArrayD::from_shape_vec(shape, weights.to_vec()).expect("one weight per position");
+        let mut chunks: Vec<Vec<usize>> = vec![vec![1]; nd];
+        chunks[axis] = x.chunks()[axis].clone();
+        let w = DArray::from_array(w, crate::ChunkSpec::Explicit(chunks))?;
+        let valid = x.map_named("notnan", 0, |v: T| if v.is_nan() { T::zero() } else { T::one() });
+        let num = (&x * &w).nansum_axis(axis);
+        let den = (&valid * &w).sum_axis(axis);
+        Ok(&num / &den)
+    }
+}

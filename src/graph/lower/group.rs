@@ -1,0 +1,58 @@
+//! Grouped reductions: a fused partial per block of each piece, then one
+//! merge per (group, block of the other axes) that finalises the group.
+
+use super::builder::ProgramBuilder;
+use super::{BlockRef, Lowerer};
+use crate::expr::Node;
+use crate::graph::program::{AxisMap, Finish, Terminal};
+use crate::graph::{TaskId, TaskOp};
+use crate::key::{Key, TokenHasher};
+use std::sync::Arc;
+
+impl Lowerer {
+    pub(super) fn emit_group_reduce(
+        &mut self,
+        n: &Arc<Node>,
+        reducer: &Arc<dyn crate::kernels::Reducer>,
+        pieces: &[(usize, Arc<Node>)],
+        axis: usize,
+    ) -> Vec<BlockRef> {
+        let nd = n.shape.len();
+        let reduced: Vec<bool> = (0..nd).map(|a| a == axis).collect();
+        let ngroups = n.shape[axis];
+        // Blocks of the other axes, in row-major order.
+        let mut others = n.chunks.numblocks();
+        others[axis] = 1;
+        let nother: usize = others.iter().product();
+        let partial_label = format!("{}-partial", reducer.name());
+        // Per group, per block of the other axes: the partials to merge.
+        let mut parts: Vec<Vec<Vec<TaskId>>> = vec![vec![vec![]; nother]; ngroups];
+        for (g, piece) in pieces {
+            let mut b = ProgramBuilder::new(self);
+            let out = b.value(piece, false, &AxisMap::identity(nd));
+            let terminal = Terminal::Partial { reducer: reducer.clone(), reduced: reduced.clone(), finish: None };
+            let (p, leaves) = b.finish(out, piece, terminal, &partial_label);
+            let token = TokenHasher::new("group-partial").u64(n.token).u64(piece.token).finish();
+            // A piece lies in one chunk along the axis: its blocks are the
+            // blocks of the other axes, in the same order.
+            for (o, r) in self.emit_group(piece, token, &partial_label, p, &leaves).into_iter().enumerate() {
+                match r {
+                    BlockRef::Task(t) => parts[*g][o].push(t),
+                    BlockRef::Held(_) => unreachable!("partials are tasks"),
+                }
+            }
+        }
+        let label: Arc<str> = Arc::from(format!("{}-aggregate", reducer.name()).as_str());
+        let mut out = vec![];
+        for b in n.chunks.block_indices() {
+            let mut o = b.clone();
+            o[axis] = 0;
+            let flat = o.iter().zip(&others).fold(0, |acc, (&i, &m)| acc * m + i);
+            let deps = std::mem::take(&mut parts[b[axis]][flat]);
+            let finish = Some(Finish { keepdims: true });
+            let op = TaskOp::Combine { reducer: reducer.clone(), reduced: reduced.clone(), finish };
+            out.push(BlockRef::Task(self.push(Key::new(n.token, &label, &b), deps, op)));
+        }
+        out
+    }
+}
