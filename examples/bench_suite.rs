@@ -56,6 +56,16 @@ fn gen_time(n: usize, c: usize, cfg: &Config) -> Result<f64> {
     r.map(|_| t)
 }
 
+/// `/t2m` of the synthetic climate file of `../shared/bench/make_climate.py`
+/// (path in `CLIMATE_H5`), chunked like its storage, as dask reads it.
+fn climate_file() -> Result<DArray<f32>> {
+    let path = std::env::var("CLIMATE_H5")
+        .map_err(|_| darray::Error::Invalid("set CLIMATE_H5 to the file make_climate.py wrote".into()))?;
+    let f = darray::io::hdf5::File::open(&path)?;
+    let storage = f.variable("t2m")?.storage_chunks.unwrap_or_default();
+    f.array_with("t2m", &darray::io::hdf5::ReadOptions::default().chunks(storage))
+}
+
 fn workload(name: &str, s: usize, cfg: &Config) -> Result<Option<Run>> {
     Ok(Some(match name {
         "E1" => one(cfg, || {
@@ -124,18 +134,30 @@ fn workload(name: &str, s: usize, cfg: &Config) -> Result<Option<Run>> {
             r
         }
         "E4" => {
-            // The synthetic climate file of ../shared/bench/make_climate.py.
-            let path = std::env::var("CLIMATE_H5")
-                .map_err(|_| darray::Error::Invalid("set CLIMATE_H5 to the file make_climate.py wrote".into()))?;
-            let (x, build_s) = timed(|| -> Result<DArray<f32>> {
-                let f = darray::io::hdf5::File::open(&path)?;
-                let storage = f.variable("t2m")?.storage_chunks.unwrap_or_default();
-                f.array_with("t2m", &darray::io::hdf5::ReadOptions::default().chunks(storage))
-            });
+            let (x, build_s) = timed(climate_file);
             let x = x?;
             // As dask: in float32 (accumulated in f64), both outputs together.
             let m = x.mean_axis(0);
             let (sum, std) = (m.sum(), (&x - &m).std(0.0));
+            let (r, compute_s) = timed(|| (&sum, &std).compute_all_with(cfg));
+            let ((a, b), stats) = r?;
+            Run { build_s, compute_s, stats, result: vec![f64::from(a[[]]), f64::from(b[[]])], extra: vec![] }
+        }
+        "C1" => {
+            // Day-of-year climatology of the E4 file: group of step t is
+            // (t div 4) mod D on the first n = 4 D floor(T / 4 D) steps.
+            let d = if s == 1 { 365 } else { 73 };
+            let (x, build_s) = timed(|| -> Result<(DArray<f32>, Vec<i64>)> {
+                let x = climate_file()?;
+                let n = x.shape()[0] / (4 * d) * 4 * d;
+                let labels = (0..n).map(|t| ((t / 4) % d) as i64).collect();
+                Ok((x.slice(&[darray::Sel::span(0, n as isize)]), labels))
+            });
+            let (x, labels) = x?;
+            let g = x.groupby(0, &labels)?;
+            let clim = g.mean();
+            let anom = &x - &g.expand(&clim)?;
+            let (sum, std) = (clim.sum(), anom.std(0.0));
             let (r, compute_s) = timed(|| (&sum, &std).compute_all_with(cfg));
             let ((a, b), stats) = r?;
             Run { build_s, compute_s, stats, result: vec![f64::from(a[[]]), f64::from(b[[]])], extra: vec![] }

@@ -283,6 +283,31 @@ fn chan(n: &mut f64, m: &mut f64, m2: &mut f64, nb: f64, mb: f64, m2b: f64) {
     *n = tot;
 }
 
+/// Count and sum of `f(x)` over `xs` (NaN skipped with `skip`), in eight
+/// branch-free lanes so the loop vectorises.
+#[inline(always)]
+fn lanes<T: Element>(xs: &[T], skip: bool, f: impl Fn(f64) -> f64) -> (f64, f64) {
+    let (mut k, mut s) = ([0f64; 8], [0f64; 8]);
+    let mut chunks = xs.chunks_exact(8);
+    for ch in &mut chunks {
+        for j in 0..8 {
+            let v = ch[j].el_to_f64();
+            let ok = !(skip && v.is_nan());
+            k[j] += f64::from(u8::from(ok));
+            s[j] += if ok { f(v) } else { 0.0 };
+        }
+    }
+    let (mut kr, mut sr) = (k.iter().sum::<f64>(), s.iter().sum::<f64>());
+    for &x in chunks.remainder() {
+        let v = x.el_to_f64();
+        if !(skip && v.is_nan()) {
+            kr += 1.0;
+            sr += f(v);
+        }
+    }
+    (kr, sr)
+}
+
 impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
     fn name(&self) -> &str {
         match (self.what, self.skip_nan) {
@@ -306,26 +331,17 @@ impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
         let (cn, cm, c2) = (slice_mut::<f64>(cn), slice_mut::<f64>(cm), slice_mut::<f64>(c2));
         match dest {
             Dest::Cell(c) => {
-                // Two passes over the run (it is in cache), then merge.
-                let (mut k, mut s) = (0usize, 0f64);
-                for &x in xs {
-                    if !(self.skip_nan && x.el_is_nan()) {
-                        k += 1;
-                        s += x.el_to_f64();
-                    }
-                }
-                if k == 0 {
+                // Two passes over the run (it is in cache), then merge. Eight
+                // lanes each, branch-free, so both loops vectorise (one
+                // running total would wait on every add).
+                let skip = self.skip_nan;
+                let (k, s) = lanes(xs, skip, |v| v);
+                if k == 0.0 {
                     return;
                 }
-                let mean = s / k as f64;
-                let mut q = 0f64;
-                for &x in xs {
-                    if !(self.skip_nan && x.el_is_nan()) {
-                        let d = x.el_to_f64() - mean;
-                        q += d * d;
-                    }
-                }
-                chan(&mut cn[c], &mut cm[c], &mut c2[c], k as f64, mean, q);
+                let mean = s / k;
+                let (_, q) = lanes(xs, skip, |v| (v - mean) * (v - mean));
+                chan(&mut cn[c], &mut cm[c], &mut c2[c], k, mean, q);
             }
             Dest::Range(s) if !self.skip_nan && n > 0 => {
                 // Every cell of the run has seen the same rows so far (a run

@@ -28,8 +28,12 @@ pub(crate) fn plan(
         // Ops to recompute this node from sources alone, if possible.
         let c = match &n.kind {
             NodeKind::Source(_) | NodeKind::FromArray(_) => Some(0),
-            // Views cost nothing to redo: they only change how leaves are read.
-            // A rechunk is a view only over sources, which fill any window.
+            // Views cost nothing to redo: they only change how leaves are read,
+            // and over a held node each consumer reads its chunks through the
+            // view (copying them into a chunk of the view's own would only
+            // add work and memory). A rechunk is a view only over sources,
+            // which fill any window.
+            NodeKind::Transpose { input, .. } | NodeKind::Slice { input, .. } if out.contains(&input.token) => Some(0),
             NodeKind::Transpose { input, .. } | NodeKind::Slice { input, .. } | NodeKind::Rechunk { input } => {
                 cost.get(&input.token).copied().flatten()
             }

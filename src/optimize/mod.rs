@@ -4,3 +4,4 @@
 
 pub(crate) mod cull;
 pub(crate) mod fuse;
+pub(crate) mod reread;

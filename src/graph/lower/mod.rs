@@ -16,7 +16,7 @@ use crate::chunks::GridIter;
 use crate::dtype::AnyArray;
 use crate::error::Result;
 use crate::expr::{Node, NodeKind};
-use crate::key::Key;
+use crate::key::{Key, TokenHasher};
 use crate::optimize::fuse;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -81,6 +81,10 @@ struct Lowerer {
     delayed: HashMap<u64, TaskId>,
     blocks: HashMap<u64, Vec<BlockRef>>,
     materialised: HashSet<u64>,
+    /// The file reads below each node (`optimize::reread`).
+    reads_below: HashMap<u64, HashSet<u64>>,
+    /// Per (read node, group token): the group's own reads of the file.
+    own_reads: HashMap<(u64, u64), u64>,
 }
 
 /// Builds the graph computing every block of every root.
@@ -88,7 +92,15 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
     let (order, consumers) = collect(roots)?;
     let root_set: HashSet<u64> = roots.iter().map(|r| r.token).collect();
     let materialised = fuse::plan(&order, &consumers, &root_set, opts.fuse);
-    let mut l = Lowerer { tasks: vec![], delayed: HashMap::new(), blocks: HashMap::new(), materialised };
+    let reads_below = crate::optimize::reread::reads_below(&order);
+    let mut l = Lowerer {
+        tasks: vec![],
+        delayed: HashMap::new(),
+        blocks: HashMap::new(),
+        materialised,
+        reads_below,
+        own_reads: HashMap::new(),
+    };
     for n in &order {
         if l.materialised.contains(&n.token) {
             l.emit(n);
@@ -221,20 +233,7 @@ impl Lowerer {
                     })
                     .collect()
             }
-            NodeKind::Read(reader) => {
-                let grid = n.chunks.clone();
-                grid.block_indices()
-                    .map(|b| {
-                        let op = TaskOp::Read {
-                            reader: reader.clone(),
-                            label: n.label.clone(),
-                            offset: grid.block_offset(&b),
-                            shape: grid.block_shape(&b),
-                        };
-                        BlockRef::Task(self.push(Key::new(n.token, &n.label, &b), vec![], op))
-                    })
-                    .collect()
-            }
+            NodeKind::Read(reader) => self.emit_read(n, reader, n.token),
             NodeKind::FromDelayed { blocks, convert } => {
                 let calls = crate::delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
                 let label: Arc<str> = Arc::from("from_delayed");
@@ -252,6 +251,41 @@ impl Lowerer {
         self.blocks.insert(n.token, refs);
     }
 
+    /// A task per block reading it, named by `token`.
+    fn emit_read(&mut self, n: &Node, reader: &Arc<dyn crate::expr::BlockReader>, token: u64) -> Vec<BlockRef> {
+        let grid = n.chunks.clone();
+        grid.block_indices()
+            .map(|b| {
+                let op = TaskOp::Read {
+                    reader: reader.clone(),
+                    label: n.label.clone(),
+                    offset: grid.block_offset(&b),
+                    shape: grid.block_shape(&b),
+                };
+                BlockRef::Task(self.push(Key::new(token, &n.label, &b), vec![], op))
+            })
+            .collect()
+    }
+
+    /// The group `token`'s own reads of the file reads it should not share
+    /// (`optimize::reread`), emitted once; maps each to its copy's token.
+    fn own_reads(&mut self, token: u64, leaves: &[ChunkLeaf]) -> HashMap<u64, u64> {
+        let nodes = leaves.iter().map(|(_, n, _)| &**n);
+        let mut map = HashMap::new();
+        for r in crate::optimize::reread::rereads(nodes, &self.reads_below) {
+            let node = leaves.iter().find(|(_, n, _)| n.token == r).expect("a leaf").1.clone();
+            let NodeKind::Read(reader) = &node.kind else { unreachable!("rereads are reads") };
+            let copy = TokenHasher::new("reread").u64(r).u64(token).finish();
+            if !self.own_reads.contains_key(&(r, token)) {
+                let refs = self.emit_read(&node, reader, copy);
+                self.blocks.insert(copy, refs);
+                self.own_reads.insert((r, token), copy);
+            }
+            map.insert(r, copy);
+        }
+        map
+    }
+
     /// One fused task per block of `domain`.
     fn emit_group(
         &mut self,
@@ -264,11 +298,12 @@ impl Lowerer {
         let program = Arc::new(program);
         let label: Arc<str> = Arc::from(label);
         let grid = domain.chunks.clone();
+        let own = self.own_reads(token, leaves);
         grid.block_indices()
             .map(|b| {
                 let offset = grid.block_offset(&b);
                 let shape = grid.block_shape(&b);
-                let (deps, inputs) = self.bind(&offset, leaves);
+                let (deps, inputs) = self.bind(&offset, leaves, &own);
                 let key = Key::new(token, &label, &b);
                 let op = TaskOp::Fused(FusedTask { program: program.clone(), offset, shape, block: b, inputs });
                 BlockRef::Task(self.push(key, deps, op))
@@ -277,7 +312,7 @@ impl Lowerer {
     }
 
     /// The chunk and window each chunk leaf reads for the block at `offset`.
-    fn bind(&self, offset: &[usize], leaves: &[ChunkLeaf]) -> (Vec<TaskId>, Vec<LeafInput>) {
+    fn bind(&self, offset: &[usize], leaves: &[ChunkLeaf], own: &HashMap<u64, u64>) -> (Vec<TaskId>, Vec<LeafInput>) {
         let mut deps: Vec<TaskId> = vec![];
         let inputs = leaves
             .iter()
@@ -292,7 +327,8 @@ impl Lowerer {
                     idx[a] = ln.chunks.locate(a, c);
                     start[a] = c - ln.chunks.offset(a, idx[a]);
                 }
-                let chunk = self.chunk_ref(ln, &idx, &mut deps);
+                let token = own.get(&ln.token).copied().unwrap_or(ln.token);
+                let chunk = self.block_ref(token, &ln.chunks.numblocks(), &idx, &mut deps);
                 LeafInput { leaf: *leaf, chunk, start }
             })
             .collect();
@@ -302,8 +338,13 @@ impl Lowerer {
     /// The block of `node` at grid index `idx`, adding its task to `deps`
     /// (once) when it is not a held chunk.
     fn chunk_ref(&self, node: &Node, idx: &[usize], deps: &mut Vec<TaskId>) -> ChunkRef {
-        let flat = idx.iter().zip(node.chunks.numblocks()).fold(0, |acc, (&i, n)| acc * n + i);
-        match &self.blocks[&node.token][flat] {
+        self.block_ref(node.token, &node.chunks.numblocks(), idx, deps)
+    }
+
+    /// `chunk_ref` of the blocks lowered under `token` (a grid `numblocks`).
+    fn block_ref(&self, token: u64, numblocks: &[usize], idx: &[usize], deps: &mut Vec<TaskId>) -> ChunkRef {
+        let flat = idx.iter().zip(numblocks).fold(0, |acc, (&i, &n)| acc * n + i);
+        match &self.blocks[&token][flat] {
             BlockRef::Held(c) => ChunkRef::Held(c.clone()),
             BlockRef::Task(t) => ChunkRef::Dep(match deps.iter().position(|d| d == t) {
                 Some(p) => p,
