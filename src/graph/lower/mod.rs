@@ -83,8 +83,8 @@ struct Lowerer {
     materialised: HashSet<u64>,
     /// The file reads below each node (`optimize::reread`).
     reads_below: HashMap<u64, HashSet<u64>>,
-    /// Per (read node, group token): the group's own reads of the file.
-    own_reads: HashMap<(u64, u64), u64>,
+    /// Tasks re-reading a block, by (copy token, flat block index).
+    reread_tasks: HashMap<(u64, usize), TaskId>,
 }
 
 /// Builds the graph computing every block of every root.
@@ -99,7 +99,7 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
         blocks: HashMap::new(),
         materialised,
         reads_below,
-        own_reads: HashMap::new(),
+        reread_tasks: HashMap::new(),
     };
     for n in &order {
         if l.materialised.contains(&n.token) {
@@ -233,7 +233,20 @@ impl Lowerer {
                     })
                     .collect()
             }
-            NodeKind::Read(reader) => self.emit_read(n, reader, n.token),
+            NodeKind::Read(reader) => {
+                let grid = n.chunks.clone();
+                grid.block_indices()
+                    .map(|b| {
+                        let op = TaskOp::Read {
+                            reader: reader.clone(),
+                            label: n.label.clone(),
+                            offset: grid.block_offset(&b),
+                            shape: grid.block_shape(&b),
+                        };
+                        BlockRef::Task(self.push(Key::new(n.token, &n.label, &b), vec![], op))
+                    })
+                    .collect()
+            }
             NodeKind::FromDelayed { blocks, convert } => {
                 let calls = crate::delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
                 let label: Arc<str> = Arc::from("from_delayed");
@@ -251,39 +264,14 @@ impl Lowerer {
         self.blocks.insert(n.token, refs);
     }
 
-    /// A task per block reading it, named by `token`.
-    fn emit_read(&mut self, n: &Node, reader: &Arc<dyn crate::expr::BlockReader>, token: u64) -> Vec<BlockRef> {
-        let grid = n.chunks.clone();
-        grid.block_indices()
-            .map(|b| {
-                let op = TaskOp::Read {
-                    reader: reader.clone(),
-                    label: n.label.clone(),
-                    offset: grid.block_offset(&b),
-                    shape: grid.block_shape(&b),
-                };
-                BlockRef::Task(self.push(Key::new(token, &n.label, &b), vec![], op))
-            })
-            .collect()
-    }
-
-    /// The group `token`'s own reads of the file reads it should not share
-    /// (`optimize::reread`), emitted once; maps each to its copy's token.
-    fn own_reads(&mut self, token: u64, leaves: &[ChunkLeaf]) -> HashMap<u64, u64> {
+    /// The file reads (`Read` leaves) the group `token` reads again rather
+    /// than share (`optimize::reread`), each with its copy's token.
+    fn own_reads(&self, token: u64, leaves: &[ChunkLeaf]) -> HashMap<u64, u64> {
         let nodes = leaves.iter().map(|(_, n, _)| &**n);
-        let mut map = HashMap::new();
-        for r in crate::optimize::reread::rereads(nodes, &self.reads_below) {
-            let node = leaves.iter().find(|(_, n, _)| n.token == r).expect("a leaf").1.clone();
-            let NodeKind::Read(reader) = &node.kind else { unreachable!("rereads are reads") };
-            let copy = TokenHasher::new("reread").u64(r).u64(token).finish();
-            if !self.own_reads.contains_key(&(r, token)) {
-                let refs = self.emit_read(&node, reader, copy);
-                self.blocks.insert(copy, refs);
-                self.own_reads.insert((r, token), copy);
-            }
-            map.insert(r, copy);
-        }
-        map
+        crate::optimize::reread::rereads(nodes, &self.reads_below)
+            .into_iter()
+            .map(|r| (r, TokenHasher::new("reread").u64(r).u64(token).finish()))
+            .collect()
     }
 
     /// One fused task per block of `domain`.
@@ -299,39 +287,75 @@ impl Lowerer {
         let label: Arc<str> = Arc::from(label);
         let grid = domain.chunks.clone();
         let own = self.own_reads(token, leaves);
-        grid.block_indices()
-            .map(|b| {
-                let offset = grid.block_offset(&b);
-                let shape = grid.block_shape(&b);
-                let (deps, inputs) = self.bind(&offset, leaves, &own);
-                let key = Key::new(token, &label, &b);
-                let op = TaskOp::Fused(FusedTask { program: program.clone(), offset, shape, block: b, inputs });
-                BlockRef::Task(self.push(key, deps, op))
-            })
-            .collect()
+        let mut out = Vec::with_capacity(grid.numblocks().iter().product());
+        for b in grid.block_indices() {
+            let offset = grid.block_offset(&b);
+            let shape = grid.block_shape(&b);
+            let (deps, inputs) = self.bind(&offset, leaves, &own);
+            let key = Key::new(token, &label, &b);
+            let op = TaskOp::Fused(FusedTask { program: program.clone(), offset, shape, block: b, inputs });
+            out.push(BlockRef::Task(self.push(key, deps, op)));
+        }
+        out
     }
 
     /// The chunk and window each chunk leaf reads for the block at `offset`.
-    fn bind(&self, offset: &[usize], leaves: &[ChunkLeaf], own: &HashMap<u64, u64>) -> (Vec<TaskId>, Vec<LeafInput>) {
+    fn bind(
+        &mut self,
+        offset: &[usize],
+        leaves: &[ChunkLeaf],
+        own: &HashMap<u64, u64>,
+    ) -> (Vec<TaskId>, Vec<LeafInput>) {
         let mut deps: Vec<TaskId> = vec![];
-        let inputs = leaves
-            .iter()
-            .map(|(leaf, ln, map)| {
-                // The block's first element, in the leaf's coordinates; the
-                // chunking guarantees the whole block lies in that chunk.
-                let m = ln.shape.len();
-                let mut idx = vec![0; m];
-                let mut start = vec![0; m];
-                for a in 0..m {
-                    let c = map[a].first(offset) as usize;
-                    idx[a] = ln.chunks.locate(a, c);
-                    start[a] = c - ln.chunks.offset(a, idx[a]);
+        let mut inputs = Vec::with_capacity(leaves.len());
+        let mut rereads = vec![];
+        for (leaf, ln, map) in leaves {
+            // The block's first element, in the leaf's coordinates; the
+            // chunking guarantees the whole block lies in that chunk.
+            let m = ln.shape.len();
+            let mut idx = vec![0; m];
+            let mut start = vec![0; m];
+            for a in 0..m {
+                let c = map[a].first(offset) as usize;
+                idx[a] = ln.chunks.locate(a, c);
+                start[a] = c - ln.chunks.offset(a, idx[a]);
+            }
+            if own.contains_key(&ln.token) {
+                rereads.push((inputs.len(), ln.clone(), idx));
+                inputs.push(LeafInput { leaf: *leaf, chunk: ChunkRef::Dep(usize::MAX), start });
+            } else {
+                let chunk = self.chunk_ref(ln, &idx, &mut deps);
+                inputs.push(LeafInput { leaf: *leaf, chunk, start });
+            }
+        }
+        // A block read again waits for what the task's other inputs wait on
+        // (the aggregate it is the barrier for): read any earlier and it
+        // would only be held.
+        let barrier = deps.clone();
+        for (i, node, idx) in rereads {
+            let copy = own[&node.token];
+            let flat = idx.iter().zip(node.chunks.numblocks()).fold(0, |acc, (&i, n)| acc * n + i);
+            let t = match self.reread_tasks.get(&(copy, flat)) {
+                Some(&t) => t,
+                None => {
+                    let NodeKind::Read(reader) = &node.kind else { unreachable!("rereads are reads") };
+                    let op = TaskOp::Read {
+                        reader: reader.clone(),
+                        label: node.label.clone(),
+                        offset: node.chunks.block_offset(&idx),
+                        shape: node.chunks.block_shape(&idx),
+                    };
+                    let t = self.push(Key::new(copy, &node.label, &idx), barrier.clone(), op);
+                    self.reread_tasks.insert((copy, flat), t);
+                    t
                 }
-                let token = own.get(&ln.token).copied().unwrap_or(ln.token);
-                let chunk = self.block_ref(token, &ln.chunks.numblocks(), &idx, &mut deps);
-                LeafInput { leaf: *leaf, chunk, start }
-            })
-            .collect();
+            };
+            let pos = deps.iter().position(|&d| d == t).unwrap_or_else(|| {
+                deps.push(t);
+                deps.len() - 1
+            });
+            inputs[i].chunk = ChunkRef::Dep(pos);
+        }
         (deps, inputs)
     }
 
