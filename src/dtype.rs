@@ -150,6 +150,55 @@ impl AnyArray {
             DType::F64 => AnyArray::F64(ArrayD::default(IxDyn(shape))),
         }
     }
+    /// An array of `shape` filled with the value of the 0-d array `v`.
+    pub(crate) fn filled(v: &AnyArray, shape: &[usize]) -> AnyArray {
+        dispatch!(AnyArray, v, a => {
+            let x = *a.iter().next().expect("a 0-d array holds one value");
+            Element::wrap(ArrayD::from_elem(ndarray::IxDyn(shape), x))
+        })
+    }
+    /// A copy of the window at `start` of `shape`.
+    pub(crate) fn window(&self, start: &[usize], shape: &[usize]) -> AnyArray {
+        let win: Vec<ndarray::SliceInfoElem> =
+            start.iter().zip(shape).map(|(&s, &n)| ndarray::SliceInfoElem::from(s..s + n)).collect();
+        dispatch!(AnyArray, self, a => Element::wrap(a.slice(win.as_slice()).to_owned()))
+    }
+    /// Copies a window of `src` into `self` at `dst_start`: along each axis
+    /// `shape[a]` positions of `src` from `src_start[a]` by `step[a]` (+1 or
+    /// -1). The element types must match.
+    pub(crate) fn assign_stepped(
+        &mut self,
+        dst_start: &[usize],
+        src: &AnyArray,
+        src_start: &[usize],
+        step: &[isize],
+        shape: &[usize],
+    ) {
+        let d: Vec<ndarray::SliceInfoElem> =
+            dst_start.iter().zip(shape).map(|(&s, &n)| ndarray::SliceInfoElem::from(s..s + n)).collect();
+        let s: Vec<ndarray::SliceInfoElem> = src_start
+            .iter()
+            .zip(shape)
+            .zip(step)
+            .map(|((&s, &n), &k)| {
+                if k < 0 {
+                    ndarray::Slice::new((s + 1 - n) as isize, Some(s as isize + 1), -1).into()
+                } else {
+                    ndarray::SliceInfoElem::from(s..s + n)
+                }
+            })
+            .collect();
+        fn cp<T: Element>(
+            dst: &mut ArrayD<T>,
+            src: &AnyArray,
+            d: &[ndarray::SliceInfoElem],
+            s: &[ndarray::SliceInfoElem],
+        ) {
+            let src = T::view_any(src).expect("windows of one element type");
+            dst.slice_mut(d).assign(&src.slice(s));
+        }
+        dispatch!(AnyArray, self, a => cp(a, src, &d, &s))
+    }
     /// Arrays of one element type joined along `axis`.
     pub(crate) fn concatenate(axis: usize, parts: &[AnyArray]) -> AnyArray {
         fn cat<T: Element>(_: &ArrayD<T>, parts: &[AnyArray], axis: usize) -> AnyArray {

@@ -41,7 +41,7 @@ pub mod key;
 mod optimize;
 
 pub use array::{compute_all, tensordot, ComputeAll, DArray, GroupBy, ReduceOpts};
-pub use array::{concatenate, stack, where_, Operand, Sel};
+pub use array::{concatenate, stack, where_, Boundary, Operand, Sel};
 pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES};
 pub use dtype::{CastFrom, DType, Element, Float, Numeric};
 pub use error::{Error, Result};

@@ -51,6 +51,16 @@ macro_rules! scalar_operand {
 }
 scalar_operand!(bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 
+/// A typed closure over a block and its index, as a `BlockFn`.
+pub(crate) struct TypedBlockFn<T, U, F>(pub F, pub PhantomData<fn(T) -> U>);
+
+impl<T: Element, U: Element, F: Fn(ArrayD<T>, &[usize]) -> ArrayD<U> + Send + Sync> BlockFn for TypedBlockFn<T, U, F> {
+    fn call(&self, chunk: AnyArray, block: &[usize]) -> Result<AnyArray> {
+        let a = T::unwrap(chunk).expect("a block has the array's element type");
+        Ok(U::wrap((self.0)(a, block)))
+    }
+}
+
 impl<T: Element> DArray<T> {
     /// `f` applied to every element, fused with neighbouring operations.
     /// `name` and `param` identify the operation in task keys.
@@ -134,13 +144,6 @@ impl<T: Element> DArray<T> {
         if let Some(e) = self.error() {
             return DArray::from_node(Node::invalid(e.clone(), U::DTYPE));
         }
-        struct Typed<T, U, F>(F, PhantomData<fn(T) -> U>);
-        impl<T: Element, U: Element, F: Fn(ArrayD<T>, &[usize]) -> ArrayD<U> + Send + Sync> BlockFn for Typed<T, U, F> {
-            fn call(&self, chunk: AnyArray, block: &[usize]) -> Result<AnyArray> {
-                let a = T::unwrap(chunk).expect("map_blocks input has the array's type");
-                Ok(U::wrap((self.0)(a, block)))
-            }
-        }
         let token = TokenHasher::new("map_blocks").u64(closure_token()).u64(self.node.token).finish();
         let n = &self.node;
         let node = Node::new(
@@ -149,7 +152,7 @@ impl<T: Element> DArray<T> {
             n.shape.clone(),
             n.chunks.clone(),
             U::DTYPE,
-            NodeKind::MapBlocks { f: Arc::new(Typed(f, PhantomData)), input: n.clone() },
+            NodeKind::MapBlocks { f: Arc::new(TypedBlockFn(f, PhantomData)), input: n.clone() },
         );
         DArray::from_node(node)
     }

@@ -5,6 +5,7 @@ mod impl_constructors;
 mod impl_group;
 mod impl_linalg;
 mod impl_ops;
+mod impl_overlap;
 pub(crate) mod impl_reduce;
 mod impl_structure;
 
@@ -12,6 +13,7 @@ pub use impl_compute::{compute_all, ComputeAll};
 pub use impl_group::GroupBy;
 pub use impl_linalg::tensordot;
 pub use impl_ops::{where_, Operand};
+pub use impl_overlap::Boundary;
 pub use impl_reduce::ReduceOpts;
 pub use impl_structure::{concatenate, stack, Sel};
 

@@ -55,6 +55,23 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
             }
             Ok(Payload::Array(a))
         }
+        TaskOp::Overlap { f, block, dtype, ext_shape, fill, pieces, inner, shape } => {
+            let mut ext = match fill {
+                Some(v) => AnyArray::filled(v, ext_shape),
+                None => AnyArray::default_of(*dtype, ext_shape),
+            };
+            for p in pieces {
+                ext.assign_stepped(&p.dst, chunk_of(&p.chunk, inputs), &p.src, &p.step, &p.shape);
+            }
+            let out = f.call(ext, block)?;
+            if out.shape() != ext_shape.as_slice() {
+                return Err(Error::Shape(format!(
+                    "map_overlap function returned a block of shape {:?} for block {block:?} extended to {ext_shape:?}",
+                    out.shape()
+                )));
+            }
+            Ok(Payload::Array(out.window(inner, shape)))
+        }
         TaskOp::FromValue { convert, shape } => match inputs[0] {
             Payload::Value(v) => convert(v, shape).map(Payload::Array),
             _ => unreachable!("from_delayed reads a delayed value"),

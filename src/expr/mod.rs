@@ -38,6 +38,24 @@ pub trait BlockReader: Send + Sync {
     fn read(&self, offset: &[usize], shape: &[usize]) -> Result<AnyArray>;
 }
 
+/// How `map_overlap` fills a halo past the array's edge (NumPy's `pad`
+/// modes), type-erased.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Pad {
+    /// No halo at the edge: edge blocks grow only inwards.
+    None,
+    /// A constant (a 0-d array of the input's type).
+    Constant(AnyArray),
+    /// The edge value repeated.
+    Edge,
+    /// Mirrored without the edge value: `d c b | a b c d`.
+    Reflect,
+    /// Mirrored with the edge value: `c b a | a b c d`.
+    Symmetric,
+    /// From the other end: `b c d | a b c d`.
+    Wrap,
+}
+
 /// Turns a delayed value into a chunk of the expected shape.
 pub(crate) type ConvertFn = dyn Fn(&crate::delayed::Value, &[usize]) -> Result<AnyArray> + Send + Sync;
 
@@ -87,6 +105,10 @@ pub(crate) enum NodeKind {
     Reshape { input: Arc<Node> },
     /// A user function over each chunk.
     MapBlocks { f: Arc<dyn BlockFn>, input: Arc<Node> },
+    /// A user function over each chunk extended by `depth` neighbouring
+    /// positions per axis (filled past the edges as `pad` says), its result
+    /// trimmed back to the chunk.
+    Overlap { f: Arc<dyn BlockFn>, input: Arc<Node>, depth: Vec<usize>, pad: Pad },
     /// A reduction over some axes, run as a tree of partials.
     Reduce { reducer: Arc<dyn Reducer>, input: Arc<Node>, axes: Vec<usize>, keepdims: bool, split_every: usize },
     /// A reduction of groups of positions along `axis`: each piece (a view
@@ -134,6 +156,7 @@ impl Node {
             NodeKind::Contract { a, b, .. } => vec![a, b],
             NodeKind::GroupReduce { pieces, .. } => pieces.iter().map(|(_, p)| p).collect(),
             NodeKind::MapBlocks { input, .. }
+            | NodeKind::Overlap { input, .. }
             | NodeKind::Reduce { input, .. }
             | NodeKind::Transpose { input, .. }
             | NodeKind::Slice { input, .. }

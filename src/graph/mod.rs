@@ -73,6 +73,17 @@ pub(crate) struct Piece {
     pub shape: Vec<usize>,
 }
 
+/// A window of a chunk copied into an extended block, walking the chunk
+/// with a step of +1 or -1 per axis (mirrored halos run backwards).
+#[derive(Clone)]
+pub(crate) struct HaloPiece {
+    pub chunk: ChunkRef,
+    pub src: Vec<usize>,
+    pub step: Vec<isize>,
+    pub dst: Vec<usize>,
+    pub shape: Vec<usize>,
+}
+
 /// Running a fusion group's program on one block.
 pub(crate) struct FusedTask {
     pub program: Arc<Program>,
@@ -120,6 +131,19 @@ pub(crate) enum TaskOp {
         reader: Arc<dyn crate::expr::BlockReader>,
         label: Arc<str>,
         offset: Vec<usize>,
+        shape: Vec<usize>,
+    },
+    /// A block extended by its halo (pieces of neighbouring blocks, copied
+    /// with steps of +1 or -1; the rest `fill`), given to `f`, trimmed back.
+    Overlap {
+        f: Arc<dyn crate::expr::BlockFn>,
+        block: Vec<usize>,
+        dtype: crate::dtype::DType,
+        ext_shape: Vec<usize>,
+        fill: Option<AnyArray>,
+        pieces: Vec<HaloPiece>,
+        /// Where the block starts in the extended block, and its shape.
+        inner: Vec<usize>,
         shape: Vec<usize>,
     },
     /// A delayed call's value taken as a chunk of the given shape.
@@ -187,6 +211,7 @@ impl TaskGraph {
                 TaskOp::Delayed(d) => vec![d.0.name.to_string()],
                 TaskOp::FromValue { .. } => vec!["from_delayed".to_string()],
                 TaskOp::Read { label, .. } => vec![label.to_string()],
+                TaskOp::Overlap { .. } => vec!["map_overlap".to_string()],
                 TaskOp::Assemble { .. } => vec!["rechunk".to_string()],
                 TaskOp::Product { .. } => vec!["tensordot-product".to_string()],
                 TaskOp::Gather { .. } => vec!["take".to_string()],

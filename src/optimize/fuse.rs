@@ -63,9 +63,11 @@ pub(crate) fn plan(
     for n in order {
         let moves_blocks = match &n.kind {
             NodeKind::Rechunk { .. } => out.contains(&n.token) && cost.get(&n.token).copied().flatten().is_none(),
-            NodeKind::Concat { .. } | NodeKind::Contract { .. } | NodeKind::Take { .. } | NodeKind::Reshape { .. } => {
-                true
-            }
+            NodeKind::Concat { .. }
+            | NodeKind::Contract { .. }
+            | NodeKind::Take { .. }
+            | NodeKind::Reshape { .. }
+            | NodeKind::Overlap { .. } => true,
             _ => false,
         };
         if moves_blocks {

@@ -6,6 +6,7 @@
 mod blocks;
 mod builder;
 mod group;
+mod overlap;
 mod reduce;
 
 use builder::{ChunkLeaf, ProgramBuilder};
@@ -185,6 +186,7 @@ impl Lowerer {
                     .collect()
             }
             NodeKind::GroupReduce { reducer, pieces, axis } => self.emit_group_reduce(n, reducer, pieces, *axis),
+            NodeKind::Overlap { f, input, depth, pad } => self.emit_overlap(n, f, input, depth, pad),
             NodeKind::Contract { a, b, spec, kernel, split_every } => {
                 self.emit_contract(n, a, b, spec, kernel, *split_every)
             }
