@@ -64,6 +64,10 @@ pub enum Error {
     /// file, a chunk that does not inflate to its size).
     #[error("corrupt data in {path}: {detail}")]
     Corrupt { path: String, detail: String },
+    /// A CF time coordinate that cannot be decoded (an unknown calendar,
+    /// malformed units).
+    #[error("time coordinate: {0}")]
+    Time(String),
     /// The Graphviz `dot` program is missing or failed.
     #[error("graphviz: {0}")]
     Graphviz(String),

@@ -39,6 +39,7 @@ pub mod io;
 mod kernels;
 pub mod key;
 mod optimize;
+pub mod time;
 
 pub use array::{compute_all, tensordot, ComputeAll, DArray, GroupBy, ReduceOpts};
 pub use array::{concatenate, stack, where_, Boundary, Operand, Sel};

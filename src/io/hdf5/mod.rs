@@ -369,6 +369,30 @@ impl File {
         }
     }
 
+    /// The CF time coordinate `name` (its `units` and `calendar`
+    /// attributes) decoded to dates, with the labels to group by.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), darray::Error> {
+    /// # let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/era5_t2m_uk_2019-03.nc");
+    /// # if !path.exists() { return Ok(()); }
+    /// let f = darray::io::hdf5::File::open(path)?;
+    /// let t = f.time_axis("time")?;
+    /// assert_eq!(t.datetimes()[0].to_string(), "2019-03-01T00:00:00");
+    /// assert_eq!(t.steps_per_day(), Some(24));
+    /// # Ok(()) }
+    /// ```
+    pub fn time_axis(&self, name: &str) -> Result<crate::time::TimeAxis> {
+        let var = self.variable(name)?;
+        let text = |k: &str| var.attrs.get(k).and_then(AttrValue::as_str).unwrap_or("").to_string();
+        let values = self.array_decoded::<f64>(name)?.compute()?;
+        crate::time::TimeAxis::from_cf(
+            values.as_slice().unwrap_or(&values.iter().copied().collect::<Vec<_>>()),
+            &text("units"),
+            &text("calendar"),
+        )
+    }
+
     /// The block reader of a variable, and its default chunk shape.
     fn reader(
         &self,
