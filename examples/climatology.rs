@@ -5,18 +5,19 @@
 //! ```
 //!
 //! Opens the variable with CF decoding (packed integers become float64, with
-//! missing values NaN), treats axis 0 as time, and computes the overall mean,
-//! min and max, the mean over time, the standard deviation of the anomalies
-//! against it and (when the time coordinate says there are several steps a
-//! day) daily means. It then writes the anomalies (float32, chunked, deflated)
-//! to a new NetCDF4 file and reports wall time and peak memory.
+//! missing values NaN), treats axis 0 as time (decoding its CF time
+//! coordinate), and computes the overall mean, min and max, a climatology
+//! (by month when the data span several months, else the daily cycle by
+//! hour), the standard deviation of the anomalies against it, and daily
+//! means. It then writes the anomalies (float32, chunked, deflated) to a new
+//! NetCDF4 file and reports wall time and peak memory.
 //!
 //! With no arguments it first writes a small synthetic climate-like dataset,
 //! `data/synthetic_t2m.nc` (hourly, one month, packed int16), with the
 //! project's own writer, and runs on that.
 
 use darray::io::hdf5::{AttrValue, File, VarOptions, Variable, Writer};
-use darray::{ComputeAll, Config, DArray, ReduceOpts, Result, Sel};
+use darray::{ComputeAll, Config, DArray, ReduceOpts, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -57,49 +58,56 @@ fn run() -> Result<()> {
     let info = file.variable(&var)?;
     println!("{}: {info}", path.display());
     let x: DArray<f64> = file.array_decoded(&var)?;
-    let t = x.shape().first().copied().unwrap_or(0);
-    let per_day = steps_per_day(&file, &info)?;
+    // Axis 0 is time; its coordinate (when it is a CF time) gives the labels.
+    let time = info.dims.first().and_then(|d| file.time_axis(d).ok()).filter(|t| t.len() == x.shape()[0]);
+    if let Some(t) = &time {
+        println!(
+            "time: {} steps from {} to {}{}",
+            t.len(),
+            t.datetimes()[0],
+            t.datetimes()[t.len() - 1],
+            t.steps_per_day().map_or(String::new(), |s| format!(", {s} a day"))
+        );
+    }
     println!(
-        "{} blocks of {:?}; axis 0 ({}) is time{}",
+        "{} blocks of {:?}",
         x.numblocks().iter().product::<usize>(),
-        x.chunks().iter().map(|c| c[0]).collect::<Vec<_>>(),
-        info.dims.first().map_or("", |s| s),
-        per_day.map_or(String::new(), |s| format!(", {s} steps a day"))
+        x.chunks().iter().map(|c| c[0]).collect::<Vec<_>>()
     );
 
-    // Everything below reads the file once, in one graph.
-    let keep = ReduceOpts::axis(0).keepdims(true);
-    let clim = x.nanmean_with(&keep);
-    let anomaly = &x - &clim;
+    // The climatology: by month when the data span several months, else the
+    // daily cycle (by hour); the plain mean over time without a time axis.
+    let (kind, labels): (&str, Vec<i64>) = match &time {
+        Some(t) if t.months().iter().any(|&m| m != t.months()[0]) => ("month", t.months()),
+        Some(t) => ("hour", t.hours()),
+        None => ("all", vec![0; x.shape()[0]]),
+    };
+    let g = x.groupby(0, &labels)?;
+    let clim = g.nanmean();
+    let anomaly = &x - &g.expand(&clim)?;
+    let spatial = ReduceOpts::axes((1..x.ndim()).collect::<Vec<_>>());
     let (mean, lo, hi) = (x.nanmean(), x.nanmin(), x.nanmax());
     let anomaly_std = anomaly.nanstd_with(&ReduceOpts::all(), 0.0);
     let cfg = Config::default().progress(true);
-    let mut outs = vec![mean, lo, hi, anomaly_std, clim.nanmean(), clim.nanmin(), clim.nanmax()];
-    let days = per_day.map(|s| t / s).unwrap_or(0);
-    if let (Some(s), true) = (per_day, days > 0) {
-        // Daily means: whole days only, time split into (day, step).
-        let rest = &x.shape()[1..];
-        let shape: Vec<usize> = [days, s].iter().chain(rest).copied().collect();
-        let daily = x.slice(&[Sel::span(0, (days * s) as isize)]).reshape(shape);
-        outs.push(daily.nanmean_with(&ReduceOpts::axes((1..=rest.len() + 1).collect::<Vec<_>>())));
+    let mut outs = vec![mean, lo, hi, anomaly_std, clim.nanmean_with(&spatial)];
+    if let Some(t) = &time {
+        outs.push(x.groupby(0, &t.dates())?.nanmean().nanmean_with(&spatial)); // daily means
     }
+    // One graph: the file is read for the statistics and climatology, and
+    // again for the anomalies (which need the climatology first).
     let (r, stats) = outs.as_slice().compute_all_with(&cfg)?;
-    println!("overall mean {:.4}, min {:.4}, max {:.4} {}", r[0][[]], r[1][[]], r[2][[]], units(&info));
-    println!(
-        "mean over time: a {:?} field from {:.4} to {:.4}, averaging {:.4}",
-        &clim.shape()[1..],
-        r[5][[]],
-        r[6][[]],
-        r[4][[]]
-    );
-    println!("anomaly standard deviation {:.4}", r[3][[]]);
-    if let Some(daily) = r.get(7) {
+    let u = units(&info);
+    println!("overall mean {:.4} {u}, min {:.4}, max {:.4}", r[0][[]], r[1][[]], r[2][[]]);
+    let cells: Vec<String> = g.labels().iter().zip(r[4].iter()).map(|(l, v)| format!("{l}: {v:.3}")).collect();
+    println!("climatology by {kind} (spatial mean of each group's mean over time):\n  {}", cells.join(", "));
+    println!("anomaly standard deviation {:.4} {u}", r[3][[]]);
+    if let Some(daily) = r.get(5) {
         let first: Vec<String> = daily.iter().take(5).map(|v| format!("{v:.4}")).collect();
-        println!("daily means ({} days): {} ...", daily.len(), first.join(", "));
+        println!("daily means ({} days, spatial mean): {} ...", daily.len(), first.join(", "));
     }
     println!("{} tasks, at most {} chunks held at once", stats.tasks_run, stats.peak_chunks_held);
 
-    // The anomalies, streamed to a new file block by block.
+    // The anomalies against the climatology, streamed to a new file.
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| darray::Error::Io { path: dir.display().to_string(), message: e.to_string() })?;
@@ -107,7 +115,7 @@ fn run() -> Result<()> {
     let mut w = Writer::create(&out)?.config(cfg);
     let mut opts = VarOptions::default()
         .dims(info.dims.clone())
-        .attr("long_name", format!("anomaly of {var} against its mean over time"));
+        .attr("long_name", format!("anomaly of {var} against its climatology by {kind}"));
     if let Some(u) = info.attrs.get("units") {
         opts = opts.attr("units", u.clone());
     }
@@ -120,28 +128,6 @@ fn run() -> Result<()> {
 
 fn units(v: &Variable) -> String {
     v.attrs.get("units").and_then(AttrValue::as_str).unwrap_or("").to_string()
-}
-
-/// Steps a day from the time coordinate (`hours since ...`, `seconds
-/// since ...`, `days since ...`), when it has a whole number of them.
-fn steps_per_day(file: &File, v: &Variable) -> Result<Option<usize>> {
-    let Some(dim) = v.dims.first() else { return Ok(None) };
-    let Ok(tv) = file.variable(dim) else { return Ok(None) };
-    let unit = tv.attrs.get("units").and_then(AttrValue::as_str).unwrap_or("");
-    let secs = match unit.split_whitespace().next() {
-        Some("seconds") => 1.0,
-        Some("minutes") => 60.0,
-        Some("hours") => 3600.0,
-        Some("days") => 86400.0,
-        _ => return Ok(None),
-    };
-    if tv.shape.first().copied().unwrap_or(0) < 2 || tv.dtype.is_none() {
-        return Ok(None);
-    }
-    let time: DArray<f64> = file.array_decoded(dim)?;
-    let first = time.slice(&[Sel::span(0, 2)]).compute()?;
-    let per_day = 86400.0 / ((first[1] - first[0]) * secs);
-    Ok((per_day > 1.0 && (per_day - per_day.round()).abs() < 1e-9).then_some(per_day.round() as usize))
 }
 
 /// Writes `data/synthetic_t2m.nc` (once): hourly 2 m temperature for one
