@@ -199,14 +199,25 @@ impl AnyArray {
         }
         dispatch!(AnyArray, self, a => cp(a, src, &d, &s))
     }
-    /// Arrays of one element type joined along `axis`.
-    pub(crate) fn concatenate(axis: usize, parts: &[AnyArray]) -> AnyArray {
-        fn cat<T: Element>(_: &ArrayD<T>, parts: &[AnyArray], axis: usize) -> AnyArray {
-            let views: Vec<_> =
-                parts.iter().map(|p| T::view_any(p).expect("parts of one element type").view()).collect();
-            T::wrap(ndarray::concatenate(ndarray::Axis(axis), &views).expect("parts agree off the axis"))
+    /// Positions `local` along `axis` of each part's array, joined in order
+    /// (one copy of each picked row; the parts share their element type).
+    pub(crate) fn gather(axis: usize, parts: &[(&AnyArray, &[usize])]) -> AnyArray {
+        fn pick<T: Element>(first: &ArrayD<T>, parts: &[(&AnyArray, &[usize])], axis: usize) -> AnyArray {
+            let ax = ndarray::Axis(axis);
+            let mut shape = first.shape().to_vec();
+            shape[axis] = parts.iter().map(|p| p.1.len()).sum();
+            let mut out = ArrayD::<T>::default(ndarray::IxDyn(&shape));
+            let mut k = 0;
+            for (a, local) in parts {
+                let a = T::view_any(a).expect("parts of one element type");
+                for &i in *local {
+                    out.index_axis_mut(ax, k).assign(&a.index_axis(ax, i));
+                    k += 1;
+                }
+            }
+            T::wrap(out)
         }
-        dispatch!(AnyArray, &parts[0], x => cat(x, parts, axis))
+        dispatch!(AnyArray, parts[0].0, x => pick(x, parts, axis))
     }
     /// Copies the window of `src` at `src_start` into the window of `self`
     /// at `dst_start`, both of `shape`. The element types must match.

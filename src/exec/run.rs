@@ -20,15 +20,9 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
             Ok(Payload::Array(kernel.product(chunk_of(a, inputs), chunk_of(b, inputs), spec)))
         }
         TaskOp::Gather { axis, parts } => {
-            let ax = ndarray::Axis(*axis);
-            let picked: Vec<AnyArray> = parts
-                .iter()
-                .map(|(c, local)| dispatch!(AnyArray, chunk_of(c, inputs), x => Element::wrap(x.select(ax, local))))
-                .collect();
-            Ok(Payload::Array(match picked.len() {
-                1 => picked.into_iter().next().expect("one part"),
-                _ => AnyArray::concatenate(*axis, &picked),
-            }))
+            let chunks: Vec<(&AnyArray, &[usize])> =
+                parts.iter().map(|(c, local)| (chunk_of(c, inputs), local.as_slice())).collect();
+            Ok(Payload::Array(AnyArray::gather(*axis, &chunks)))
         }
         TaskOp::ReshapeBlock { chunk, shape } => {
             let a = chunk_of(chunk, inputs);
