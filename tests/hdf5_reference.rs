@@ -102,6 +102,13 @@ fn chunkings(shape: &[usize], storage: Option<&Vec<usize>>) -> Vec<Option<ChunkS
     out
 }
 
+fn read_options(chunks: &Option<ChunkSpec>) -> ReadOptions {
+    match chunks {
+        Some(c) => ReadOptions::default().chunks(c.clone()),
+        None => ReadOptions::default(),
+    }
+}
+
 #[test]
 fn air_temperature_raw_and_decoded_match_reference_in_every_variant() {
     let r = reference();
@@ -114,10 +121,7 @@ fn air_temperature_raw_and_decoded_match_reference_in_every_variant() {
         assert_eq!(var.attrs["scale_factor"].as_f64(), Some(0.01));
         assert_eq!(var.attrs["units"].as_str(), Some("degK"));
         for chunks in chunkings(&var.shape, var.storage_chunks.as_ref()) {
-            let opts = match &chunks {
-                Some(c) => ReadOptions::default().chunks(c.clone()),
-                None => ReadOptions::default(),
-            };
+            let opts = read_options(&chunks);
             let what = format!("{name} chunks {chunks:?}");
             // Raw: exact integer sum of the stored int16 values.
             let raw = file.array_with::<i16>("air", &opts).unwrap();
@@ -144,10 +148,7 @@ fn era5_t2m_matches_reference_in_both_variants() {
         let var = file.variable("t2m").unwrap();
         assert_eq!(var.dims, ["time", "latitude", "longitude"]);
         for chunks in chunkings(&var.shape, var.storage_chunks.as_ref()) {
-            let opts = match &chunks {
-                Some(c) => ReadOptions::default().chunks(c.clone()),
-                None => ReadOptions::default(),
-            };
+            let opts = read_options(&chunks);
             let what = format!("{name} chunks {chunks:?}");
             let x = file.array_with::<f32>("t2m", &opts).unwrap().cast::<f64>();
             check(&x, &e["raw"], false, &what);
@@ -171,10 +172,7 @@ fn basin_mask_int8_sums_and_missing_values() {
     assert_eq!(var.dims, ["Z", "Y", "X"]);
     assert_eq!(var.attrs["missing_value"].as_f64(), Some(-100.0));
     for chunks in chunkings(&var.shape, var.storage_chunks.as_ref()) {
-        let opts = match &chunks {
-            Some(c) => ReadOptions::default().chunks(c.clone()),
-            None => ReadOptions::default(),
-        };
+        let opts = read_options(&chunks);
         let what = format!("basin chunks {chunks:?}");
         let raw = file.array_with::<i8>("basin", &opts).unwrap();
         assert_eq!(raw.sum().compute().unwrap()[[]], e["raw"]["sum"].as_i64().unwrap(), "{what}");
