@@ -147,6 +147,7 @@ fn era5_t2m_matches_reference_in_both_variants() {
         let file = File::open(data(name)).unwrap();
         let var = file.variable("t2m").unwrap();
         assert_eq!(var.dims, ["time", "latitude", "longitude"]);
+        assert_eq!(file.variable("latitude").unwrap().dims, ["latitude"]);
         for chunks in chunkings(&var.shape, var.storage_chunks.as_ref()) {
             let opts = read_options(&chunks);
             let what = format!("{name} chunks {chunks:?}");

@@ -95,7 +95,15 @@ fn fixed_strings(a: &Attribute, n: usize) -> ::hdf5::Result<Vec<String>> {
 /// (`DIMENSION_LIST`); `dim_k` for an axis without one.
 pub(crate) fn dimension_names(ds: &Dataset, file: &Location) -> Vec<String> {
     let fallback = || (0..ds.ndim()).map(|k| format!("dim_{k}")).collect::<Vec<_>>();
-    let Ok(attr) = ds.attr("DIMENSION_LIST") else { return fallback() };
+    let Ok(attr) = ds.attr("DIMENSION_LIST") else {
+        // A coordinate variable is a dimension scale: its own dimension.
+        let is_scale = ds.attr("CLASS").ok().and_then(|a| attr_value(&a).ok())
+            == Some(AttrValue::Str("DIMENSION_SCALE".to_string()));
+        return match (is_scale, ds.ndim()) {
+            (true, 1) => vec![ds.name().trim_start_matches('/').to_string()],
+            _ => fallback(),
+        };
+    };
     let Ok(lists) = attr.read_raw::<VarLenArray<ObjectReference1>>() else { return fallback() };
     if lists.len() != ds.ndim() {
         return fallback();

@@ -9,8 +9,8 @@ use crate::array::DArray;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
 use crate::exec::{Config, ExecStats};
-use ::hdf5::types::{FloatSize, IntSize, TypeDescriptor, VarLenArray};
-use ::hdf5::{Dataset, Location, ObjectReference, ObjectReference1};
+use ::hdf5::types::{FloatSize, IntSize, TypeDescriptor};
+use ::hdf5::{Dataset, Location};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -254,42 +254,37 @@ impl Writer {
         Ok(stats)
     }
 
-    /// Makes (or reuses) a dimension scale per axis and attaches it the way
-    /// the HDF5 dimension-scale API does, which is what NetCDF4 reads.
+    /// Makes (or reuses) a dimension scale per axis and attaches it with the
+    /// HDF5 dimension-scale API, which is what netCDF-C reads dimensions
+    /// from. A dimension without a coordinate variable is a scale named as
+    /// netCDF names such dimensions.
     fn attach_dims(&self, ds: &Dataset, dims: &[String], shape: &[usize]) -> ::hdf5::Result<()> {
         let f = self.file();
-        let mut refs = vec![];
         for (k, (d, &n)) in dims.iter().zip(shape).enumerate() {
-            let scale = match f.dataset(d) {
-                Ok(s) if s.shape() == [n] => s,
+            let (scale, name) = match f.dataset(d) {
+                Ok(s) if s.shape() == [n] => (s, d.clone()),
                 Ok(_) => return Err(format!("dimension {d:?} exists with another length than {n}").into()),
                 Err(_) => {
                     let s = f.new_dataset::<f32>().shape([n]).create(d.as_str())?;
-                    let note = format!("This is a netCDF dimension but not a netCDF variable. {n:>10}");
-                    write_attr(&s, "NAME", &AttrValue::Str(note), None)?;
-                    s
+                    (s, format!("This is a netCDF dimension but not a netCDF variable. {n:>10}"))
                 }
             };
-            if scale.attr("CLASS").is_err() {
-                write_attr(&scale, "CLASS", &AttrValue::Str("DIMENSION_SCALE".into()), None)?;
-                if scale.attr("NAME").is_err() {
-                    write_attr(&scale, "NAME", &AttrValue::Str(d.clone()), None)?;
+            let name = std::ffi::CString::new(name).map_err(|_| "a dimension name with a nul byte")?;
+            let status = ::hdf5::sync::sync(|| unsafe {
+                let is_scale = ds_api::H5DSis_scale(scale.id());
+                let set = if is_scale > 0 { 0 } else { ds_api::H5DSset_scale(scale.id(), name.as_ptr()) };
+                // A coordinate variable is its own dimension: a scale, not
+                // attached to itself.
+                if set < 0 || scale.name() == ds.name() {
+                    set
+                } else {
+                    ds_api::H5DSattach_scale(ds.id(), scale.id(), k as std::ffi::c_uint)
                 }
+            });
+            if status < 0 {
+                return Err(format!("cannot attach dimension {d:?}").into());
             }
-            // The scale lists the variables and axes it is attached to.
-            let mut back: Vec<RefEntry> =
-                scale.attr("REFERENCE_LIST").and_then(|a| a.read_raw::<RefEntry>()).unwrap_or_default();
-            back.push(RefEntry { dataset: ObjectReference1::create(f, &ds.name())?, dimension: k as u32 });
-            if scale.attr("REFERENCE_LIST").is_ok() {
-                scale.delete_attr("REFERENCE_LIST")?;
-            }
-            scale.new_attr::<RefEntry>().shape([back.len()]).create("REFERENCE_LIST")?.write_raw(&back)?;
-            refs.push(VarLenArray::from_slice(&[ObjectReference1::create(f, &scale.name())?]));
         }
-        ds.new_attr::<VarLenArray<ObjectReference1>>()
-            .shape([refs.len()])
-            .create("DIMENSION_LIST")?
-            .write_raw(&refs)?;
         Ok(())
     }
 
@@ -314,12 +309,15 @@ impl Drop for Writer {
     }
 }
 
-/// An entry of a dimension scale's `REFERENCE_LIST`.
-#[derive(::hdf5::H5Type, Clone, Copy, Debug)]
-#[repr(C)]
-struct RefEntry {
-    dataset: ObjectReference1,
-    dimension: u32,
+/// The HDF5 dimension-scale API (the `hl` library, built with HDF5).
+mod ds_api {
+    use hdf5_sys::h5::herr_t;
+    use hdf5_sys::h5i::hid_t;
+    extern "C" {
+        pub fn H5DSset_scale(dsid: hid_t, dimname: *const std::ffi::c_char) -> herr_t;
+        pub fn H5DSattach_scale(did: hid_t, dsid: hid_t, idx: std::ffi::c_uint) -> herr_t;
+        pub fn H5DSis_scale(did: hid_t) -> hdf5_sys::h5::htri_t;
+    }
 }
 
 /// Writes one attribute: strings as fixed-length ASCII (what NetCDF4
