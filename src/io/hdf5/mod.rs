@@ -385,12 +385,8 @@ impl File {
     pub fn time_axis(&self, name: &str) -> Result<crate::time::TimeAxis> {
         let var = self.variable(name)?;
         let text = |k: &str| var.attrs.get(k).and_then(AttrValue::as_str).unwrap_or("").to_string();
-        let values = self.array_decoded::<f64>(name)?.compute()?;
-        crate::time::TimeAxis::from_cf(
-            values.as_slice().unwrap_or(&values.iter().copied().collect::<Vec<_>>()),
-            &text("units"),
-            &text("calendar"),
-        )
+        let values: Vec<f64> = self.array_decoded::<f64>(name)?.compute()?.iter().copied().collect();
+        crate::time::TimeAxis::from_cf(&values, &text("units"), &text("calendar"))
     }
 
     /// The block reader of a variable, and its default chunk shape.
