@@ -206,16 +206,21 @@ impl AnyArray {
             let ax = ndarray::Axis(axis);
             let mut shape = first.shape().to_vec();
             shape[axis] = parts.iter().map(|p| p.1.len()).sum();
-            let mut out = ArrayD::<T>::default(ndarray::IxDyn(&shape));
+            // Every row is written once, so the rows start uninitialised
+            // (no zeroing pass over a chunk-sized buffer).
+            let mut out = ArrayD::<T>::uninit(ndarray::IxDyn(&shape));
             let mut k = 0;
             for (a, local) in parts {
                 let a = T::view_any(a).expect("parts of one element type");
                 for &i in *local {
-                    out.index_axis_mut(ax, k).assign(&a.index_axis(ax, i));
+                    a.index_axis(ax, i).assign_to(out.index_axis_mut(ax, k));
                     k += 1;
                 }
             }
-            T::wrap(out)
+            assert_eq!(k, shape[axis], "every row written");
+            // SAFETY: rows 0..k along `axis` cover the array, and each was
+            // written above.
+            T::wrap(unsafe { out.assume_init() })
         }
         dispatch!(AnyArray, parts[0].0, x => pick(x, parts, axis))
     }

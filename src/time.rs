@@ -61,13 +61,22 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// Days from 1970-01-01 to a date of the Julian calendar.
+pub fn days_from_julian(y: i64, m: u32, d: u32) -> i64 {
+    let a = (14 - i64::from(m)) / 12;
+    let (yy, mm) = (y + 4800 - a, i64::from(m) + 12 * a - 3);
+    // The Julian day number, less that of 1970-01-01.
+    i64::from(d) + (153 * mm + 2) / 5 + 365 * yy + yy.div_euclid(4) - 32083 - 2_440_588
+}
+
 fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
 
 /// Parses `YYYY-MM-DD[( |T)hh[:mm[:ss[.fff]]]][Z| UTC|+00:00]` into seconds
-/// since 1970-01-01.
-fn parse_reference(s: &str) -> Option<f64> {
+/// since 1970-01-01; with `julian_before_reform` (the standard calendar), a
+/// date before 1582-10-15 is a Julian one.
+fn parse_reference(s: &str, julian_before_reform: bool) -> Option<f64> {
     let s = s.trim().trim_end_matches('Z').trim_end_matches("UTC").trim_end_matches("+00:00").trim_end_matches("+0:00");
     let s = s.trim();
     let (date, time) = match s.find(['T', ' ']) {
@@ -85,7 +94,12 @@ fn parse_reference(s: &str) -> Option<f64> {
             secs += part.parse::<f64>().ok()? * scale;
         }
     }
-    Some(days_from_civil(y, m, d) as f64 * 86400.0 + secs)
+    let days = if julian_before_reform && (y, m, d) < (1582, 10, 15) {
+        days_from_julian(y, m, d)
+    } else {
+        days_from_civil(y, m, d)
+    };
+    Some(days as f64 * 86400.0 + secs)
 }
 
 /// Decoded time steps of a CF time coordinate.
@@ -123,7 +137,7 @@ impl TimeAxis {
             "days" | "day" | "d" => 86400.0,
             _ => return Err(bad_units()),
         };
-        let epoch = parse_reference(reference).ok_or_else(bad_units)?;
+        let epoch = parse_reference(reference, standard).ok_or_else(bad_units)?;
         let reform = days_from_civil(1582, 10, 15) as f64 * 86400.0;
         let mut seconds = Vec::with_capacity(values.len());
         let mut times = Vec::with_capacity(values.len());
@@ -232,5 +246,14 @@ mod tests {
         assert!(matches!(TimeAxis::from_cf(&[0.0], "days since 1500-01-01", "standard"), Err(Error::Time(_))));
         assert!(TimeAxis::from_cf(&[0.0], "days since 1500-01-01", "proleptic_gregorian").is_ok());
         assert!(matches!(TimeAxis::from_cf(&[f64::NAN], "days since 2000-01-01", ""), Err(Error::Time(_))));
+        // A reference before the reform is Julian in the standard calendar
+        // (NCEP's "days since 0001-01-01"): Julian 0001-01-01 is two days
+        // before the proleptic Gregorian one (values checked with cftime).
+        assert_eq!(days_from_julian(1582, 10, 4) + 1, days_from_civil(1582, 10, 15));
+        let t = TimeAxis::from_cf(&[730121.0, 730119.0], "days since 0001-01-01 00:00:00", "standard").unwrap();
+        assert_eq!(t.datetimes()[0].to_string(), "2000-01-01T00:00:00");
+        assert_eq!(t.datetimes()[1].to_string(), "1999-12-30T00:00:00");
+        let t = TimeAxis::from_cf(&[730119.0], "days since 0001-01-01 00:00:00", "proleptic_gregorian").unwrap();
+        assert_eq!(t.datetimes()[0].to_string(), "2000-01-01T00:00:00");
     }
 }

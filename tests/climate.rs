@@ -98,3 +98,12 @@ fn monthly_climatology_and_anomalies_match_loops() {
     }
     close(a[[]], (sq / all.len() as f64).sqrt(), "anomaly std");
 }
+
+#[test]
+fn decoding_to_two_types_in_one_graph() {
+    let f = File::open(data("air_temperature.nc")).unwrap();
+    let a: DArray<f32> = f.array_decoded("air").unwrap();
+    let b: DArray<f64> = f.array_decoded("air").unwrap();
+    let d = (&a.cast::<f64>() - &b).max().compute().unwrap();
+    assert!(d[[]].abs() < 1e-4, "{d}");
+}

@@ -183,3 +183,22 @@ fn bad_labels_are_typed_errors() {
     assert!(matches!(g.expand(&x), Err(Error::Shape(_))));
     assert!(matches!(x.weighted_mean(1, &[1.0, 2.0]), Err(Error::Shape(_))));
 }
+
+#[test]
+fn no_groups_and_distinct_parameters_do_not_collide() {
+    let x = DArray::<f64>::from_array(ndarray::arr2(&[[1.0, 2.0], [3.0, 5.0], [4.0, 9.0]]), [2, 1]).unwrap();
+    // Every position left out: an empty group axis, not a panic.
+    let g = x.groupby(0, &[-1, -1, -1]).unwrap();
+    assert_eq!(g.sum().compute().unwrap().shape(), &[0, 2]);
+    // Reductions differing only in ddof, and maps differing only in output
+    // type, are different computations.
+    let g = x.groupby(0, &[0, 0, 0]).unwrap();
+    let d = (&g.var(0.0) - &g.var(1.0)).compute().unwrap();
+    assert!(d.iter().all(|&v| v < 0.0), "{d:?}");
+    let both = (&x.var(0.0) - &x.var(1.0)).compute().unwrap();
+    assert!(both[[]] < 0.0);
+    let (c, w) =
+        darray::compute_all((&x.count(&ReduceOpts::all()), &x.weighted_mean(1, &[1.0, 1.0]).unwrap())).unwrap();
+    assert_eq!(c[[]], 6);
+    assert_eq!(w.into_raw_vec_and_offset().0, vec![1.5, 4.0, 6.5]);
+}

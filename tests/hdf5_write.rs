@@ -223,3 +223,36 @@ fn corrupt_chunk_is_an_error_on_both_paths() {
     let last = f.array_with::<i16>("air", &by_chunk).unwrap().slice(&[darray::Sel::span(2200, 2920)]);
     assert!(last.sum().compute().is_ok());
 }
+
+/// Files written by the HDF5 library itself with layouts our writer never
+/// makes: a user block before the HDF5 data, and partial edge chunks stored
+/// unfiltered. Both read paths must give the values written.
+#[test]
+fn user_blocks_and_unfiltered_edge_chunks() {
+    let p = dir().join("userblock.h5");
+    let a = ndarray::Array2::from_shape_fn((10, 6), |(i, j)| (i * 6 + j) as f64 * 0.5 - 7.0);
+    {
+        let f = hdf5::File::with_options().with_fcpl(|c| c.userblock(512)).create(&p).unwrap();
+        f.new_dataset::<f64>().shape([10, 6]).chunk([4, 6]).create("plain").unwrap().write(&a).unwrap();
+        let z = f.new_dataset::<f64>().shape([10, 6]).chunk([4, 4]).shuffle().deflate(3).create("zipped").unwrap();
+        z.write(&a).unwrap();
+        let e = f
+            .new_dataset::<f64>()
+            .shape([10, 6])
+            .chunk([4, 4])
+            .shuffle()
+            .deflate(3)
+            .with_dcpl(|d| d.chunk_opts(hdf5::plist::dataset_create::ChunkOpts::DONT_FILTER_PARTIAL_CHUNKS))
+            .create("edges")
+            .unwrap();
+        e.write(&a).unwrap();
+    }
+    let f = File::open(&p).unwrap();
+    let want = a.into_dyn();
+    for name in ["plain", "zipped", "edges"] {
+        for lib in [false, true] {
+            let x = f.array_with::<f64>(name, &ReadOptions::default().library_path(lib)).unwrap();
+            assert_eq!(x.compute().unwrap(), want, "{name}, library path {lib}");
+        }
+    }
+}

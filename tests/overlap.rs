@@ -99,7 +99,7 @@ proptest! {
         prop_assume!(window <= shape[axis]);
         let a: ArrayD<f64> = ArrayD::from_shape_fn(IxDyn(&shape), |i| {
             let k = i.slice().iter().fold(seed % 1013, |acc, &v| acc * 11 + v as u64);
-            if k % 13 == 5 { f64::NAN } else { (k % 31) as f64 }
+            match k % 29 { 5 => f64::NAN, 7 => f64::INFINITY, 11 => f64::NEG_INFINITY, _ => (k % 31) as f64 }
         });
         let x = DArray::from_array(a.clone(), chunks).unwrap();
         let got = x.rolling_mean(axis, window, center).unwrap().compute().unwrap();

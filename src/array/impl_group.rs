@@ -5,7 +5,7 @@ use super::{DArray, ReduceOpts};
 use crate::dtype::{Element, Float, Numeric};
 use crate::error::{Error, Result};
 use crate::expr::{group_reduce, take_chunked};
-use crate::kernels::reduce::{Max, Min, Moment, Moments, NanMax, NanMin, NanSum, Prod, Simple, Sum};
+use crate::kernels::reduce::{Max, Mean, Min, Moment, Moments, NanMax, NanMin, NanSum, Prod, Simple, Sum};
 use crate::kernels::Reducer;
 use std::sync::Arc;
 
@@ -147,7 +147,7 @@ impl<T: Numeric> GroupBy<T> {
     }
     /// Mean of each group.
     pub fn mean(&self) -> DArray<T::Mean> {
-        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Mean, false)))
+        self.reduce(Arc::new(Mean::<T, T::Mean>::new(false)))
     }
     /// Variance of each group with `ddof` delta degrees of freedom.
     pub fn var(&self, ddof: f64) -> DArray<T::Mean> {
@@ -171,7 +171,7 @@ impl<T: Numeric> GroupBy<T> {
     }
     /// Mean of each group, NaN skipped.
     pub fn nanmean(&self) -> DArray<T::Mean> {
-        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Mean, true)))
+        self.reduce(Arc::new(Mean::<T, T::Mean>::new(true)))
     }
     /// Variance of each group, NaN skipped.
     pub fn nanvar(&self, ddof: f64) -> DArray<T::Mean> {

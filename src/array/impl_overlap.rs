@@ -139,33 +139,57 @@ impl<T: Float> DArray<T> {
             let mut out = ArrayD::from_elem(b.raw_dim(), nan);
             let n = b.shape()[axis];
             for (lane, mut o) in b.lanes(Axis(axis)).into_iter().zip(out.lanes_mut(Axis(axis))) {
-                // A running sum of the window's values (in f64) and count of
-                // its NaN.
-                let (mut sum, mut nans) = (0f64, 0usize);
+                // A running sum of the window's finite values (in f64) and
+                // counts of its NaN and infinities (a sum would turn
+                // inf - inf into NaN once an infinity leaves the window).
+                let mut w = Window::default();
                 for e in 0..n {
-                    let v = lane[e].el_to_f64();
-                    if v.is_nan() {
-                        nans += 1
-                    } else {
-                        sum += v
-                    }
+                    w.add(lane[e].el_to_f64(), 1);
                     if e >= window {
-                        let v = lane[e - window].el_to_f64();
-                        if v.is_nan() {
-                            nans -= 1
-                        } else {
-                            sum -= v
-                        }
+                        w.add(lane[e - window].el_to_f64(), -1);
                     }
                     // The window ending at e is position e - after's; the
                     // halo (depth >= before, after) holds every window of
                     // the block's own positions.
                     if e + 1 >= window && e >= after {
-                        o[e - after] = if nans > 0 { nan } else { T::el_from_f64(sum / window as f64) };
+                        o[e - after] = T::el_from_f64(w.mean(window));
                     }
                 }
             }
             out
         }))
+    }
+}
+
+/// The running state of a moving window.
+#[derive(Default)]
+struct Window {
+    sum: f64,
+    nan: i64,
+    pos_inf: i64,
+    neg_inf: i64,
+}
+
+impl Window {
+    /// Adds (`k = 1`) or removes (`k = -1`) a value.
+    fn add(&mut self, v: f64, k: i64) {
+        if v.is_nan() {
+            self.nan += k;
+        } else if v == f64::INFINITY {
+            self.pos_inf += k;
+        } else if v == f64::NEG_INFINITY {
+            self.neg_inf += k;
+        } else {
+            self.sum += k as f64 * v;
+        }
+    }
+    /// The mean of a full window of `n` values.
+    fn mean(&self, n: usize) -> f64 {
+        match (self.nan > 0, self.pos_inf > 0, self.neg_inf > 0) {
+            (true, _, _) | (false, true, true) => f64::NAN,
+            (false, true, false) => f64::INFINITY,
+            (false, false, true) => f64::NEG_INFINITY,
+            _ => self.sum / n as f64,
+        }
     }
 }

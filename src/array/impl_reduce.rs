@@ -5,7 +5,9 @@ use super::DArray;
 use crate::dtype::{Element, Numeric};
 use crate::error::Error;
 use crate::expr::{reduce, Node};
-use crate::kernels::reduce::{All, Any, Arg, Max, Min, Moment, Moments, NanMax, NanMin, NanSum, Prod, Simple, Sum};
+use crate::kernels::reduce::{
+    All, Any, Arg, Max, Mean, Min, Moment, Moments, NanMax, NanMin, NanSum, Prod, Simple, Sum,
+};
 use crate::kernels::Reducer;
 use std::sync::Arc;
 
@@ -122,9 +124,9 @@ reductions! { [Numeric];
     /// assert_eq!(x.mean().compute()?[[]], 2.5f64);
     /// # Ok::<(), darray::Error>(())
     /// ```
-    mean, mean_axis, mean_with -> T::Mean = Moments::<T, T::Mean>::new(Moment::Mean, false), false;
+    mean, mean_axis, mean_with -> T::Mean = Mean::<T, T::Mean>::new(false), false;
     /// Mean ignoring NaN.
-    nanmean, nanmean_axis, nanmean_with -> T::Mean = Moments::<T, T::Mean>::new(Moment::Mean, true), false;
+    nanmean, nanmean_axis, nanmean_with -> T::Mean = Mean::<T, T::Mean>::new(true), false;
 }
 
 impl<T: Numeric> DArray<T> {

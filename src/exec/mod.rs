@@ -1,6 +1,7 @@
 //! The threaded scheduler and its configuration.
 
 pub mod observe;
+mod order;
 mod pool;
 pub(crate) mod run;
 mod scheduler;

@@ -1,9 +1,8 @@
 //! A dependency-counting scheduler on a rayon pool.
 //!
-//! - Static priority: tasks are ranked by a depth-first post-order from the
-//!   outputs, so the ready task with the lowest rank finishes the current
-//!   branch before the next one starts (the aim of dask's `order`): few
-//!   intermediates are alive at once.
+//! - Static priority (`order.rs`): a depth-first post-order from the outputs,
+//!   refined so that work which frees held results comes first: few
+//!   intermediates are alive at once (the aim of dask's `order`).
 //! - Locality: when a task completes, the best dependent it made ready runs
 //!   next on the same thread, while its inputs are hot in cache; others go
 //!   to the shared ready queue.
@@ -69,41 +68,6 @@ impl Counter {
     }
 }
 
-/// Depth-first post-order ranks from the outputs.
-fn ranks(g: &TaskGraph, outputs: &[TaskId]) -> Vec<u32> {
-    let n = g.tasks.len();
-    let mut rank = vec![u32::MAX; n];
-    let mut next = 0u32;
-    let mut stack: Vec<(TaskId, usize)> = vec![];
-    for &o in outputs {
-        if rank[o as usize] != u32::MAX {
-            continue;
-        }
-        stack.push((o, 0));
-        while let Some(&mut (t, ref mut i)) = stack.last_mut() {
-            let deps = &g.tasks[t as usize].deps;
-            if *i < deps.len() {
-                let d = deps[*i];
-                *i += 1;
-                if rank[d as usize] == u32::MAX {
-                    stack.push((d, 0));
-                }
-            } else {
-                stack.pop();
-                if rank[t as usize] == u32::MAX {
-                    rank[t as usize] = next;
-                    next += 1;
-                }
-            }
-        }
-    }
-    for r in rank.iter_mut().filter(|r| **r == u32::MAX) {
-        *r = next;
-        next += 1;
-    }
-    rank
-}
-
 /// Runs every task of `g`, handing output results to `on_output`.
 pub(crate) fn execute(g: &TaskGraph, outputs: &[TaskId], cfg: &Config, on_output: &OnOutput<'_>) -> Result<ExecStats> {
     let n = g.tasks.len();
@@ -131,7 +95,7 @@ pub(crate) fn execute(g: &TaskGraph, outputs: &[TaskId], cfg: &Config, on_output
     for &o in outputs {
         is_output[o as usize] = true;
     }
-    let rank = ranks(g, outputs);
+    let rank = super::order::order(g, outputs, &counts, &dependents);
     let ready: BinaryHeap<Reverse<(u32, TaskId)>> = g
         .tasks
         .iter()

@@ -22,6 +22,10 @@ pub trait Reducer: Send + Sync {
     fn name(&self) -> &str;
     /// Element type of the result.
     fn out_dtype(&self) -> DType;
+    /// Parameters beyond the name (ddof), hashed into keys.
+    fn params(&self) -> u64 {
+        0
+    }
     /// True when `fold` needs element positions (argmin/argmax).
     fn needs_index(&self) -> bool {
         false
@@ -251,9 +255,72 @@ simple_op!(All, "all", [Element + Into<bool>], bool, bool, true, |a, x| a & x.in
 /// What a moments reduction returns.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Moment {
-    Mean,
     Var(f64),
     Std(f64),
+}
+
+/// Means from (count, sum) partials, summed in f64 (as NumPy sums, where
+/// a mean needs no running mean: the sums vectorise).
+pub(crate) struct Mean<T, O> {
+    pub skip_nan: bool,
+    _t: PhantomData<fn(T) -> O>,
+}
+
+impl<T, O> Mean<T, O> {
+    pub(crate) fn new(skip_nan: bool) -> Self {
+        Mean { skip_nan, _t: PhantomData }
+    }
+}
+
+impl<T: Numeric, O: Float> Reducer for Mean<T, O> {
+    fn name(&self) -> &str {
+        if self.skip_nan {
+            "nanmean"
+        } else {
+            "mean"
+        }
+    }
+    fn out_dtype(&self) -> DType {
+        O::DTYPE
+    }
+    fn init(&self, shape: &[usize]) -> Vec<AnyArray> {
+        vec![zeros_like(shape, 0f64), zeros_like(shape, 0f64)]
+    }
+    fn fold(&self, acc: &mut [AnyArray], tile: &crate::dtype::AnyVec, off: usize, n: usize, dest: Dest, _: (i64, i64)) {
+        let xs = &T::vec(tile)[off..off + n];
+        let [cn, cs] = acc else { unreachable!("two accumulators") };
+        let (cn, cs) = (slice_mut::<f64>(cn), slice_mut::<f64>(cs));
+        let skip = self.skip_nan;
+        match dest {
+            Dest::Cell(c) => {
+                let (k, s) = lanes(xs, skip, |v| v);
+                cn[c] += k;
+                cs[c] += s;
+            }
+            Dest::Range(s) => {
+                for ((k, a), &x) in cn[s..s + n].iter_mut().zip(cs[s..s + n].iter_mut()).zip(xs) {
+                    let v = x.el_to_f64();
+                    let ok = !(skip && v.is_nan());
+                    *k += f64::from(u8::from(ok));
+                    *a += if ok { v } else { 0.0 };
+                }
+            }
+        }
+    }
+    fn merge(&self, acc: &mut [AnyArray], other: &[AnyArray]) {
+        for (a, o) in acc.iter_mut().zip(other) {
+            for (x, y) in slice_mut::<f64>(a).iter_mut().zip(slice::<f64>(o)) {
+                *x += y;
+            }
+        }
+    }
+    fn finalize(&self, acc: Vec<AnyArray>) -> AnyArray {
+        let mut it = acc.into_iter().map(|a| f64::unwrap(a).expect("f64 accumulators"));
+        let (n, s) = (it.next().unwrap(), it.next().unwrap());
+        O::wrap(
+            ndarray::Zip::from(&n).and(&s).map_collect(|&n, &s| O::cast_from(if n == 0.0 { f64::NAN } else { s / n })),
+        )
+    }
 }
 
 /// Mean and variance from (count, mean, M2) partials, merged with Chan's
@@ -311,12 +378,15 @@ fn lanes<T: Element>(xs: &[T], skip: bool, f: impl Fn(f64) -> f64) -> (f64, f64)
 impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
     fn name(&self) -> &str {
         match (self.what, self.skip_nan) {
-            (Moment::Mean, false) => "mean",
-            (Moment::Mean, true) => "nanmean",
             (Moment::Var(_), false) => "var",
             (Moment::Var(_), true) => "nanvar",
             (Moment::Std(_), false) => "std",
             (Moment::Std(_), true) => "nanstd",
+        }
+    }
+    fn params(&self) -> u64 {
+        match self.what {
+            Moment::Var(d) | Moment::Std(d) => d.to_bits(),
         }
     }
     fn out_dtype(&self) -> DType {
@@ -384,16 +454,9 @@ impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
     }
     fn finalize(&self, acc: Vec<AnyArray>) -> AnyArray {
         let mut it = acc.into_iter().map(|a| f64::unwrap(a).expect("f64 accumulators"));
-        let (n, m, m2) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
-        let out = ndarray::Zip::from(&n).and(&m).and(&m2).map_collect(|&n, &m, &m2| {
+        let (n, m2) = (it.next().unwrap(), it.nth(1).unwrap());
+        let out = ndarray::Zip::from(&n).and(&m2).map_collect(|&n, &m2| {
             let v = match self.what {
-                Moment::Mean => {
-                    if n == 0.0 {
-                        f64::NAN
-                    } else {
-                        m
-                    }
-                }
                 Moment::Var(ddof) | Moment::Std(ddof) => {
                     // NumPy: M2 / max(n - ddof, 0), so 0/0 is NaN.
                     let v = if n == 0.0 { f64::NAN } else { m2 / (n - ddof).max(0.0) };

@@ -13,6 +13,11 @@
 //! briefly.
 
 use crate::expr::{Node, NodeKind};
+
+/// A barrier that depends on at most this many blocks of the file is local
+/// (a cohort: a day-of-year climatology needs the block a year later, not
+/// the whole file): those blocks are shared and held, not read again.
+pub(crate) const LOCAL_BLOCKS: usize = 8;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 

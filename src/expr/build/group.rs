@@ -58,7 +58,7 @@ pub(crate) fn group_reduce(
     let mut sizes = input.chunks.sizes().to_vec();
     sizes[axis] = if ngroups == 0 { vec![0] } else { vec![1; ngroups] };
     let mut h = TokenHasher::new("groupby");
-    h.str(reducer.name()).u64(axis as u64).u64(ngroups as u64).u64(input.token);
+    h.str(reducer.name()).u64(reducer.params()).u64(dtype as u64).u64(axis as u64).u64(ngroups as u64).u64(input.token);
     for g in group {
         h.u64(g.map_or(u64::MAX, |g| g as u64));
     }

@@ -65,8 +65,10 @@ pub(crate) fn elementwise(kernel: Arc<dyn Kernel>, token_extra: u64, inputs: Vec
             }
         })
         .collect();
+    // The output type is part of the key: one closure name and parameter
+    // may make values of different types.
     let mut h = TokenHasher::new(kernel.name());
-    h.u64(token_extra);
+    h.u64(token_extra).u64(dtype as u64);
     for n in &inputs {
         h.u64(n.token);
     }
@@ -121,6 +123,8 @@ pub(crate) fn reduce(
         }
     }
     let token = TokenHasher::new(reducer.name())
+        .u64(reducer.params())
+        .u64(dtype as u64)
         .usizes(&axes)
         .u64(keepdims as u64)
         .u64(split_every as u64)

@@ -44,6 +44,14 @@ impl Lowerer {
         }
         let label: Arc<str> = Arc::from(format!("{}-aggregate", reducer.name()).as_str());
         let mut out = vec![];
+        if ngroups == 0 {
+            // No groups: empty blocks.
+            for b in n.chunks.block_indices() {
+                let op = TaskOp::Assemble { dtype: n.dtype, shape: n.chunks.block_shape(&b), pieces: vec![] };
+                out.push(BlockRef::Task(self.push(Key::new(n.token, &label, &b), vec![], op)));
+            }
+            return out;
+        }
         for b in n.chunks.block_indices() {
             let mut o = b.clone();
             o[axis] = 0;

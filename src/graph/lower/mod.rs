@@ -86,6 +86,8 @@ struct Lowerer {
     reads_below: HashMap<u64, HashSet<u64>>,
     /// Tasks re-reading a block, by (copy token, flat block index).
     reread_tasks: HashMap<(u64, usize), TaskId>,
+    /// The blocks of a file (node token) each task depends on, if few.
+    reach_memo: HashMap<(u64, TaskId), Option<Arc<Vec<TaskId>>>>,
 }
 
 /// Builds the graph computing every block of every root.
@@ -101,6 +103,7 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
         materialised,
         reads_below,
         reread_tasks: HashMap::new(),
+        reach_memo: HashMap::new(),
     };
     for n in &order {
         if l.materialised.contains(&n.token) {
@@ -335,6 +338,12 @@ impl Lowerer {
         // would only be held.
         let barrier = deps.clone();
         for (i, node, idx) in rereads {
+            if self.local_barrier(&node, &barrier) {
+                // The barrier needs only a few blocks of the file (a cohort):
+                // share the block; the ordering finishes the cohort together.
+                inputs[i].chunk = self.chunk_ref(&node, &idx, &mut deps);
+                continue;
+            }
             let copy = own[&node.token];
             let flat = idx.iter().zip(node.chunks.numblocks()).fold(0, |acc, (&i, n)| acc * n + i);
             let t = match self.reread_tasks.get(&(copy, flat)) {
@@ -359,6 +368,62 @@ impl Lowerer {
             inputs[i].chunk = ChunkRef::Dep(pos);
         }
         (deps, inputs)
+    }
+
+    /// Whether the tasks `barrier` depend on few blocks of the file read by
+    /// `node` (`optimize::reread::LOCAL_BLOCKS` at most).
+    fn local_barrier(&mut self, node: &Node, barrier: &[TaskId]) -> bool {
+        let reads: HashSet<TaskId> = self.blocks[&node.token]
+            .iter()
+            .filter_map(|b| match b {
+                BlockRef::Task(t) => Some(*t),
+                BlockRef::Held(_) => None,
+            })
+            .collect();
+        let mut reach: HashSet<TaskId> = HashSet::new();
+        for &t in barrier {
+            match self.reach(node.token, t, &reads) {
+                Some(r) => reach.extend(r.iter().copied()),
+                None => return false,
+            }
+            if reach.len() > crate::optimize::reread::LOCAL_BLOCKS {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The read tasks of `reads` (blocks of file node `token`) that task `t`
+    /// depends on, or `None` past `LOCAL_BLOCKS` of them (memoised).
+    fn reach(&mut self, token: u64, t: TaskId, reads: &HashSet<TaskId>) -> Option<Arc<Vec<TaskId>>> {
+        if let Some(r) = self.reach_memo.get(&(token, t)) {
+            return r.clone();
+        }
+        let r = if reads.contains(&t) {
+            Some(Arc::new(vec![t]))
+        } else {
+            let mut set: Vec<TaskId> = vec![];
+            let mut over = false;
+            for d in self.tasks[t as usize].deps.clone() {
+                match self.reach(token, d, reads) {
+                    Some(r) => {
+                        for &x in r.iter() {
+                            if !set.contains(&x) {
+                                set.push(x);
+                            }
+                        }
+                    }
+                    None => over = true,
+                }
+                if over || set.len() > crate::optimize::reread::LOCAL_BLOCKS {
+                    over = true;
+                    break;
+                }
+            }
+            (!over).then(|| Arc::new(set))
+        };
+        self.reach_memo.insert((token, t), r.clone());
+        r
     }
 
     /// The block of `node` at grid index `idx`, adding its task to `deps`

@@ -44,7 +44,12 @@ impl CfDecoding {
     /// consumes it (computed in f64, then rounded to `T`).
     pub fn apply<S: Element, T: Float>(&self, raw: &DArray<S>) -> DArray<T> {
         let mut h = TokenHasher::new("cf-decode");
-        for v in [self.scale_factor, self.add_offset].into_iter().flatten().chain(self.missing.iter().copied()) {
+        h.u64(S::DTYPE as u64).u64(T::DTYPE as u64);
+        for v in [self.scale_factor, self.add_offset] {
+            h.u64(v.map_or(u64::MAX, f64::to_bits)).u64(u64::from(v.is_some()));
+        }
+        h.u64(self.missing.len() as u64);
+        for v in &self.missing {
             h.u64(v.to_bits());
         }
         let cf = self.clone();

@@ -425,13 +425,19 @@ impl File {
             }
             c
         });
+        // Partial edge chunks stored unfiltered are not marked in the chunk
+        // index: only the library knows to skip the filters there.
+        let unfiltered_edges = ds.dcpl().is_ok_and(|pl| {
+            let mut opts: std::ffi::c_uint = 0;
+            let status = ::hdf5::sync::sync(|| unsafe { hdf5_sys::h5p::H5Pget_chunk_opts(pl.id(), &mut opts) });
+            status >= 0 && opts & hdf5_sys::h5d::H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS != 0
+        });
         let how = match (&var.storage_chunks, steps) {
-            (Some(chunk), Some(steps)) if !opts.library_path && dtype != DType::Bool => {
+            (Some(chunk), Some(steps)) if !opts.library_path && dtype != DType::Bool && !unfiltered_edges => {
                 let index = ChunkIndex::read(&ds, &var.shape, chunk.clone(), &p)?;
                 let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-                let userblock = self.h5.fcpl().map(|c| c.userblock()).unwrap_or(0);
-                let fill = self.fill_chunk(&ds, dtype, chunk)?;
-                Path::Chunks(Box::new(ChunkPath { index, steps, file, base: userblock, fill }))
+                let fill = self.fill_value(&ds, dtype)?;
+                Path::Chunks(Box::new(ChunkPath { index, steps, file, fill }))
             }
             _ => Path::Library,
         };
@@ -439,12 +445,15 @@ impl File {
         Ok((Arc::new(reader), default_chunks(&var.shape, &base, dtype.size())))
     }
 
-    /// A chunk of the dataset's fill value (what unwritten chunks hold).
-    fn fill_chunk(&self, ds: &::hdf5::Dataset, dtype: DType, chunk: &[usize]) -> Result<AnyArray> {
+    /// The dataset's fill value (what unwritten chunks hold), as a 0-d array.
+    fn fill_value(&self, ds: &::hdf5::Dataset, dtype: DType) -> Result<AnyArray> {
         let dcpl = ds.dcpl().map_err(h5err(&self.p()))?;
         macro_rules! fill {
             ($t:ty) => {
-                <$t as Element>::wrap(ndarray::ArrayD::from_elem(chunk, dcpl.fill_value_as::<$t>().unwrap_or_default()))
+                <$t as Element>::wrap(ndarray::ArrayD::from_elem(
+                    vec![],
+                    dcpl.fill_value_as::<$t>().unwrap_or_default(),
+                ))
             };
         }
         Ok(match dtype {

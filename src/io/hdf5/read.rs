@@ -70,10 +70,10 @@ impl ChunkIndex {
 pub(crate) struct ChunkPath {
     pub index: ChunkIndex,
     pub steps: Vec<Step>,
+    /// The file, read at the chunk index's addresses (absolute: the chunk
+    /// iterator of HDF5 >= 1.14.4 includes any user block).
     pub file: std::fs::File,
-    /// Where HDF5 addresses start (after a user block).
-    pub base: u64,
-    /// A chunk of the fill value, for chunks never written.
+    /// The fill value (0-d), for chunks never written.
     pub fill: AnyArray,
 }
 
@@ -125,7 +125,7 @@ impl Reader {
             let start: Vec<usize> = (0..nd).map(|a| ci[a] * c[a]).collect();
             let chunk = match index.locs[flat] {
                 Some(loc) => self.decode(cp, loc, c, &ci)?,
-                None => cp.fill.clone(),
+                None => AnyArray::filled(&cp.fill, c),
             };
             // The window of this chunk inside the block.
             let w_lo: Vec<usize> = (0..nd).map(|a| offset[a].max(start[a])).collect();
@@ -160,7 +160,7 @@ impl Reader {
         // bytes and each filter step's output alternate between them.
         let (mut cur, mut spare) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
         cur.resize(loc.size as usize, 0);
-        cp.file.read_exact_at(&mut cur, cp.base + loc.addr).map_err(|e| {
+        cp.file.read_exact_at(&mut cur, loc.addr).map_err(|e| {
             self.corrupt(format!("chunk {at:?} ({} bytes at {}) cannot be read: {e}", loc.size, loc.addr))
         })?;
         let size = self.dtype.size();

@@ -49,8 +49,9 @@ impl VarOptions {
         self
     }
     /// Dimension names, one per axis. A variable of that name already in
-    /// the file (a coordinate written before) becomes the dimension scale;
-    /// otherwise a NetCDF4-style dimension without values is made.
+    /// the file becomes the dimension scale, so write coordinate variables
+    /// before the variables that use them; otherwise a NetCDF4-style
+    /// dimension without values is made (and that name is then taken).
     pub fn dims<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.dims = names.into_iter().map(Into::into).collect();
         self
@@ -291,12 +292,18 @@ impl Writer {
     /// Closes the file and moves it to its final name.
     pub fn finish(mut self) -> Result<()> {
         let f = self.file.take().expect("open until finished");
-        f.flush().map_err(h5err(&self.p()))?;
-        f.close().map_err(h5err(&self.p()))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| {
+        let closed = f.flush().and_then(|()| f.close()).map_err(h5err(&self.p()));
+        // On disk before it takes the final name (as `write_atomic` does).
+        let done = closed.and_then(|()| {
+            std::fs::File::open(&self.tmp)
+                .and_then(|t| t.sync_all())
+                .and_then(|()| std::fs::rename(&self.tmp, &self.path))
+                .map_err(|e| Error::io(&self.path, e))
+        });
+        if done.is_err() {
             let _ = std::fs::remove_file(&self.tmp);
-            Error::io(&self.path, e)
-        })
+        }
+        done
     }
 }
 
