@@ -297,10 +297,16 @@ impl<T: Numeric, O: Float> Reducer for Mean<T, O> {
                 cn[c] += k;
                 cs[c] += s;
             }
+            Dest::Range(s) if !skip => {
+                for ((k, a), &x) in cn[s..s + n].iter_mut().zip(cs[s..s + n].iter_mut()).zip(xs) {
+                    *k += 1.0;
+                    *a += x.el_to_f64();
+                }
+            }
             Dest::Range(s) => {
                 for ((k, a), &x) in cn[s..s + n].iter_mut().zip(cs[s..s + n].iter_mut()).zip(xs) {
                     let v = x.el_to_f64();
-                    let ok = !(skip && v.is_nan());
+                    let ok = !v.is_nan();
                     *k += f64::from(u8::from(ok));
                     *a += if ok { v } else { 0.0 };
                 }
@@ -354,12 +360,24 @@ fn chan(n: &mut f64, m: &mut f64, m2: &mut f64, nb: f64, mb: f64, m2b: f64) {
 /// branch-free lanes so the loop vectorises.
 #[inline(always)]
 fn lanes<T: Element>(xs: &[T], skip: bool, f: impl Fn(f64) -> f64) -> (f64, f64) {
+    if !skip {
+        // Nothing skipped: the count is the length, and one sum remains.
+        let mut s = [0f64; 8];
+        let mut chunks = xs.chunks_exact(8);
+        for ch in &mut chunks {
+            for j in 0..8 {
+                s[j] += f(ch[j].el_to_f64());
+            }
+        }
+        let rest: f64 = chunks.remainder().iter().map(|x| f(x.el_to_f64())).sum();
+        return (xs.len() as f64, s.iter().sum::<f64>() + rest);
+    }
     let (mut k, mut s) = ([0f64; 8], [0f64; 8]);
     let mut chunks = xs.chunks_exact(8);
     for ch in &mut chunks {
         for j in 0..8 {
             let v = ch[j].el_to_f64();
-            let ok = !(skip && v.is_nan());
+            let ok = !v.is_nan();
             k[j] += f64::from(u8::from(ok));
             s[j] += if ok { f(v) } else { 0.0 };
         }
@@ -367,7 +385,7 @@ fn lanes<T: Element>(xs: &[T], skip: bool, f: impl Fn(f64) -> f64) -> (f64, f64)
     let (mut kr, mut sr) = (k.iter().sum::<f64>(), s.iter().sum::<f64>());
     for &x in chunks.remainder() {
         let v = x.el_to_f64();
-        if !(skip && v.is_nan()) {
+        if !v.is_nan() {
             kr += 1.0;
             sr += f(v);
         }
