@@ -47,5 +47,5 @@ pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES};
 pub use dtype::{CastFrom, DType, Element, Float, Numeric};
 pub use error::{Error, Result};
 pub use exec::{register, Config, ExecStats, Observer, ObserverGuard, TaskEvent};
-pub use graph::{TaskGraph, TaskInfo};
+pub use graph::{Plan, TaskGraph, TaskInfo};
 pub use key::Key;

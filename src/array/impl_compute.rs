@@ -187,6 +187,20 @@ impl<T: Element> DArray<T> {
     pub fn graph_with(&self, cfg: &Config) -> Result<TaskGraph> {
         lower(std::slice::from_ref(&self.node), LowerOptions { fuse: cfg.optimize })
     }
+
+    /// The optimizer's plan without building the task graph: cheap even for
+    /// millions of blocks (building that graph is what `compute` does).
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = DArray::<f64>::ones([1_000_000, 1_000_000], [1000, 1000])?;
+    /// let p = (&x + &x.t()).mean_axis(0).explain()?;
+    /// assert_eq!(p.block_tasks, 1_000_000 + 1000); // fused partials + their aggregates
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn explain(&self) -> Result<crate::graph::Plan> {
+        crate::graph::plan(std::slice::from_ref(&self.node), LowerOptions { fuse: true })
+    }
 }
 
 impl<T: Element> DArray<T> {

@@ -3,7 +3,7 @@
 mod lower;
 pub(crate) mod program;
 
-pub(crate) use lower::{lower, BlockRef, LowerOptions, Output};
+pub(crate) use lower::{lower, plan, BlockRef, LowerOptions, Output};
 
 use crate::dtype::AnyArray;
 use crate::kernels::Reducer;
@@ -179,6 +179,19 @@ pub(crate) struct Task {
 pub struct TaskGraph {
     pub(crate) tasks: Vec<Task>,
     pub(crate) outputs: Vec<Output>,
+}
+
+/// What the optimizer decided, computed without building any task (graphs
+/// stay symbolic until they must be lowered): see [`crate::DArray::explain`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// Operations in the expression (distinct nodes).
+    pub nodes: usize,
+    /// Fusion groups: nodes that become tasks of their own.
+    pub groups: usize,
+    /// Tasks of the groups' blocks, and the first step of each reduction
+    /// (before culling; combine levels of reduction trees not counted).
+    pub block_tasks: usize,
 }
 
 /// A read-only view of one task.

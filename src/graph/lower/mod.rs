@@ -90,6 +90,22 @@ struct Lowerer {
     reach_memo: HashMap<(u64, TaskId), Option<Arc<Vec<TaskId>>>>,
 }
 
+/// The optimizer's plan, before any task exists: what `explain` reports.
+pub(crate) fn plan(roots: &[Arc<Node>], opts: LowerOptions) -> Result<crate::graph::Plan> {
+    let (order, consumers) = collect(roots)?;
+    let root_set: HashSet<u64> = roots.iter().map(|r| r.token).collect();
+    let materialised = fuse::plan(&order, &consumers, &root_set, opts.fuse);
+    // Block tasks of each group; a reduction also has its partials.
+    let mut tasks = 0usize;
+    for n in order.iter().filter(|n| materialised.contains(&n.token)) {
+        tasks += n.chunks.numblocks().iter().product::<usize>();
+        if let NodeKind::Reduce { input, .. } = &n.kind {
+            tasks += input.chunks.numblocks().iter().product::<usize>();
+        }
+    }
+    Ok(crate::graph::Plan { nodes: order.len(), groups: materialised.len(), block_tasks: tasks })
+}
+
 /// Builds the graph computing every block of every root.
 pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph> {
     let (order, consumers) = collect(roots)?;

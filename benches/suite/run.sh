@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every workload of ../shared/bench/WORKLOADS.md on both sides, one
+# after the other per workload (dask, then darray), and appends the JSON
+# lines to OUT (default benches/suite/results.jsonl).
+#
+#   benches/suite/run.sh [--rounds N] [--out FILE] [WORKLOAD ...]
+#
+# Needs: the dask peer's python (PEER_PY, default the venv that
+# ../shared/bench/setup.sh makes), and for E4/C1 the climate file
+# (CLIMATE_H5; made with ../shared/bench/make_climate.py if missing, under
+# $BENCH_DATA, default ~/.cache/darray-bench).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=1
+out=benches/suite/results.jsonl
+works=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    *) works+=("$1"); shift ;;
+  esac
+done
+[ ${#works[@]} -gt 0 ] || works=(E1 E2 E3 E4 C1 E5 E6 E6b E6c E7 E8)
+shared=../shared/bench
+peer=${PEER_PY:-${XDG_CACHE_HOME:-$HOME/.cache}/darray-peer/bin/python}
+[ -x "$peer" ] || peer=$(bash "$shared/setup.sh" | tail -1)
+data=${BENCH_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/darray-bench}
+export CLIMATE_H5=${CLIMATE_H5:-$data/climate_full.h5}
+if [ ! -f "$CLIMATE_H5" ]; then
+  mkdir -p "$(dirname "$CLIMATE_H5")"
+  "$peer" "$shared/make_climate.py" full "$CLIMATE_H5" >/dev/null
+fi
+CMAKE=$(scripts/cmake-path)
+export CMAKE
+cargo build --release --example bench_suite >/dev/null
+for r in $(seq "$rounds"); do
+  for w in "${works[@]}"; do
+    "$peer" "$shared/dask_suite.py" "$w" --size full | tee -a "$out"
+    ./target/release/examples/bench_suite "$w" --size full | tee -a "$out"
+  done
+done
