@@ -202,3 +202,39 @@ fn no_groups_and_distinct_parameters_do_not_collide() {
     assert_eq!(c[[]], 6);
     assert_eq!(w.into_raw_vec_and_offset().0, vec![1.5, 4.0, 6.5]);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Labels that change at almost every position (the hours of hourly
+    /// data): one partial per chunk with a row per group, on the first or
+    /// the innermost axis.
+    #[test]
+    fn fragmented_labels_match_loops(n in 40usize..200, m in 1usize..4, c in 3usize..80, k in 2i64..6,
+                                     innermost: bool, seed in any::<u64>()) {
+        let shape = if innermost { vec![m, n] } else { vec![n, m] };
+        let axis = usize::from(innermost);
+        let chunks = if innermost { vec![1, c] } else { vec![c, 1] };
+        let a: ArrayD<f64> = ArrayD::from_shape_fn(IxDyn(&shape), |i| {
+            let h = i.slice().iter().fold(seed % 1021, |acc, &v| acc * 19 + v as u64);
+            if h % 17 == 4 { f64::NAN } else { (h % 41) as f64 - 20.0 }
+        });
+        let labels: Vec<i64> = (0..n as i64).map(|t| if (t * 7 + seed as i64 % 5) % 11 == 0 { -1 } else { t % k }).collect();
+        let x = DArray::from_array(a.clone(), chunks).unwrap();
+        let g = x.groupby(axis, &labels).unwrap();
+        let graph = g.sum().graph().unwrap();
+        // Runs of one label inside one chunk; past 32 a chunk, one partial
+        // per chunk (not per run); then a merge per group.
+        let runs = (0..n).filter(|&t| labels[t] >= 0 && (t % c == 0 || labels[t - 1] != labels[t])).count();
+        let chunks = n.div_ceil(c);
+        let labelled = (0..chunks).filter(|&b| (b * c..((b + 1) * c).min(n)).any(|t| labels[t] >= 0)).count();
+        let partials = if runs > 32 * chunks { labelled } else { runs };
+        prop_assert_eq!(graph.len(), (partials + k as usize) * m);
+        let tol = 1e-9;
+        assert_close(&g.sum().compute().unwrap(), &grouped(&a, axis, &labels, |v| v.iter().sum()), tol)?;
+        assert_close(&g.nanmean().compute().unwrap(), &grouped(&a, axis, &labels, |v| { let w = nanless(v); if w.is_empty() { f64::NAN } else { mean(&w) } }), tol)?;
+        assert_close(&g.var(0.0).compute().unwrap(), &grouped(&a, axis, &labels, |v| var(v, 0.0)), tol)?;
+        let nanmax = |v: &[f64]| nanless(v).into_iter().fold(f64::NAN, |a, x| if a.is_nan() { x } else { a.max(x) });
+        assert_close(&g.nanmax().compute().unwrap(), &grouped(&a, axis, &labels, nanmax), tol)?;
+    }
+}

@@ -70,6 +70,27 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
             Payload::Value(v) => convert(v, shape).map(Payload::Array),
             _ => unreachable!("from_delayed reads a delayed value"),
         },
+        TaskOp::GroupCombine { reducer, axis, parts } => {
+            let mut acc: Option<Vec<AnyArray>> = None;
+            for &(d, row) in parts {
+                let Payload::Partial(p) = inputs[d] else { unreachable!("grouped partials") };
+                let rows: Vec<AnyArray> = p
+                    .iter()
+                    .map(|a| {
+                        let mut start = vec![0; a.shape().len()];
+                        let mut shape = a.shape().to_vec();
+                        start[*axis] = row;
+                        shape[*axis] = 1;
+                        a.window(&start, &shape)
+                    })
+                    .collect();
+                match &mut acc {
+                    Some(acc) => reducer.merge(acc, &rows),
+                    None => acc = Some(rows),
+                }
+            }
+            Ok(Payload::Array(reducer.finalize(acc.expect("a group has a partial"))))
+        }
         TaskOp::Combine { reducer, reduced, finish } => {
             let mut parts = inputs.iter().map(|p| match p {
                 Payload::Partial(v) => v,
@@ -231,7 +252,10 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
     let mut sink = match &p.terminal {
         Terminal::Store | Terminal::MapBlocks(_) => Sink::Store(AnyVec::with_capacity(p.out_dtype, n)),
         Terminal::Partial { reducer, reduced, .. } => {
-            let acc_shape: Vec<usize> = t.shape.iter().zip(reduced).map(|(&s, &r)| if r { 1 } else { s }).collect();
+            let mut acc_shape: Vec<usize> = t.shape.iter().zip(reduced).map(|(&s, &r)| if r { 1 } else { s }).collect();
+            if let Some(g) = &t.group {
+                acc_shape[g.axis] = g.rows;
+            }
             let mut acc_strides = vec![0; nd];
             let mut s = 1;
             for a in (0..nd).rev() {
@@ -275,19 +299,24 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
             Sink::Store(buf) => dispatch!(AnyVec, buf, b => b.extend_from_slice(&<_ as Element>::vec(res)[..len])),
             Sink::Fold { acc, acc_strides, gstrides } => {
                 let Terminal::Partial { reducer, reduced, .. } = &p.terminal else { unreachable!() };
-                fold_tile(
-                    reducer.as_ref(),
-                    acc,
-                    res,
-                    &t.shape,
-                    start,
-                    end,
-                    &mut prefix,
-                    reduced,
-                    acc_strides,
-                    gstrides,
-                    &t.offset,
-                );
+                match &t.group {
+                    Some(g) => {
+                        fold_groups(reducer.as_ref(), acc, res, &t.shape, start, end, &mut prefix, acc_strides, g)
+                    }
+                    None => fold_tile(
+                        reducer.as_ref(),
+                        acc,
+                        res,
+                        &t.shape,
+                        start,
+                        end,
+                        &mut prefix,
+                        reduced,
+                        acc_strides,
+                        gstrides,
+                        &t.offset,
+                    ),
+                }
             }
         }
         start = end;
@@ -320,6 +349,52 @@ fn into_array(buf: AnyVec, shape: &[usize]) -> AnyArray {
         let a: ArrayD<_> = ArrayD::from_shape_vec(IxDyn(shape), b).expect("buffer fills the block");
         Element::wrap(a)
     })
+}
+
+/// Folds a tile of a grouped partial: position `i` along the grouped axis
+/// goes to accumulator row `row_of[i]` (no other axis is reduced).
+#[allow(clippy::too_many_arguments)]
+fn fold_groups(
+    reducer: &dyn Reducer,
+    acc: &mut [AnyArray],
+    tile: &AnyVec,
+    shape: &[usize],
+    start: usize,
+    end: usize,
+    prefix: &mut Vec<usize>,
+    acc_strides: &[usize],
+    g: &crate::graph::GroupRows,
+) {
+    let nd = shape.len();
+    let skip = crate::graph::GroupRows::SKIP;
+    for_each_segment(shape, start, end, prefix, |pre, c0, c1, off| {
+        let base = |row: usize| -> usize {
+            pre.iter()
+                .enumerate()
+                .map(|(a, &i)| if a == g.axis { row * acc_strides[a] } else { i * acc_strides[a] })
+                .sum()
+        };
+        if g.axis + 1 < nd {
+            let row = g.row_of[pre[g.axis]];
+            if row != skip {
+                reducer.fold(acc, tile, off, c1 - c0, Dest::Range(base(row as usize) + c0), (0, 0));
+            }
+            return;
+        }
+        // The grouped axis is the innermost: runs of one row fold into a cell.
+        let mut j = c0;
+        while j < c1 {
+            let row = g.row_of[j];
+            let mut k = j + 1;
+            while k < c1 && g.row_of[k] == row {
+                k += 1;
+            }
+            if row != skip {
+                reducer.fold(acc, tile, off + (j - c0), k - j, Dest::Cell(base(0) + row as usize), (0, 0));
+            }
+            j = k;
+        }
+    });
 }
 
 #[allow(clippy::too_many_arguments)]

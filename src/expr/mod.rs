@@ -38,6 +38,16 @@ pub trait BlockReader: Send + Sync {
     fn read(&self, offset: &[usize], shape: &[usize]) -> Result<AnyArray>;
 }
 
+/// How a grouped reduction reads its input.
+pub(crate) enum GroupLayout {
+    /// One partial per piece: a group's run inside one chunk, as a view of
+    /// the input (few runs: contiguous groups, or groups in long runs).
+    Pieces(Vec<(usize, Arc<Node>)>),
+    /// One partial per input block, with a row per group present in it
+    /// (flox's map-reduce: many short runs, such as hours of the day).
+    PerChunk { input: Arc<Node>, group: Arc<Vec<Option<usize>>> },
+}
+
 /// How `map_overlap` fills a halo past the array's edge (NumPy's `pad`
 /// modes), type-erased.
 #[derive(Clone, Debug, PartialEq)]
@@ -114,7 +124,7 @@ pub(crate) enum NodeKind {
     /// A reduction of groups of positions along `axis`: each piece (a view
     /// of the input: one group's run inside one chunk) folds into a partial,
     /// and a group's partials merge into its block (one per group).
-    GroupReduce { reducer: Arc<dyn Reducer>, pieces: Vec<(usize, Arc<Node>)>, axis: usize },
+    GroupReduce { reducer: Arc<dyn Reducer>, axis: usize, layout: GroupLayout },
     /// Blocks computed by delayed calls, in row-major grid order, with the
     /// typed conversion of each call's value to a chunk.
     FromDelayed { blocks: Vec<Arc<crate::delayed::DNode>>, convert: Arc<ConvertFn> },
@@ -154,7 +164,10 @@ impl Node {
         match &self.kind {
             NodeKind::Elementwise { inputs, .. } | NodeKind::Concat { inputs, .. } => inputs.iter().collect(),
             NodeKind::Contract { a, b, .. } => vec![a, b],
-            NodeKind::GroupReduce { pieces, .. } => pieces.iter().map(|(_, p)| p).collect(),
+            NodeKind::GroupReduce { layout: GroupLayout::Pieces(pieces), .. } => {
+                pieces.iter().map(|(_, p)| p).collect()
+            }
+            NodeKind::GroupReduce { layout: GroupLayout::PerChunk { input, .. }, .. } => vec![input],
             NodeKind::MapBlocks { input, .. }
             | NodeKind::Overlap { input, .. }
             | NodeKind::Reduce { input, .. }

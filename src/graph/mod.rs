@@ -91,6 +91,20 @@ pub(crate) struct FusedTask {
     pub shape: Vec<usize>,
     pub block: Vec<usize>,
     pub inputs: Vec<LeafInput>,
+    /// For a grouped partial: positions along an axis folded into group rows.
+    pub group: Option<Arc<GroupRows>>,
+}
+
+/// How a block's positions along `axis` fold into accumulator rows (one
+/// row per group present in the block; `SKIP` for positions in no group).
+pub(crate) struct GroupRows {
+    pub axis: usize,
+    pub row_of: Vec<u32>,
+    pub rows: usize,
+}
+
+impl GroupRows {
+    pub(crate) const SKIP: u32 = u32::MAX;
 }
 
 /// What a task does.
@@ -150,6 +164,13 @@ pub(crate) enum TaskOp {
     FromValue {
         convert: Arc<crate::expr::ConvertFn>,
         shape: Vec<usize>,
+    },
+    /// One group's rows of grouped partials (dep position, row along
+    /// `axis`), merged and finalised (the axis kept, of length 1).
+    GroupCombine {
+        reducer: Arc<dyn Reducer>,
+        axis: usize,
+        parts: Vec<(usize, usize)>,
     },
     /// Merge reduction partials (the deps), finalising at the top of the tree.
     Combine {
@@ -230,6 +251,7 @@ impl TaskGraph {
                 TaskOp::Gather { .. } => vec!["take".to_string()],
                 TaskOp::ReshapeBlock { .. } => vec!["reshape".to_string()],
                 TaskOp::AddBlocks { .. } => vec!["tensordot-sum".to_string()],
+                TaskOp::GroupCombine { reducer, .. } => vec![format!("{}-aggregate", reducer.name())],
                 TaskOp::Combine { reducer, finish, .. } => {
                     vec![format!("{}-{}", reducer.name(), if finish.is_some() { "aggregate" } else { "combine" })]
                 }

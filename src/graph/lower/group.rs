@@ -1,11 +1,12 @@
-//! Grouped reductions: a fused partial per block of each piece, then one
-//! merge per (group, block of the other axes) that finalises the group.
+//! Grouped reductions: fused partials (per block of each piece, or per
+//! input block with a row per group), then one merge per (group, block of
+//! the other axes) that finalises the group.
 
 use super::builder::ProgramBuilder;
 use super::{BlockRef, Lowerer};
 use crate::expr::Node;
 use crate::graph::program::{AxisMap, Finish, Terminal};
-use crate::graph::{TaskId, TaskOp};
+use crate::graph::{FusedTask, GroupRows, TaskId, TaskOp};
 use crate::key::{Key, TokenHasher};
 use std::sync::Arc;
 
@@ -60,6 +61,77 @@ impl Lowerer {
             let finish = Some(Finish { keepdims: true });
             let op = TaskOp::Combine { reducer: reducer.clone(), reduced: reduced.clone(), finish };
             out.push(BlockRef::Task(self.push(Key::new(n.token, &label, &b), deps, op)));
+        }
+        out
+    }
+
+    /// One partial per input block, with a row per group present in it.
+    pub(super) fn emit_group_per_chunk(
+        &mut self,
+        n: &Arc<Node>,
+        reducer: &Arc<dyn crate::kernels::Reducer>,
+        input: &Arc<Node>,
+        group: &[Option<usize>],
+        axis: usize,
+    ) -> Vec<BlockRef> {
+        let nd = n.shape.len();
+        let ngroups = n.shape[axis];
+        let mut others = n.chunks.numblocks();
+        others[axis] = 1;
+        let nother: usize = others.iter().product();
+        let flat_other = |b: &[usize]| (0..nd).fold(0, |acc, a| acc * others[a] + if a == axis { 0 } else { b[a] });
+        let partial_label = format!("{}-partial", reducer.name());
+        let mut b = ProgramBuilder::new(self);
+        let out = b.value(input, false, &AxisMap::identity(nd));
+        let terminal = Terminal::Partial { reducer: reducer.clone(), reduced: vec![false; nd], finish: None };
+        let (p, leaves) = b.finish(out, input, terminal, &partial_label);
+        let program = Arc::new(p);
+        let token = TokenHasher::new("group-partial").u64(n.token).finish();
+        let label: Arc<str> = Arc::from(partial_label.as_str());
+        let own = self.own_reads(token, &leaves);
+        // Per group, per block of the other axes: (partial task, its row).
+        let mut parts: Vec<Vec<Vec<(TaskId, usize)>>> = vec![vec![vec![]; nother]; ngroups];
+        let grid = input.chunks.clone();
+        for blk in grid.block_indices() {
+            let offset = grid.block_offset(&blk);
+            let shape = grid.block_shape(&blk);
+            let along = &group[offset[axis]..offset[axis] + shape[axis]];
+            let mut present: Vec<usize> = along.iter().flatten().copied().collect();
+            present.sort_unstable();
+            present.dedup();
+            if present.is_empty() || shape.contains(&0) {
+                continue;
+            }
+            let row_of = along
+                .iter()
+                .map(|g| g.map_or(GroupRows::SKIP, |g| present.binary_search(&g).expect("present") as u32))
+                .collect();
+            let rows = Arc::new(GroupRows { axis, row_of, rows: present.len() });
+            let (deps, inputs) = self.bind(&offset, &leaves, &own);
+            let op = TaskOp::Fused(FusedTask {
+                program: program.clone(),
+                offset,
+                shape,
+                block: blk.clone(),
+                inputs,
+                group: Some(rows),
+            });
+            let t = self.push(Key::new(token, &label, &blk), deps, op);
+            for (row, &g) in present.iter().enumerate() {
+                parts[g][flat_other(&blk)].push((t, row));
+            }
+        }
+        let agg: Arc<str> = Arc::from(format!("{}-aggregate", reducer.name()).as_str());
+        let mut out = vec![];
+        for b in n.chunks.block_indices() {
+            let mine = std::mem::take(&mut parts[b[axis]][flat_other(&b)]);
+            let deps: Vec<TaskId> = mine.iter().map(|&(t, _)| t).collect();
+            let op = TaskOp::GroupCombine {
+                reducer: reducer.clone(),
+                axis,
+                parts: mine.iter().enumerate().map(|(i, &(_, row))| (i, row)).collect(),
+            };
+            out.push(BlockRef::Task(self.push(Key::new(n.token, &agg, &b), deps, op)));
         }
         out
     }

@@ -204,7 +204,12 @@ impl Lowerer {
                     })
                     .collect()
             }
-            NodeKind::GroupReduce { reducer, pieces, axis } => self.emit_group_reduce(n, reducer, pieces, *axis),
+            NodeKind::GroupReduce { reducer, axis, layout: crate::expr::GroupLayout::Pieces(pieces) } => {
+                self.emit_group_reduce(n, reducer, pieces, *axis)
+            }
+            NodeKind::GroupReduce { reducer, axis, layout: crate::expr::GroupLayout::PerChunk { input, group } } => {
+                self.emit_group_per_chunk(n, reducer, input, group, *axis)
+            }
             NodeKind::Overlap { f, input, depth, pad } => self.emit_overlap(n, f, input, depth, pad),
             NodeKind::Contract { a, b, spec, kernel, split_every } => {
                 self.emit_contract(n, a, b, spec, kernel, *split_every)
@@ -314,7 +319,8 @@ impl Lowerer {
             let shape = grid.block_shape(&b);
             let (deps, inputs) = self.bind(&offset, leaves, &own);
             let key = Key::new(token, &label, &b);
-            let op = TaskOp::Fused(FusedTask { program: program.clone(), offset, shape, block: b, inputs });
+            let op =
+                TaskOp::Fused(FusedTask { program: program.clone(), offset, shape, block: b, inputs, group: None });
             out.push(BlockRef::Task(self.push(key, deps, op)));
         }
         out
