@@ -10,6 +10,18 @@ use crate::graph::{FusedTask, GroupRows, TaskId, TaskOp};
 use crate::key::{Key, TokenHasher};
 use std::sync::Arc;
 
+/// The grid of the blocks of the other axes (`axis` collapsed to one).
+fn other_grid(n: &Node, axis: usize) -> Vec<usize> {
+    let mut others = n.chunks.numblocks();
+    others[axis] = 1;
+    others
+}
+
+/// Row-major position of block `b` in that grid.
+fn flat_other(others: &[usize], axis: usize, b: &[usize]) -> usize {
+    (0..others.len()).fold(0, |acc, a| acc * others[a] + if a == axis { 0 } else { b[a] })
+}
+
 impl Lowerer {
     pub(super) fn emit_group_reduce(
         &mut self,
@@ -21,9 +33,7 @@ impl Lowerer {
         let nd = n.shape.len();
         let reduced: Vec<bool> = (0..nd).map(|a| a == axis).collect();
         let ngroups = n.shape[axis];
-        // Blocks of the other axes, in row-major order.
-        let mut others = n.chunks.numblocks();
-        others[axis] = 1;
+        let others = other_grid(n, axis);
         let nother: usize = others.iter().product();
         let partial_label = format!("{}-partial", reducer.name());
         // Per group, per block of the other axes: the partials to merge.
@@ -54,10 +64,7 @@ impl Lowerer {
             return out;
         }
         for b in n.chunks.block_indices() {
-            let mut o = b.clone();
-            o[axis] = 0;
-            let flat = o.iter().zip(&others).fold(0, |acc, (&i, &m)| acc * m + i);
-            let deps = std::mem::take(&mut parts[b[axis]][flat]);
+            let deps = std::mem::take(&mut parts[b[axis]][flat_other(&others, axis, &b)]);
             let finish = Some(Finish { keepdims: true });
             let op = TaskOp::Combine { reducer: reducer.clone(), reduced: reduced.clone(), finish };
             out.push(BlockRef::Task(self.push(Key::new(n.token, &label, &b), deps, op)));
@@ -76,10 +83,8 @@ impl Lowerer {
     ) -> Vec<BlockRef> {
         let nd = n.shape.len();
         let ngroups = n.shape[axis];
-        let mut others = n.chunks.numblocks();
-        others[axis] = 1;
+        let others = other_grid(n, axis);
         let nother: usize = others.iter().product();
-        let flat_other = |b: &[usize]| (0..nd).fold(0, |acc, a| acc * others[a] + if a == axis { 0 } else { b[a] });
         let partial_label = format!("{}-partial", reducer.name());
         let mut b = ProgramBuilder::new(self);
         let out = b.value(input, false, &AxisMap::identity(nd));
@@ -118,13 +123,13 @@ impl Lowerer {
             });
             let t = self.push(Key::new(token, &label, &blk), deps, op);
             for (row, &g) in present.iter().enumerate() {
-                parts[g][flat_other(&blk)].push((t, row));
+                parts[g][flat_other(&others, axis, &blk)].push((t, row));
             }
         }
         let agg: Arc<str> = Arc::from(format!("{}-aggregate", reducer.name()).as_str());
         let mut out = vec![];
         for b in n.chunks.block_indices() {
-            let mine = std::mem::take(&mut parts[b[axis]][flat_other(&b)]);
+            let mine = std::mem::take(&mut parts[b[axis]][flat_other(&others, axis, &b)]);
             let deps: Vec<TaskId> = mine.iter().map(|&(t, _)| t).collect();
             let op = TaskOp::GroupCombine {
                 reducer: reducer.clone(),

@@ -88,13 +88,31 @@ struct Lowerer {
     reread_tasks: HashMap<(u64, usize), TaskId>,
     /// The blocks of a file (node token) each task depends on, if few.
     reach_memo: HashMap<(u64, TaskId), Option<Arc<Vec<TaskId>>>>,
+    /// The read tasks of each file node, for `local_barrier`.
+    read_tasks: HashMap<u64, Arc<HashSet<TaskId>>>,
+}
+
+/// The position of task `t` in `deps`, added if missing.
+fn dep_position(deps: &mut Vec<TaskId>, t: TaskId) -> usize {
+    deps.iter().position(|&d| d == t).unwrap_or_else(|| {
+        deps.push(t);
+        deps.len() - 1
+    })
+}
+
+/// Reading block `b` of the file node `n`.
+fn read_op(n: &Node, reader: &Arc<dyn crate::expr::BlockReader>, b: &[usize]) -> TaskOp {
+    TaskOp::Read {
+        reader: reader.clone(),
+        label: n.label.clone(),
+        offset: n.chunks.block_offset(b),
+        shape: n.chunks.block_shape(b),
+    }
 }
 
 /// The optimizer's plan, before any task exists: what `explain` reports.
 pub(crate) fn plan(roots: &[Arc<Node>], opts: LowerOptions) -> Result<crate::graph::Plan> {
-    let (order, consumers) = collect(roots)?;
-    let root_set: HashSet<u64> = roots.iter().map(|r| r.token).collect();
-    let materialised = fuse::plan(&order, &consumers, &root_set, opts.fuse);
+    let (order, materialised) = optimize(roots, opts)?;
     // Block tasks of each group; a reduction also has its partials.
     let mut tasks = 0usize;
     for n in order.iter().filter(|n| materialised.contains(&n.token)) {
@@ -106,11 +124,17 @@ pub(crate) fn plan(roots: &[Arc<Node>], opts: LowerOptions) -> Result<crate::gra
     Ok(crate::graph::Plan { nodes: order.len(), groups: materialised.len(), block_tasks: tasks })
 }
 
-/// Builds the graph computing every block of every root.
-pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph> {
+/// The nodes below `roots` (inputs first) and those that become tasks.
+fn optimize(roots: &[Arc<Node>], opts: LowerOptions) -> Result<(Vec<Arc<Node>>, HashSet<u64>)> {
     let (order, consumers) = collect(roots)?;
     let root_set: HashSet<u64> = roots.iter().map(|r| r.token).collect();
     let materialised = fuse::plan(&order, &consumers, &root_set, opts.fuse);
+    Ok((order, materialised))
+}
+
+/// Builds the graph computing every block of every root.
+pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph> {
+    let (order, materialised) = optimize(roots, opts)?;
     let reads_below = crate::optimize::reread::reads_below(&order);
     let mut l = Lowerer {
         tasks: vec![],
@@ -120,6 +144,7 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
         reads_below,
         reread_tasks: HashMap::new(),
         reach_memo: HashMap::new(),
+        read_tasks: HashMap::new(),
     };
     for n in &order {
         if l.materialised.contains(&n.token) {
@@ -259,20 +284,11 @@ impl Lowerer {
                     })
                     .collect()
             }
-            NodeKind::Read(reader) => {
-                let grid = n.chunks.clone();
-                grid.block_indices()
-                    .map(|b| {
-                        let op = TaskOp::Read {
-                            reader: reader.clone(),
-                            label: n.label.clone(),
-                            offset: grid.block_offset(&b),
-                            shape: grid.block_shape(&b),
-                        };
-                        BlockRef::Task(self.push(Key::new(n.token, &n.label, &b), vec![], op))
-                    })
-                    .collect()
-            }
+            NodeKind::Read(reader) => n
+                .chunks
+                .block_indices()
+                .map(|b| BlockRef::Task(self.push(Key::new(n.token, &n.label, &b), vec![], read_op(n, reader, &b))))
+                .collect(),
             NodeKind::FromDelayed { blocks, convert } => {
                 let calls = crate::delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
                 let label: Arc<str> = Arc::from("from_delayed");
@@ -372,22 +388,13 @@ impl Lowerer {
                 Some(&t) => t,
                 None => {
                     let NodeKind::Read(reader) = &node.kind else { unreachable!("rereads are reads") };
-                    let op = TaskOp::Read {
-                        reader: reader.clone(),
-                        label: node.label.clone(),
-                        offset: node.chunks.block_offset(&idx),
-                        shape: node.chunks.block_shape(&idx),
-                    };
+                    let op = read_op(&node, reader, &idx);
                     let t = self.push(Key::new(copy, &node.label, &idx), barrier.clone(), op);
                     self.reread_tasks.insert((copy, flat), t);
                     t
                 }
             };
-            let pos = deps.iter().position(|&d| d == t).unwrap_or_else(|| {
-                deps.push(t);
-                deps.len() - 1
-            });
-            inputs[i].chunk = ChunkRef::Dep(pos);
+            inputs[i].chunk = ChunkRef::Dep(dep_position(&mut deps, t));
         }
         (deps, inputs)
     }
@@ -395,13 +402,22 @@ impl Lowerer {
     /// Whether the tasks `barrier` depend on few blocks of the file read by
     /// `node` (`optimize::reread::LOCAL_BLOCKS` at most).
     fn local_barrier(&mut self, node: &Node, barrier: &[TaskId]) -> bool {
-        let reads: HashSet<TaskId> = self.blocks[&node.token]
-            .iter()
-            .filter_map(|b| match b {
-                BlockRef::Task(t) => Some(*t),
-                BlockRef::Held(_) => None,
+        let blocks = &self.blocks;
+        let reads = self
+            .read_tasks
+            .entry(node.token)
+            .or_insert_with(|| {
+                Arc::new(
+                    blocks[&node.token]
+                        .iter()
+                        .filter_map(|b| match b {
+                            BlockRef::Task(t) => Some(*t),
+                            BlockRef::Held(_) => None,
+                        })
+                        .collect(),
+                )
             })
-            .collect();
+            .clone();
         let mut reach: HashSet<TaskId> = HashSet::new();
         for &t in barrier {
             match self.reach(node.token, t, &reads) {
@@ -451,21 +467,10 @@ impl Lowerer {
     /// The block of `node` at grid index `idx`, adding its task to `deps`
     /// (once) when it is not a held chunk.
     fn chunk_ref(&self, node: &Node, idx: &[usize], deps: &mut Vec<TaskId>) -> ChunkRef {
-        self.block_ref(node.token, &node.chunks.numblocks(), idx, deps)
-    }
-
-    /// `chunk_ref` of the blocks lowered under `token` (a grid `numblocks`).
-    fn block_ref(&self, token: u64, numblocks: &[usize], idx: &[usize], deps: &mut Vec<TaskId>) -> ChunkRef {
-        let flat = idx.iter().zip(numblocks).fold(0, |acc, (&i, &n)| acc * n + i);
-        match &self.blocks[&token][flat] {
+        let flat = idx.iter().zip(node.chunks.numblocks()).fold(0, |acc, (&i, n)| acc * n + i);
+        match &self.blocks[&node.token][flat] {
             BlockRef::Held(c) => ChunkRef::Held(c.clone()),
-            BlockRef::Task(t) => ChunkRef::Dep(match deps.iter().position(|d| d == t) {
-                Some(p) => p,
-                None => {
-                    deps.push(*t);
-                    deps.len() - 1
-                }
-            }),
+            BlockRef::Task(t) => ChunkRef::Dep(dep_position(deps, *t)),
         }
     }
 }

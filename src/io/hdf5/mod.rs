@@ -308,6 +308,11 @@ impl File {
     pub fn array_with<T: Element>(&self, name: &str, opts: &ReadOptions) -> Result<DArray<T>> {
         let ds = self.dataset(name)?;
         let var = self.describe(&ds)?;
+        self.read_var(ds, &var, opts)
+    }
+
+    /// `array_with` of a dataset already opened and described.
+    fn read_var<T: Element>(&self, ds: ::hdf5::Dataset, var: &Variable, opts: &ReadOptions) -> Result<DArray<T>> {
         let stored = var.dtype.ok_or_else(|| Error::Unsupported {
             path: self.p(),
             name: var.name.clone(),
@@ -321,7 +326,7 @@ impl File {
                 requested: T::DTYPE.name().to_string(),
             });
         }
-        let (reader, chunks) = self.reader(ds, &var, opts)?;
+        let (reader, chunks) = self.reader(ds, var, opts)?;
         let spec = opts.chunks.clone().unwrap_or(ChunkSpec::Shape(chunks));
         // The key names the file, the variable, the read path and the grid.
         let grid = crate::chunks::Chunks::new(&var.shape, &spec, T::DTYPE.size())?;
@@ -343,11 +348,12 @@ impl File {
 
     /// `array_decoded` with options.
     pub fn array_decoded_with<T: Float>(&self, name: &str, opts: &ReadOptions) -> Result<DArray<T>> {
-        let var = self.variable(name)?;
+        let ds = self.dataset(name)?;
+        let var = self.describe(&ds)?;
         let cf = CfDecoding::from_attrs(&var.attrs);
         macro_rules! go {
             ($s:ty) => {
-                Ok(cf.apply::<$s, T>(&self.array_with::<$s>(name, opts)?))
+                Ok(cf.apply::<$s, T>(&self.read_var::<$s>(ds, &var, opts)?))
             };
         }
         match var.dtype {
