@@ -247,7 +247,90 @@ impl AnyArray {
     }
 }
 
+/// A borrowed run of elements of any type (a tile register's window or a
+/// contiguous piece of a chunk, read in place).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum AnySlice<'a> {
+    Bool(&'a [bool]),
+    I8(&'a [i8]),
+    I16(&'a [i16]),
+    I32(&'a [i32]),
+    I64(&'a [i64]),
+    U8(&'a [u8]),
+    U16(&'a [u16]),
+    U32(&'a [u32]),
+    U64(&'a [u64]),
+    F32(&'a [f32]),
+    F64(&'a [f64]),
+}
+
+/// A mutably borrowed run of elements of any type.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum AnySliceMut<'a> {
+    Bool(&'a mut [bool]),
+    I8(&'a mut [i8]),
+    I16(&'a mut [i16]),
+    I32(&'a mut [i32]),
+    I64(&'a mut [i64]),
+    U8(&'a mut [u8]),
+    U16(&'a mut [u16]),
+    U32(&'a mut [u32]),
+    U64(&'a mut [u64]),
+    F32(&'a mut [f32]),
+    F64(&'a mut [f64]),
+}
+
+impl<'a> AnySlice<'a> {
+    /// The sub-run `[a, b)`.
+    #[inline]
+    pub fn sub(self, a: usize, b: usize) -> AnySlice<'a> {
+        dispatch!(AnySlice, self, x => Element::wrap_slice(&x[a..b]))
+    }
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        dispatch!(AnySlice, self, a => a.len())
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl AnySliceMut<'_> {
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        dispatch!(AnySliceMut, self, a => a.len())
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The sub-run `[a, b)`, reborrowed.
+    #[inline]
+    pub fn sub(&mut self, a: usize, b: usize) -> AnySliceMut<'_> {
+        dispatch!(AnySliceMut, self, x => Element::wrap_slice_mut(&mut x[a..b]))
+    }
+}
+
 impl AnyVec {
+    /// Appends a run of the same element type.
+    #[inline]
+    pub fn extend_from(&mut self, s: AnySlice<'_>) {
+        dispatch!(AnyVec, self, v => v.extend_from_slice(Element::slice(s)))
+    }
+    /// The window `[a, b)` of the buffer.
+    #[inline]
+    pub fn window(&self, a: usize, b: usize) -> AnySlice<'_> {
+        dispatch!(AnyVec, self, x => Element::wrap_slice(&x[a..b]))
+    }
+    /// The window `[a, b)` of the buffer, mutably.
+    #[inline]
+    pub fn window_mut(&mut self, a: usize, b: usize) -> AnySliceMut<'_> {
+        dispatch!(AnyVec, self, x => Element::wrap_slice_mut(&mut x[a..b]))
+    }
+
     /// An empty buffer of the given type with room for `cap` elements.
     pub fn with_capacity(dtype: DType, cap: usize) -> AnyVec {
         match dtype {
@@ -286,6 +369,14 @@ pub trait Element: Copy + Send + Sync + Debug + PartialEq + PartialOrd + Default
     fn vec(v: &AnyVec) -> &Vec<Self>;
     #[doc(hidden)]
     fn vec_mut(v: &mut AnyVec) -> &mut Vec<Self>;
+    #[doc(hidden)]
+    fn slice<'a>(s: AnySlice<'a>) -> &'a [Self];
+    #[doc(hidden)]
+    fn slice_mut<'a>(s: AnySliceMut<'a>) -> &'a mut [Self];
+    #[doc(hidden)]
+    fn wrap_slice(s: &[Self]) -> AnySlice<'_>;
+    #[doc(hidden)]
+    fn wrap_slice_mut(s: &mut [Self]) -> AnySliceMut<'_>;
     #[doc(hidden)]
     fn el_is_nan(self) -> bool;
     #[doc(hidden)]
@@ -327,6 +418,7 @@ macro_rules! element {
                     _ => None,
                 }
             }
+            #[inline]
             fn vec(v: &AnyVec) -> &Vec<Self> {
                 match v {
                     AnyVec::$v(a) => a,
@@ -335,6 +427,7 @@ macro_rules! element {
                     }
                 }
             }
+            #[inline]
             fn vec_mut(v: &mut AnyVec) -> &mut Vec<Self> {
                 match v {
                     AnyVec::$v(a) => a,
@@ -342,6 +435,28 @@ macro_rules! element {
                         unreachable!("kernel typing: {:?} buffer where {} expected", other.dtype(), stringify!($t))
                     }
                 }
+            }
+            #[inline]
+            fn slice<'a>(s: AnySlice<'a>) -> &'a [Self] {
+                match s {
+                    AnySlice::$v(a) => a,
+                    _ => unreachable!("kernel typing: a run of another type where {} expected", stringify!($t)),
+                }
+            }
+            #[inline]
+            fn slice_mut<'a>(s: AnySliceMut<'a>) -> &'a mut [Self] {
+                match s {
+                    AnySliceMut::$v(a) => a,
+                    _ => unreachable!("kernel typing: a run of another type where {} expected", stringify!($t)),
+                }
+            }
+            #[inline]
+            fn wrap_slice(s: &[Self]) -> AnySlice<'_> {
+                AnySlice::$v(s)
+            }
+            #[inline]
+            fn wrap_slice_mut(s: &mut [Self]) -> AnySliceMut<'_> {
+                AnySliceMut::$v(s)
             }
             #[allow(clippy::redundant_closure_call)]
             fn el_is_nan(self) -> bool {

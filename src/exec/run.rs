@@ -1,13 +1,13 @@
 //! Running one task: a fused program over a block, or a partial merge.
 
 use crate::dispatch;
-use crate::dtype::{AnyArray, AnyVec, Element};
+use crate::dtype::{AnyArray, AnySlice, AnySliceMut, AnyVec, Element};
 use crate::error::{Error, Result};
 use crate::graph::program::{AxisMap, Finish, LeafDef, Terminal};
 use crate::graph::{ChunkRef, FusedTask, Payload, Piece, Task, TaskOp};
 use crate::kernels::load::{CopyLoader, Load, SourceLoader, ViewLoader};
 use crate::kernels::reduce::Dest;
-use crate::kernels::{for_each_segment, Reducer, TILE};
+use crate::kernels::{for_each_segment, tile_len, Reducer};
 use ndarray::{ArrayD, IxDyn};
 use std::sync::Arc;
 
@@ -174,7 +174,7 @@ fn generate(
     let gen = SourceLoader::new(src.clone(), AxisMap::identity(shape.len()), lo);
     let mut buf = AnyVec::with_capacity(dtype, n);
     dispatch!(AnyVec, &mut buf, b => b.resize(n, Default::default()));
-    gen.load(shape, 0, n, &mut Vec::new(), &mut buf);
+    gen.load(shape, 0, n, &mut Vec::new(), buf.window_mut(0, n));
     into_array(buf, shape)
 }
 
@@ -198,6 +198,9 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
         .enumerate()
         .map(|(i, def)| {
             let LeafDef::Source { src, map, .. } = def else { return None };
+            if src.is_constant() {
+                return None;
+            }
             let spans: Vec<(isize, isize)> = map.iter().map(|m| m.span(&t.offset, &t.shape)).collect();
             let window: Vec<usize> = spans.iter().map(|(lo, hi)| (hi - lo + 1) as usize).collect();
             let wn: usize = window.iter().product();
@@ -233,21 +236,12 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
         })
         .collect();
 
-    let tile = n.clamp(1, TILE);
-    let mut regs: Vec<AnyVec> = p
-        .reg_dtypes
-        .iter()
-        .map(|&d| {
-            let mut v = AnyVec::with_capacity(d, tile);
-            dispatch!(AnyVec, &mut v, x => x.resize(tile, Default::default()));
-            v
-        })
-        .collect();
-
+    let tile = n.clamp(1, tile_len(p.reg_dtypes.iter().map(|d| d.size()).sum()));
+    let mut regs = Regs::new(&p.reg_dtypes, tile);
     // What the block's values go into.
     enum Sink {
         Store(AnyVec),
-        Fold { acc: Vec<AnyArray>, acc_strides: Vec<usize>, gstrides: Vec<usize> },
+        Fold { acc: Vec<AnyArray>, acc_strides: Vec<usize>, gstrides: Vec<usize>, carry: Option<Carry> },
     }
     let mut sink = match &p.terminal {
         Terminal::Store | Terminal::MapBlocks(_) => Sink::Store(AnyVec::with_capacity(p.out_dtype, n)),
@@ -268,36 +262,42 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
                 gstrides[a] = g;
                 g *= p.shape[a];
             }
-            Sink::Fold { acc: reducer.init(&acc_shape), acc_strides, gstrides }
+            let whole = t.group.is_none() && reduced.iter().all(|&r| r);
+            let carry = whole.then(|| Carry { shape: acc_shape.clone(), tiles: 0, stack: vec![] });
+            Sink::Fold { acc: reducer.init(&acc_shape), acc_strides, gstrides, carry }
         }
     };
 
     let mut prefix = Vec::with_capacity(nd);
-    let nl = p.leaves.len();
+    // Loop-invariant values (constant leaves, steps over them only) are
+    // computed once; every tile reads the same registers.
+    let mut views: Vec<Option<AnySlice<'_>>> = vec![None; p.leaves.len()];
+    if n > 0 {
+        for (i, l) in loaders.iter().enumerate() {
+            if p.invariant[i] {
+                l.load(&t.shape, 0, tile, &mut prefix, regs.window_mut(p.reg_of[i], tile));
+            }
+        }
+        run_steps(p, &mut regs, &views, tile, true);
+    }
     let mut start = 0;
     while start < n {
-        let end = (start + TILE).min(n);
+        let end = (start + tile).min(n);
         let len = end - start;
+        // Contiguous leaves are read in place; the others load a register.
         for (i, l) in loaders.iter().enumerate() {
-            l.load(&t.shape, start, end, &mut prefix, &mut regs[p.reg_of[i]]);
-        }
-        for (k, ins) in p.instrs.iter().enumerate() {
-            let r = p.reg_of[nl + k];
-            let mut out = std::mem::replace(&mut regs[r], AnyVec::Bool(Vec::new()));
-            let reg = |i: usize| &regs[p.reg_of[ins.args[i]]];
-            // Arguments on the stack: this runs once per step per tile.
-            match ins.args.len() {
-                1 => ins.kernel.apply(&[reg(0)], &mut out, len),
-                2 => ins.kernel.apply(&[reg(0), reg(1)], &mut out, len),
-                3 => ins.kernel.apply(&[reg(0), reg(1), reg(2)], &mut out, len),
-                _ => ins.kernel.apply(&ins.args.iter().map(|&a| &regs[p.reg_of[a]]).collect::<Vec<_>>(), &mut out, len),
+            if !p.invariant[i] {
+                views[i] = l.view(start, end);
+                if views[i].is_none() {
+                    l.load(&t.shape, start, end, &mut prefix, regs.window_mut(p.reg_of[i], len));
+                }
             }
-            regs[r] = out;
         }
-        let res = &regs[p.reg_of[p.out]];
+        run_steps(p, &mut regs, &views, len, false);
+        let res = value(p, &regs, &views, p.out, len);
         match &mut sink {
-            Sink::Store(buf) => dispatch!(AnyVec, buf, b => b.extend_from_slice(&<_ as Element>::vec(res)[..len])),
-            Sink::Fold { acc, acc_strides, gstrides } => {
+            Sink::Store(buf) => buf.extend_from(res),
+            Sink::Fold { acc, acc_strides, gstrides, carry } => {
                 let Terminal::Partial { reducer, reduced, .. } = &p.terminal else { unreachable!() };
                 match &t.group {
                     Some(g) => {
@@ -316,6 +316,9 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
                         gstrides,
                         &t.offset,
                     ),
+                }
+                if let Some(c) = carry {
+                    c.tile_done(reducer.as_ref(), acc);
                 }
             }
         }
@@ -336,11 +339,133 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
             }
             Ok(Payload::Array(out))
         }
-        (Sink::Fold { acc, .. }, Terminal::Partial { reducer, reduced, finish }) => Ok(match finish {
-            Some(f) => Payload::Array(finalize(reducer.as_ref(), acc, reduced, *f)),
-            None => Payload::Partial(acc),
+        (Sink::Fold { mut acc, carry, .. }, Terminal::Partial { reducer, reduced, finish }) => Ok({
+            if let Some(c) = carry {
+                c.finish(reducer.as_ref(), &mut acc);
+            }
+            match finish {
+                Some(f) => Payload::Array(finalize(reducer.as_ref(), acc, reduced, *f)),
+                None => Payload::Partial(acc),
+            }
         }),
         _ => unreachable!("sink matches terminal"),
+    }
+}
+
+/// Pairwise combination of a whole-block reduction's partials: tiles fold
+/// into the accumulator, which every `GROUP` tiles joins a binary carry
+/// stack (a finished pair of equal size merges into one), so rounding
+/// grows with the logarithm of the tile count, not the count itself.
+struct Carry {
+    shape: Vec<usize>,
+    tiles: usize,
+    stack: Vec<(u32, Vec<AnyArray>)>,
+}
+
+impl Carry {
+    const GROUP: usize = 64;
+
+    fn tile_done(&mut self, reducer: &dyn Reducer, acc: &mut Vec<AnyArray>) {
+        self.tiles += 1;
+        if self.tiles % Self::GROUP != 0 {
+            return;
+        }
+        let mut part = std::mem::replace(acc, reducer.init(&self.shape));
+        let mut level = 0;
+        while let Some((l, _)) = self.stack.last() {
+            if *l != level {
+                break;
+            }
+            let (_, mut older) = self.stack.pop().expect("just seen");
+            reducer.merge(&mut older, &part);
+            part = older;
+            level += 1;
+        }
+        self.stack.push((level, part));
+    }
+
+    fn finish(self, reducer: &dyn Reducer, acc: &mut Vec<AnyArray>) {
+        // Smallest partials first, as the tree would have met them.
+        for (_, mut p) in self.stack.into_iter().rev() {
+            reducer.merge(&mut p, acc);
+            *acc = p;
+        }
+    }
+}
+
+/// Tile registers, each window aligned to 64 bytes (a cache line): a
+/// misaligned window splits every other 256-bit load across two lines.
+struct Regs {
+    bufs: Vec<AnyVec>,
+    off: Vec<usize>,
+}
+
+impl Regs {
+    fn new(dtypes: &[crate::dtype::DType], tile: usize) -> Regs {
+        let (mut bufs, mut off) = (vec![], vec![]);
+        for &d in dtypes {
+            let size = d.size().max(1);
+            let pad = 64 / size;
+            let mut v = AnyVec::with_capacity(d, tile + pad);
+            dispatch!(AnyVec, &mut v, x => x.resize(tile + pad, Default::default()));
+            let addr = dispatch!(AnyVec, &v, x => x.as_ptr() as usize);
+            off.push(((64 - addr % 64) % 64) / size);
+            bufs.push(v);
+        }
+        Regs { bufs, off }
+    }
+    #[inline]
+    fn window(&self, r: usize, len: usize) -> AnySlice<'_> {
+        self.bufs[r].window(self.off[r], self.off[r] + len)
+    }
+    #[inline]
+    fn window_mut(&mut self, r: usize, len: usize) -> AnySliceMut<'_> {
+        self.bufs[r].window_mut(self.off[r], self.off[r] + len)
+    }
+}
+
+/// Value `v` of the current tile: a leaf read in place, or its register.
+#[inline]
+fn value<'a>(
+    p: &crate::graph::program::Program,
+    regs: &'a Regs,
+    views: &[Option<AnySlice<'a>>],
+    v: usize,
+    len: usize,
+) -> AnySlice<'a> {
+    match views.get(v).copied().flatten() {
+        Some(s) => s,
+        None => regs.window(p.reg_of[v], len),
+    }
+}
+
+/// Runs the program's steps that are (`invariant`) or are not loop
+/// invariant on the first `len` elements of the registers.
+fn run_steps(
+    p: &crate::graph::program::Program,
+    regs: &mut Regs,
+    views: &[Option<AnySlice<'_>>],
+    len: usize,
+    invariant: bool,
+) {
+    let nl = p.leaves.len();
+    for (k, ins) in p.instrs.iter().enumerate() {
+        if p.invariant[nl + k] != invariant {
+            continue;
+        }
+        let r = p.reg_of[nl + k];
+        // The output register is taken out while the arguments are read.
+        let mut out = std::mem::replace(&mut regs.bufs[r], AnyVec::Bool(Vec::new()));
+        let o = out.window_mut(regs.off[r], regs.off[r] + len);
+        let arg = |i: usize| value(p, regs, views, ins.args[i], len);
+        // Arguments on the stack: this runs once per step per tile.
+        match ins.args.len() {
+            1 => ins.kernel.apply(&[arg(0)], o),
+            2 => ins.kernel.apply(&[arg(0), arg(1)], o),
+            3 => ins.kernel.apply(&[arg(0), arg(1), arg(2)], o),
+            m => ins.kernel.apply(&(0..m).map(arg).collect::<Vec<_>>(), o),
+        }
+        regs.bufs[r] = out;
     }
 }
 
@@ -357,7 +482,7 @@ fn into_array(buf: AnyVec, shape: &[usize]) -> AnyArray {
 fn fold_groups(
     reducer: &dyn Reducer,
     acc: &mut [AnyArray],
-    tile: &AnyVec,
+    tile: AnySlice<'_>,
     shape: &[usize],
     start: usize,
     end: usize,
@@ -377,7 +502,7 @@ fn fold_groups(
         if g.axis + 1 < nd {
             let row = g.row_of[pre[g.axis]];
             if row != skip {
-                reducer.fold(acc, tile, off, c1 - c0, Dest::Range(base(row as usize) + c0), (0, 0));
+                reducer.fold(acc, tile.sub(off, off + c1 - c0), Dest::Range(base(row as usize) + c0), (0, 0));
             }
             return;
         }
@@ -390,7 +515,8 @@ fn fold_groups(
                 k += 1;
             }
             if row != skip {
-                reducer.fold(acc, tile, off + (j - c0), k - j, Dest::Cell(base(0) + row as usize), (0, 0));
+                let run = tile.sub(off + (j - c0), off + (k - c0));
+                reducer.fold(acc, run, Dest::Cell(base(0) + row as usize), (0, 0));
             }
             j = k;
         }
@@ -401,7 +527,7 @@ fn fold_groups(
 fn fold_tile(
     reducer: &dyn Reducer,
     acc: &mut [AnyArray],
-    tile: &AnyVec,
+    tile: AnySlice<'_>,
     shape: &[usize],
     start: usize,
     end: usize,
@@ -417,6 +543,11 @@ fn fold_tile(
     // Position for arg reductions: along the single reduced axis, or flat.
     let single =
         if reduced.iter().filter(|&&r| r).count() == 1 && nd > 1 { reduced.iter().position(|&r| r) } else { None };
+    if !need_idx && reduced.iter().all(|&r| r) {
+        // Everything folds into one cell: the tile is one run.
+        reducer.fold(acc, tile, Dest::Cell(0), (0, 0));
+        return;
+    }
     for_each_segment(shape, start, end, prefix, |pre, c0, c1, off| {
         let base: usize = pre.iter().zip(acc_strides).map(|(&i, &s)| i * s).sum();
         let dest = if last_reduced { Dest::Cell(base) } else { Dest::Range(base + c0) };
@@ -436,6 +567,6 @@ fn fold_tile(
             }
             (flat as i64, 1)
         };
-        reducer.fold(acc, tile, off, c1 - c0, dest, idx);
+        reducer.fold(acc, tile.sub(off, off + c1 - c0), dest, idx);
     });
 }

@@ -59,6 +59,10 @@ pub(crate) enum LeafDef {
 }
 
 impl LeafDef {
+    /// A source with one value everywhere.
+    pub(crate) fn is_constant(&self) -> bool {
+        matches!(self, LeafDef::Source { src, .. } if src.is_constant())
+    }
     pub(crate) fn map(&self) -> &[AxisMap] {
         match self {
             LeafDef::Source { map, .. } | LeafDef::Array { map, .. } | LeafDef::Chunk { map, .. } => map,
@@ -103,6 +107,10 @@ pub(crate) struct Program {
     /// Physical register of each value, and the registers' element types.
     pub reg_of: Vec<usize>,
     pub reg_dtypes: Vec<DType>,
+    /// Values that are the same in every tile (constant leaves and steps
+    /// over them only): computed once per task, before the tile loop, in
+    /// registers of their own.
+    pub invariant: Vec<bool>,
     /// Names of the operations fused here, in order (for inspection).
     pub fused: Vec<String>,
 }
@@ -129,12 +137,17 @@ impl Program {
             }
         }
         last_use[out] = usize::MAX;
+        let mut invariant: Vec<bool> = leaves.iter().map(LeafDef::is_constant).collect();
+        for ins in &instrs {
+            invariant.push(ins.args.iter().all(|&a| invariant[a]));
+        }
         let mut reg_of = vec![usize::MAX; nvals];
         let mut reg_dtypes: Vec<DType> = vec![];
         let mut free: Vec<usize> = vec![];
         for v in 0..nvals {
             let dt = dtype_of(v);
-            let r = match free.iter().position(|&r| reg_dtypes[r] == dt) {
+            let shared = if invariant[v] { None } else { free.iter().position(|&r| reg_dtypes[r] == dt) };
+            let r = match shared {
                 Some(i) => free.swap_remove(i),
                 None => {
                     reg_dtypes.push(dt);
@@ -146,15 +159,15 @@ impl Program {
             // a kernel never writes a register it reads.
             if v >= leaves.len() {
                 for &a in &instrs[v - leaves.len()].args {
-                    if last_use[a] == v && !free.contains(&reg_of[a]) {
+                    if last_use[a] == v && !invariant[a] && !free.contains(&reg_of[a]) {
                         free.push(reg_of[a]);
                     }
                 }
-            } else if last_use[v] == 0 && v != out {
+            } else if last_use[v] == 0 && v != out && !invariant[v] {
                 free.push(r);
             }
         }
         let out_dtype = dtype_of(out);
-        Program { leaves, leaf_dtypes, instrs, out, out_dtype, shape, terminal, reg_of, reg_dtypes, fused }
+        Program { leaves, leaf_dtypes, instrs, out, out_dtype, shape, terminal, reg_of, reg_dtypes, invariant, fused }
     }
 }

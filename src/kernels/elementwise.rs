@@ -1,6 +1,6 @@
 //! Elementwise kernels: typed closures over tiles, erased behind `Kernel`.
 
-use crate::dtype::{AnyVec, DType, Element};
+use crate::dtype::{AnySlice, AnySliceMut, DType, Element};
 use std::marker::PhantomData;
 
 /// One elementwise step of a fused program: reads `args` tiles, writes `out`.
@@ -9,8 +9,8 @@ pub trait Kernel: Send + Sync {
     fn name(&self) -> &str;
     /// Output element type.
     fn out_dtype(&self) -> DType;
-    /// Applies the operation to the first `n` elements of each argument.
-    fn apply(&self, args: &[&AnyVec], out: &mut AnyVec, n: usize);
+    /// Applies the operation to runs of equal length.
+    fn apply(&self, args: &[AnySlice<'_>], out: AnySliceMut<'_>);
 }
 
 /// `U = f(T)`.
@@ -33,12 +33,8 @@ impl<T: Element, U: Element, F: Fn(T) -> U + Send + Sync> Kernel for Map1<T, U, 
     fn out_dtype(&self) -> DType {
         U::DTYPE
     }
-    fn apply(&self, args: &[&AnyVec], out: &mut AnyVec, n: usize) {
-        let a = &T::vec(args[0])[..n];
-        let o = &mut U::vec_mut(out)[..n];
-        for (o, &a) in o.iter_mut().zip(a) {
-            *o = (self.f)(a);
-        }
+    fn apply(&self, args: &[AnySlice<'_>], out: AnySliceMut<'_>) {
+        map1(T::slice(args[0]), U::slice_mut(out), &self.f);
     }
 }
 
@@ -62,13 +58,8 @@ impl<T: Element, U: Element, F: Fn(T, T) -> U + Send + Sync> Kernel for Map2<T, 
     fn out_dtype(&self) -> DType {
         U::DTYPE
     }
-    fn apply(&self, args: &[&AnyVec], out: &mut AnyVec, n: usize) {
-        let a = &T::vec(args[0])[..n];
-        let b = &T::vec(args[1])[..n];
-        let o = &mut U::vec_mut(out)[..n];
-        for ((o, &a), &b) in o.iter_mut().zip(a).zip(b) {
-            *o = (self.f)(a, b);
-        }
+    fn apply(&self, args: &[AnySlice<'_>], out: AnySliceMut<'_>) {
+        map2(T::slice(args[0]), T::slice(args[1]), U::slice_mut(out), &self.f);
     }
 }
 
@@ -88,11 +79,29 @@ impl<T: Element> Kernel for Where<T> {
     fn out_dtype(&self) -> DType {
         T::DTYPE
     }
-    fn apply(&self, args: &[&AnyVec], out: &mut AnyVec, n: usize) {
-        let c = &bool::vec(args[0])[..n];
-        let a = &T::vec(args[1])[..n];
-        let b = &T::vec(args[2])[..n];
-        let o = &mut T::vec_mut(out)[..n];
+    fn apply(&self, args: &[AnySlice<'_>], out: AnySliceMut<'_>) {
+        select(bool::slice(args[0]), T::slice(args[1]), T::slice(args[2]), T::slice_mut(out));
+    }
+}
+
+multiversion! {
+    fn map1<T, U, F>(a: &[T], o: &mut [U], f: &F) where [T: Element, U: Element, F: Fn(T) -> U] {
+        for (o, &a) in o.iter_mut().zip(a) {
+            *o = f(a);
+        }
+    }
+}
+
+multiversion! {
+    fn map2<T, U, F>(a: &[T], b: &[T], o: &mut [U], f: &F) where [T: Element, U: Element, F: Fn(T, T) -> U] {
+        for ((o, &a), &b) in o.iter_mut().zip(a).zip(b) {
+            *o = f(a, b);
+        }
+    }
+}
+
+multiversion! {
+    fn select<T>(c: &[bool], a: &[T], b: &[T], o: &mut [T]) where [T: Element] {
         for (((o, &c), &a), &b) in o.iter_mut().zip(c).zip(a).zip(b) {
             *o = if c { a } else { b };
         }

@@ -3,14 +3,19 @@
 
 use super::for_each_segment;
 use super::source::{Run, Source};
-use crate::dtype::{AnyVec, Element};
+use crate::dtype::{AnySlice, AnySliceMut, Element};
 use crate::graph::program::AxisMap;
 use ndarray::ArrayD;
 use std::sync::Arc;
 
-/// Fills `out[..end - start]` with the block's flat range `[start, end)`.
+/// Produces the block's flat range `[start, end)`.
 pub(crate) trait Load {
-    fn load(&self, shape: &[usize], start: usize, end: usize, prefix: &mut Vec<usize>, out: &mut AnyVec);
+    /// Writes the range into `out` (of length `end - start`).
+    fn load(&self, shape: &[usize], start: usize, end: usize, prefix: &mut Vec<usize>, out: AnySliceMut<'_>);
+    /// The range read in place, when it is contiguous in memory.
+    fn view(&self, _start: usize, _end: usize) -> Option<AnySlice<'_>> {
+        None
+    }
 }
 
 /// A window of a chunk seen with the block's shape: element `i` of the
@@ -41,11 +46,15 @@ impl<'a, T: Element> ViewLoader<'a, T> {
 }
 
 impl<T: Element> Load for ViewLoader<'_, T> {
-    fn load(&self, shape: &[usize], start: usize, end: usize, prefix: &mut Vec<usize>, out: &mut AnyVec) {
-        let out = T::vec_mut(out);
+    fn view(&self, start: usize, end: usize) -> Option<AnySlice<'_>> {
+        let o = self.origin as usize;
+        self.contiguous.then(|| T::wrap_slice(&self.data[o + start..o + end]))
+    }
+    fn load(&self, shape: &[usize], start: usize, end: usize, prefix: &mut Vec<usize>, out: AnySliceMut<'_>) {
+        let out = T::slice_mut(out);
         if self.contiguous {
             let o = self.origin as usize;
-            out[..end - start].copy_from_slice(&self.data[o + start..o + end]);
+            out.copy_from_slice(&self.data[o + start..o + end]);
             return;
         }
         let strides = &self.strides;
@@ -122,8 +131,11 @@ impl<T: Element> CopyLoader<T> {
 }
 
 impl<T: Element> Load for CopyLoader<T> {
-    fn load(&self, _shape: &[usize], start: usize, end: usize, _prefix: &mut Vec<usize>, out: &mut AnyVec) {
-        T::vec_mut(out)[..end - start].copy_from_slice(&self.data[start..end]);
+    fn view(&self, start: usize, end: usize) -> Option<AnySlice<'_>> {
+        Some(T::wrap_slice(&self.data[start..end]))
+    }
+    fn load(&self, _shape: &[usize], start: usize, end: usize, _prefix: &mut Vec<usize>, out: AnySliceMut<'_>) {
+        T::slice_mut(out).copy_from_slice(&self.data[start..end]);
     }
 }
 
@@ -146,7 +158,7 @@ impl SourceLoader {
 }
 
 impl Load for SourceLoader {
-    fn load(&self, shape: &[usize], start: usize, end: usize, prefix: &mut Vec<usize>, out: &mut AnyVec) {
+    fn load(&self, shape: &[usize], start: usize, end: usize, prefix: &mut Vec<usize>, mut out: AnySliceMut<'_>) {
         let nd = shape.len();
         let last = nd.checked_sub(1);
         let mut index = self.index.borrow_mut();
@@ -161,7 +173,7 @@ impl Load for SourceLoader {
                 };
                 *idx = c as usize;
             }
-            self.src.fill(&index, c1 - c0, run, out, off);
+            self.src.fill(&index, run, out.sub(off, off + c1 - c0));
         });
     }
 }

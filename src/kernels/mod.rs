@@ -1,8 +1,10 @@
-//! Per-chunk compute kernels. A fused task walks its block in tiles of at
-//! most `TILE` elements (row-major); every elementwise step runs as a tight,
-//! vectorisable loop over a tile held in cache, so a chain of operations
+//! Per-chunk compute kernels. A fused task walks its block in tiles
+//! (row-major runs sized by `tile_len`); every elementwise step runs as a
+//! tight, vectorised loop over a tile held in L1, so a chain of operations
 //! makes one pass over memory and allocates no chunk-sized intermediates.
 
+#[macro_use]
+pub(crate) mod simd;
 pub(crate) mod elementwise;
 pub(crate) mod load;
 pub(crate) mod product;
@@ -13,9 +15,16 @@ pub use elementwise::Kernel;
 pub use reduce::Reducer;
 pub use source::Source;
 
-/// Elements per tile: small enough that a handful of tile registers stay in
-/// L1/L2, large enough to amortise per-tile dispatch.
-pub const TILE: usize = 2048;
+/// Bytes of tile registers a fused task aims to keep in L1 (32 KiB on
+/// current x86 cores, with room left for the inputs streaming through).
+const TILE_BYTES: usize = 24 << 10;
+
+/// Elements per tile for a program whose registers take `bytes_per_elem`
+/// bytes per element together: as many as fit `TILE_BYTES` (fewer
+/// registers, longer tiles, less dispatch per element), a multiple of 64.
+pub(crate) fn tile_len(bytes_per_elem: usize) -> usize {
+    (TILE_BYTES / bytes_per_elem.max(1)).clamp(512, 8192) / 64 * 64
+}
 
 /// Visits the row segments (runs along the last axis) of the flat row-major
 /// range `[start, end)` of a block of shape `shape`, calling

@@ -3,7 +3,7 @@
 //! A partial is plain data: a list of arrays shaped like the block with the
 //! reduced axes set to length 1 (the accumulators).
 
-use crate::dtype::{AnyArray, CastFrom, DType, Element, Float, Numeric};
+use crate::dtype::{AnyArray, AnySlice, CastFrom, DType, Element, Float, Numeric};
 use ndarray::{ArrayD, IxDyn};
 use std::marker::PhantomData;
 
@@ -32,17 +32,9 @@ pub trait Reducer: Send + Sync {
     }
     /// Fresh accumulators of the given shape.
     fn init(&self, shape: &[usize]) -> Vec<AnyArray>;
-    /// Folds `n` values of `tile` starting at `off` into `acc` at `dest`;
-    /// with `needs_index`, value `j` has position `idx.0 + j * idx.1`.
-    fn fold(
-        &self,
-        acc: &mut [AnyArray],
-        tile: &crate::dtype::AnyVec,
-        off: usize,
-        n: usize,
-        dest: Dest,
-        idx: (i64, i64),
-    );
+    /// Folds the run `xs` into `acc` at `dest`; with `needs_index`, value
+    /// `j` has position `idx.0 + j * idx.1`.
+    fn fold(&self, acc: &mut [AnyArray], xs: AnySlice<'_>, dest: Dest, idx: (i64, i64));
     /// Merges `other` into `acc` (same shapes).
     fn merge(&self, acc: &mut [AnyArray], other: &[AnyArray]);
     /// Turns accumulators into the result.
@@ -91,38 +83,13 @@ impl<T: Element, K: SimpleOp<T>> Reducer for Simple<T, K> {
     fn init(&self, shape: &[usize]) -> Vec<AnyArray> {
         vec![zeros_like(shape, K::identity())]
     }
-    fn fold(&self, acc: &mut [AnyArray], tile: &crate::dtype::AnyVec, off: usize, n: usize, dest: Dest, _: (i64, i64)) {
-        let xs = &T::vec(tile)[off..off + n];
+    fn fold(&self, acc: &mut [AnyArray], xs: AnySlice<'_>, dest: Dest, _: (i64, i64)) {
+        let xs = T::slice(xs);
+        let n = xs.len();
         let acc = slice_mut::<K::Acc>(&mut acc[0]);
         match dest {
-            Dest::Cell(c) => {
-                // Eight independent lanes: vectorisable, and for floats a
-                // more accurate sum than one running total.
-                let mut lanes = [K::identity(); 8];
-                let mut chunks = xs.chunks_exact(8);
-                for ch in &mut chunks {
-                    for k in 0..8 {
-                        lanes[k] = K::step(lanes[k], ch[k]);
-                    }
-                }
-                let mut r = K::identity();
-                for &x in chunks.remainder() {
-                    r = K::step(r, x);
-                }
-                let l4 = [
-                    K::merge(lanes[0], lanes[4]),
-                    K::merge(lanes[1], lanes[5]),
-                    K::merge(lanes[2], lanes[6]),
-                    K::merge(lanes[3], lanes[7]),
-                ];
-                let t = K::merge(K::merge(l4[0], l4[2]), K::merge(l4[1], l4[3]));
-                acc[c] = K::merge(acc[c], K::merge(t, r));
-            }
-            Dest::Range(s) => {
-                for (a, &x) in acc[s..s + n].iter_mut().zip(xs) {
-                    *a = K::step(*a, x);
-                }
-            }
+            Dest::Cell(c) => acc[c] = K::merge(acc[c], fold_run::<T, K>(xs)),
+            Dest::Range(s) => fold_range::<T, K>(xs, &mut acc[s..s + n]),
         }
     }
     fn merge(&self, acc: &mut [AnyArray], other: &[AnyArray]) {
@@ -134,6 +101,45 @@ impl<T: Element, K: SimpleOp<T>> Reducer for Simple<T, K> {
     fn finalize(&self, mut acc: Vec<AnyArray>) -> AnyArray {
         let a = K::Acc::unwrap(acc.swap_remove(0)).expect("accumulator type");
         K::Out::wrap(a.mapv(K::Out::cast_from))
+    }
+}
+
+/// Independent accumulators of a run: enough for the adds of a vector
+/// unit to overlap (4 x 256-bit registers of f64), and a shorter serial
+/// chain per lane than one running total.
+const LANES: usize = 64;
+
+multiversion! {
+    /// Folds a run into one value: `LANES` interleaved partial results,
+    /// then combined pairwise (a balanced tree, as NumPy's pairwise sum).
+    fn fold_run<T, K>(xs: &[T]) -> K::Acc where [T: Element, K: SimpleOp<T>] {
+        let mut lanes = [K::identity(); LANES];
+        let mut chunks = xs.chunks_exact(LANES);
+        for ch in &mut chunks {
+            for k in 0..LANES {
+                lanes[k] = K::step(lanes[k], ch[k]);
+            }
+        }
+        let mut r = K::identity();
+        for &x in chunks.remainder() {
+            r = K::step(r, x);
+        }
+        let mut w = LANES;
+        while w > 1 {
+            w /= 2;
+            for k in 0..w {
+                lanes[k] = K::merge(lanes[k], lanes[k + w]);
+            }
+        }
+        K::merge(lanes[0], r)
+    }
+}
+
+multiversion! {
+    fn fold_range<T, K>(xs: &[T], acc: &mut [K::Acc]) where [T: Element, K: SimpleOp<T>] {
+        for (a, &x) in acc.iter_mut().zip(xs) {
+            *a = K::step(*a, x);
+        }
     }
 }
 
@@ -286,8 +292,9 @@ impl<T: Numeric, O: Float> Reducer for Mean<T, O> {
     fn init(&self, shape: &[usize]) -> Vec<AnyArray> {
         vec![zeros_like(shape, 0f64), zeros_like(shape, 0f64)]
     }
-    fn fold(&self, acc: &mut [AnyArray], tile: &crate::dtype::AnyVec, off: usize, n: usize, dest: Dest, _: (i64, i64)) {
-        let xs = &T::vec(tile)[off..off + n];
+    fn fold(&self, acc: &mut [AnyArray], xs: AnySlice<'_>, dest: Dest, _: (i64, i64)) {
+        let xs = T::slice(xs);
+        let n = xs.len();
         let [cn, cs] = acc else { unreachable!("two accumulators") };
         let (cn, cs) = (slice_mut::<f64>(cn), slice_mut::<f64>(cs));
         let skip = self.skip_nan;
@@ -413,8 +420,9 @@ impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
     fn init(&self, shape: &[usize]) -> Vec<AnyArray> {
         vec![zeros_like(shape, 0f64), zeros_like(shape, 0f64), zeros_like(shape, 0f64)]
     }
-    fn fold(&self, acc: &mut [AnyArray], tile: &crate::dtype::AnyVec, off: usize, n: usize, dest: Dest, _: (i64, i64)) {
-        let xs = &T::vec(tile)[off..off + n];
+    fn fold(&self, acc: &mut [AnyArray], xs: AnySlice<'_>, dest: Dest, _: (i64, i64)) {
+        let xs = T::slice(xs);
+        let n = xs.len();
         let [cn, cm, c2] = acc else { unreachable!("three accumulators") };
         let (cn, cm, c2) = (slice_mut::<f64>(cn), slice_mut::<f64>(cm), slice_mut::<f64>(c2));
         match dest {
@@ -546,16 +554,8 @@ impl<T: Numeric> Reducer for Arg<T> {
     fn init(&self, shape: &[usize]) -> Vec<AnyArray> {
         vec![zeros_like(shape, T::default()), zeros_like(shape, -1i64)]
     }
-    fn fold(
-        &self,
-        acc: &mut [AnyArray],
-        tile: &crate::dtype::AnyVec,
-        off: usize,
-        n: usize,
-        dest: Dest,
-        idx: (i64, i64),
-    ) {
-        let xs = &T::vec(tile)[off..off + n];
+    fn fold(&self, acc: &mut [AnyArray], xs: AnySlice<'_>, dest: Dest, idx: (i64, i64)) {
+        let xs = T::slice(xs);
         let [av, ai] = acc else { unreachable!("two accumulators") };
         let (av, ai) = (slice_mut::<T>(av), slice_mut::<i64>(ai));
         for (j, &x) in xs.iter().enumerate() {

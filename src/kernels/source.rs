@@ -1,7 +1,7 @@
 //! Chunk sources: values generated from the global index, so a source fuses
 //! into whatever consumes it and never needs a buffer of its own.
 
-use crate::dtype::{AnyVec, CastFrom, Element, Float, Numeric};
+use crate::dtype::{AnySliceMut, CastFrom, Element, Float, Numeric};
 use std::marker::PhantomData;
 
 /// How a run of values walks the source's index space: value `k` is at
@@ -22,15 +22,23 @@ impl Run {
 
 /// Generates values of a run through the source's index space.
 pub trait Source: Send + Sync {
-    /// Writes `len` values starting at global multi-index `index` into
-    /// `out[off..off + len]`, walking as `run` says.
-    fn fill(&self, index: &[usize], len: usize, run: Run, out: &mut AnyVec, off: usize);
+    /// Writes `out.len()` values starting at global multi-index `index`,
+    /// walking as `run` says.
+    fn fill(&self, index: &[usize], run: Run, out: AnySliceMut<'_>);
+    /// True when every index gives the same value (`full`): a fused task
+    /// then fills its tile register once instead of once per tile.
+    fn is_constant(&self) -> bool {
+        false
+    }
 }
 
 /// Typed form of `Source`; every implementor is a `Source`.
 pub(crate) trait TypedSource<T: Element>: Send + Sync {
     fn name(&self) -> &str;
     fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]);
+    fn is_constant(&self) -> bool {
+        false
+    }
 }
 
 pub(crate) struct Erased<T, S>(pub S, PhantomData<fn() -> T>);
@@ -42,8 +50,11 @@ impl<T, S> Erased<T, S> {
 }
 
 impl<T: Element, S: TypedSource<T>> Source for Erased<T, S> {
-    fn fill(&self, index: &[usize], len: usize, run: Run, out: &mut AnyVec, off: usize) {
-        self.0.fill_typed(index, run, &mut T::vec_mut(out)[off..off + len]);
+    fn fill(&self, index: &[usize], run: Run, out: AnySliceMut<'_>) {
+        self.0.fill_typed(index, run, T::slice_mut(out));
+    }
+    fn is_constant(&self) -> bool {
+        self.0.is_constant()
     }
 }
 
@@ -56,6 +67,9 @@ impl<T: Element> TypedSource<T> for Const<T> {
     }
     fn fill_typed(&self, _: &[usize], _: Run, out: &mut [T]) {
         out.fill(self.0);
+    }
+    fn is_constant(&self) -> bool {
+        true
     }
 }
 
