@@ -56,6 +56,60 @@ fn gen_time(n: usize, c: usize, cfg: &Config) -> Result<f64> {
     r.map(|_| t)
 }
 
+/// E3's floor: the same product (`x . x.T`, n x n) on whole in-memory
+/// matrices with the multiply the engine's blocks use (the `gemm` crate on
+/// `threads` threads; with the `blas` feature, OpenBLAS through ndarray).
+fn matmul_floor(n: usize, threads: usize) -> f64 {
+    let x = ndarray::Array2::from_shape_fn((n, n), |(i, j)| ((7 * i + 13 * j) % 101) as f64);
+    let xt = x.t().as_standard_layout().into_owned();
+    let mut c = ndarray::Array2::<f64>::zeros((n, n));
+    let t = Instant::now();
+    if cfg!(feature = "blas") {
+        ndarray::linalg::general_mat_mul(1.0, &x, &xt, 0.0, &mut c);
+    } else {
+        // Rows split across the threads, each a plain single-threaded gemm.
+        let rows = n.div_ceil(threads.max(1));
+        std::thread::scope(|sc| {
+            for (a, mut cc) in
+                x.axis_chunks_iter(ndarray::Axis(0), rows).zip(c.axis_chunks_iter_mut(ndarray::Axis(0), rows))
+            {
+                let xt = &xt;
+                sc.spawn(move || {
+                    let m = a.nrows();
+                    // SAFETY: live, distinct, row-major views of m x n, n x n
+                    // and m x n elements.
+                    unsafe {
+                        gemm::gemm(
+                            m,
+                            n,
+                            n,
+                            cc.as_mut_ptr(),
+                            1,
+                            n as isize,
+                            false,
+                            a.as_ptr(),
+                            1,
+                            n as isize,
+                            xt.as_ptr(),
+                            1,
+                            n as isize,
+                            0.0,
+                            1.0,
+                            false,
+                            false,
+                            false,
+                            gemm::Parallelism::None,
+                        )
+                    };
+                });
+            }
+        });
+    }
+    let dt = t.elapsed().as_secs_f64();
+    assert!(c[[1, 2]] > 0.0, "the product ran");
+    dt
+}
+
 /// `/t2m` of the synthetic climate file of `../shared/bench/make_climate.py`
 /// (path in `CLIMATE_H5`), chunked like its storage, as dask reads it.
 fn climate_file() -> Result<DArray<f32>> {
@@ -73,6 +127,16 @@ fn workload(name: &str, s: usize, cfg: &Config) -> Result<Option<Run>> {
             let x = DArray::<f64>::ones([n, n], [2000 / s, 2000 / s])?;
             Ok(((&x + 1.0) * 2.0 - &x).sum())
         })?,
+        "E1x" => {
+            // E1 on a non-constant x (benches/suite/dask_extra.py has dask's).
+            let (n, c) = (20000 / s, 2000 / s);
+            let mut r = one(cfg, || {
+                let x = pattern(n, n, [c, c])?;
+                Ok(((&x + 1.0) * 2.0 - &x).sum())
+            })?;
+            r.extra.push(("gen_s".into(), gen_time(n, c, cfg)?));
+            r
+        }
         "E5" => {
             let mut r = one(cfg, || Ok(DArray::<f64>::ones([10_000_000 / s], [100])?.sum()))?;
             r.extra.push(("per_task_us".into(), r.compute_s / r.stats.tasks_run as f64 * 1e6));
@@ -107,10 +171,22 @@ fn workload(name: &str, s: usize, cfg: &Config) -> Result<Option<Run>> {
         }
         "E3" => {
             let (n, c) = (4000 / s, 1000 / s);
-            one(cfg, || {
+            let mut r = one(cfg, || {
                 let x = pattern(n, n, [c, c])?;
                 Ok(x.dot(&x.t()).mean_axis(0).sum())
-            })?
+            })?;
+            r.extra.push(("gflops".into(), 2.0 * (n as f64).powi(3) / r.compute_s / 1e9));
+            r
+        }
+        "E3floor" => {
+            // Not a dask workload: the multiply alone, in its own process so
+            // that E3's peak memory stays its own.
+            let n = 4000 / s;
+            let floor = matmul_floor(n, cfg.threads);
+            let stats = ExecStats::default();
+            let flop = 2.0 * (n as f64).powi(3);
+            let extra = vec![("gflops".into(), flop / floor / 1e9)];
+            Run { build_s: 0.0, compute_s: floor, stats, result: vec![], extra }
         }
         "E7" => {
             let n = 20000 / s;
@@ -242,7 +318,12 @@ fn main() {
             for (k, v) in &r.extra {
                 line += &format!(", {}: {v:.4}", json_str(k));
             }
-            line += &format!(", \"threads\": {}, \"engine\": \"darray {}\"}}", cfg.threads, env!("CARGO_PKG_VERSION"));
+            let multiply = if cfg!(feature = "blas") { "openblas" } else { "gemm" };
+            line += &format!(
+                ", \"threads\": {}, \"multiply\": \"{multiply}\", \"engine\": \"darray {}\"}}",
+                cfg.threads,
+                env!("CARGO_PKG_VERSION")
+            );
             println!("{line}");
         }
         Ok(None) => {

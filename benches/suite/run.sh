@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     *) works+=("$1"); shift ;;
   esac
 done
-[ ${#works[@]} -gt 0 ] || works=(E1 E2 E3 E4 C1 E5 E6 E6b E6c E7 E8)
+[ ${#works[@]} -gt 0 ] || works=(E1 E1x E2 E3 E3floor E4 C1 E5 E6 E6b E6c E7 E8 G1)
 shared=../shared/bench
 peer=${PEER_PY:-${XDG_CACHE_HOME:-$HOME/.cache}/darray-peer/bin/python}
 [ -x "$peer" ] || peer=$(bash "$shared/setup.sh" | tail -1)
@@ -37,7 +37,12 @@ cargo build --release --example bench_suite >/dev/null
 for r in $(seq "$rounds"); do
   for w in "${works[@]}"; do
     # A run stopped at its memory limit exits non-zero; its line still counts.
-    "$peer" "$shared/dask_suite.py" "$w" --size full | tee -a "$out" || true
+    # E1x is ours (benches/suite/dask_extra.py); E3floor has no dask side.
+    case "$w" in
+      E1x) "$peer" benches/suite/dask_extra.py "$w" --size full | tee -a "$out" || true ;;
+      E3floor|G1) ;;
+      *) "$peer" "$shared/dask_suite.py" "$w" --size full | tee -a "$out" || true ;;
+    esac
     ./target/release/examples/bench_suite "$w" --size full | tee -a "$out" || true
   done
 done

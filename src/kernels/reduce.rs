@@ -304,20 +304,7 @@ impl<T: Numeric, O: Float> Reducer for Mean<T, O> {
                 cn[c] += k;
                 cs[c] += s;
             }
-            Dest::Range(s) if !skip => {
-                for ((k, a), &x) in cn[s..s + n].iter_mut().zip(cs[s..s + n].iter_mut()).zip(xs) {
-                    *k += 1.0;
-                    *a += x.el_to_f64();
-                }
-            }
-            Dest::Range(s) => {
-                for ((k, a), &x) in cn[s..s + n].iter_mut().zip(cs[s..s + n].iter_mut()).zip(xs) {
-                    let v = x.el_to_f64();
-                    let ok = !v.is_nan();
-                    *k += f64::from(u8::from(ok));
-                    *a += if ok { v } else { 0.0 };
-                }
-            }
+            Dest::Range(s) => count_sum_run(&mut cn[s..s + n], &mut cs[s..s + n], xs, skip),
         }
     }
     fn merge(&self, acc: &mut [AnyArray], other: &[AnyArray]) {
@@ -363,41 +350,74 @@ fn chan(n: &mut f64, m: &mut f64, m2: &mut f64, nb: f64, mb: f64, m2b: f64) {
     *n = tot;
 }
 
-/// Count and sum of `f(x)` over `xs` (NaN skipped with `skip`), in eight
-/// branch-free lanes so the loop vectorises.
-#[inline(always)]
-fn lanes<T: Element>(xs: &[T], skip: bool, f: impl Fn(f64) -> f64) -> (f64, f64) {
-    if !skip {
-        // Nothing skipped: the count is the length, and one sum remains.
-        let mut s = [0f64; 8];
+multiversion! {
+    /// Adds a run to per-cell counts and sums (NaN skipped with `skip`).
+    fn count_sum_run<T>(cn: &mut [f64], cs: &mut [f64], xs: &[T], skip: bool) where [T: Element] {
+        if !skip {
+            for ((k, a), &x) in cn.iter_mut().zip(cs.iter_mut()).zip(xs) {
+                *k += 1.0;
+                *a += x.el_to_f64();
+            }
+            return;
+        }
+        for ((k, a), &x) in cn.iter_mut().zip(cs.iter_mut()).zip(xs) {
+            let v = x.el_to_f64();
+            let ok = !v.is_nan();
+            *k += f64::from(u8::from(ok));
+            *a += if ok { v } else { 0.0 };
+        }
+    }
+}
+
+multiversion! {
+    /// Welford's update of a run of cells that share the count `k - 1`.
+    fn welford_run<T>(cn: &mut [f64], cm: &mut [f64], c2: &mut [f64], xs: &[T], k: f64, inv: f64) where [T: Element] {
+        for (((c, m), q), &x) in cn.iter_mut().zip(cm.iter_mut()).zip(c2.iter_mut()).zip(xs) {
+            let x = x.el_to_f64();
+            let d = x - *m;
+            *m += d * inv;
+            *q += d * (x - *m);
+            *c = k;
+        }
+    }
+}
+
+multiversion! {
+    /// Count and sum of `f(x)` over `xs` (NaN skipped with `skip`), in
+    /// eight branch-free lanes so the loop vectorises.
+    fn lanes<T, F>(xs: &[T], skip: bool, f: F) -> (f64, f64) where [T: Element, F: Fn(f64) -> f64] {
+        if !skip {
+            // Nothing skipped: the count is the length, and one sum remains.
+            let mut s = [0f64; 8];
+            let mut chunks = xs.chunks_exact(8);
+            for ch in &mut chunks {
+                for j in 0..8 {
+                    s[j] += f(ch[j].el_to_f64());
+                }
+            }
+            let rest: f64 = chunks.remainder().iter().map(|x| f(x.el_to_f64())).sum();
+            return (xs.len() as f64, s.iter().sum::<f64>() + rest);
+        }
+        let (mut k, mut s) = ([0f64; 8], [0f64; 8]);
         let mut chunks = xs.chunks_exact(8);
         for ch in &mut chunks {
             for j in 0..8 {
-                s[j] += f(ch[j].el_to_f64());
+                let v = ch[j].el_to_f64();
+                let ok = !v.is_nan();
+                k[j] += f64::from(u8::from(ok));
+                s[j] += if ok { f(v) } else { 0.0 };
             }
         }
-        let rest: f64 = chunks.remainder().iter().map(|x| f(x.el_to_f64())).sum();
-        return (xs.len() as f64, s.iter().sum::<f64>() + rest);
-    }
-    let (mut k, mut s) = ([0f64; 8], [0f64; 8]);
-    let mut chunks = xs.chunks_exact(8);
-    for ch in &mut chunks {
-        for j in 0..8 {
-            let v = ch[j].el_to_f64();
-            let ok = !v.is_nan();
-            k[j] += f64::from(u8::from(ok));
-            s[j] += if ok { f(v) } else { 0.0 };
+        let (mut kr, mut sr) = (k.iter().sum::<f64>(), s.iter().sum::<f64>());
+        for &x in chunks.remainder() {
+            let v = x.el_to_f64();
+            if !v.is_nan() {
+                kr += 1.0;
+                sr += f(v);
+            }
         }
-    }
-    let (mut kr, mut sr) = (k.iter().sum::<f64>(), s.iter().sum::<f64>());
-    for &x in chunks.remainder() {
-        let v = x.el_to_f64();
-        if !v.is_nan() {
-            kr += 1.0;
-            sr += f(v);
-        }
-    }
-    (kr, sr)
+        (kr, sr)
+}
 }
 
 impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
@@ -447,13 +467,7 @@ impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
                 let inv = 1.0 / k;
                 let (cn, cm, c2) = (&mut cn[s..s + n], &mut cm[s..s + n], &mut c2[s..s + n]);
                 debug_assert!(cn.iter().all(|&c| c == k - 1.0), "cells of a run share a count");
-                for (((c, m), q), &x) in cn.iter_mut().zip(cm.iter_mut()).zip(c2.iter_mut()).zip(xs) {
-                    let x = x.el_to_f64();
-                    let d = x - *m;
-                    *m += d * inv;
-                    *q += d * (x - *m);
-                    *c = k;
-                }
+                welford_run(cn, cm, c2, xs, k, inv);
             }
             Dest::Range(s) => {
                 for (j, &x) in xs.iter().enumerate() {
