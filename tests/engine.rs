@@ -203,19 +203,30 @@ fn counted_reads(n: usize, c: usize, reads: Arc<AtomicUsize>) -> DArray<f64> {
 
 #[test]
 fn anomaly_of_a_read_array_rereads_instead_of_holding_it_all() {
-    let reads = Arc::new(AtomicUsize::new(0));
-    let x = counted_reads(400, 10, reads.clone());
-    let anomaly = &x - &x.mean_with(&ReduceOpts::axis(0).keepdims(true));
-    let (v, stats) = anomaly.std(0.0).compute_with(&Config::default().threads(2)).unwrap();
     let direct = counted_reads(400, 10, Arc::new(AtomicUsize::new(0))).compute().unwrap();
     let m = direct.mean_axis(ndarray::Axis(0)).unwrap();
     let want = ((&direct - &m).mapv(|d| d * d).mean().unwrap()).sqrt();
+    // Blocks of 640 bytes: with a budget of four of them, the 40 blocks the
+    // mean needs are too many to hold, so the anomaly reads them again.
+    let reads = Arc::new(AtomicUsize::new(0));
+    let x = counted_reads(400, 10, reads.clone());
+    let anomaly = &x - &x.mean_with(&ReduceOpts::axis(0).keepdims(true));
+    let cfg = Config::default().threads(2).hold_bytes(4 * 640);
+    let (v, stats) = anomaly.std(0.0).compute_with(&cfg).unwrap();
     assert!((v[[]] - want).abs() < 1e-9 * want);
     // Each block is read twice (once for the mean, once for the anomaly)...
     assert_eq!(reads.load(Ordering::Relaxed), 80);
     // ... so blocks are never held waiting for the mean: a few at a time,
     // not the 40 of the array.
     assert!(stats.peak_chunks_held <= 6, "{stats:?}");
+    // Within the budget (the default, 256 MiB), one read of each is shared.
+    let reads = Arc::new(AtomicUsize::new(0));
+    let x = counted_reads(400, 10, reads.clone());
+    let anomaly = &x - &x.mean_with(&ReduceOpts::axis(0).keepdims(true));
+    let (v, stats) = anomaly.std(0.0).compute_with(&Config::default().threads(2)).unwrap();
+    assert!((v[[]] - want).abs() < 1e-9 * want);
+    assert_eq!(reads.load(Ordering::Relaxed), 40);
+    assert!(stats.peak_chunks_held >= 40, "{stats:?}");
     // Reductions that only read the array share one read of each block.
     let reads = Arc::new(AtomicUsize::new(0));
     let x = counted_reads(400, 10, reads.clone());

@@ -45,7 +45,7 @@ fn payload_array(p: Arc<Payload>) -> Arc<AnyArray> {
 
 /// Lowers and runs `roots` together; shared work runs once.
 fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected>, ExecStats)> {
-    let g = lower(roots, LowerOptions { fuse: cfg.optimize })?;
+    let g = lower(roots, LowerOptions { fuse: cfg.optimize, hold_bytes: cfg.hold_bytes })?;
     // Output task -> (root, block) positions it fills.
     let mut wanted: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
     let mut slots: Vec<Vec<Mutex<Option<Arc<AnyArray>>>>> = vec![];
@@ -185,7 +185,7 @@ impl<T: Element> DArray<T> {
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn graph_with(&self, cfg: &Config) -> Result<TaskGraph> {
-        lower(std::slice::from_ref(&self.node), LowerOptions { fuse: cfg.optimize })
+        lower(std::slice::from_ref(&self.node), LowerOptions { fuse: cfg.optimize, hold_bytes: cfg.hold_bytes })
     }
 
     /// The optimizer's plan without building the task graph: cheap even for
@@ -199,7 +199,10 @@ impl<T: Element> DArray<T> {
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn explain(&self) -> Result<crate::graph::Plan> {
-        crate::graph::plan(std::slice::from_ref(&self.node), LowerOptions { fuse: true })
+        crate::graph::plan(
+            std::slice::from_ref(&self.node),
+            LowerOptions { fuse: true, hold_bytes: crate::optimize::reread::HOLD_BYTES },
+        )
     }
 }
 
@@ -229,7 +232,8 @@ impl<T: Element> DArray<T> {
     where
         F: Fn(&[usize], &[usize], ndarray::ArrayViewD<'_, T>) -> Result<()> + Sync,
     {
-        let g = lower(std::slice::from_ref(&self.node), LowerOptions { fuse: cfg.optimize })?;
+        let g =
+            lower(std::slice::from_ref(&self.node), LowerOptions { fuse: cfg.optimize, hold_bytes: cfg.hold_bytes })?;
         let chunks = &self.node.chunks;
         let index: Vec<Vec<usize>> = chunks.block_indices().collect();
         let give = |b: usize, a: &AnyArray| {

@@ -27,6 +27,10 @@ pub struct Config {
     pub optimize: bool,
     /// Observers of this computation (besides globally registered ones).
     pub observers: Vec<Arc<dyn Observer>>,
+    /// Bytes of a file's blocks a computation may hold while it waits for
+    /// an aggregate of the same file (`x - x.mean(0)`) before it reads them
+    /// again instead (see [`Config::hold_bytes`]).
+    pub hold_bytes: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -35,6 +39,7 @@ impl std::fmt::Debug for Config {
             .field("threads", &self.threads)
             .field("optimize", &self.optimize)
             .field("observers", &self.observers.len())
+            .field("hold_bytes", &self.hold_bytes)
             .finish()
     }
 }
@@ -45,6 +50,7 @@ impl Default for Config {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             optimize: true,
             observers: vec![],
+            hold_bytes: crate::optimize::reread::HOLD_BYTES,
         }
     }
 }
@@ -58,6 +64,21 @@ impl Config {
     /// Turns the optimizer on or off.
     pub fn optimize(mut self, on: bool) -> Self {
         self.optimize = on;
+        self
+    }
+    /// Sets the re-read budget: when part of a computation needs an aggregate
+    /// of a file before it can use the file's blocks (`x - x.mean(0)` read
+    /// from HDF5), it holds those blocks while they total at most `bytes`
+    /// and otherwise reads each again once the aggregate is known, so
+    /// memory stays bounded whatever the file's size (default 256 MiB).
+    ///
+    /// ```
+    /// use darray::Config;
+    /// let cfg = Config::default().hold_bytes(64 << 20);
+    /// assert_eq!(cfg.hold_bytes, 64 << 20);
+    /// ```
+    pub fn hold_bytes(mut self, bytes: usize) -> Self {
+        self.hold_bytes = bytes;
         self
     }
     /// Adds an observer (a profiler, a progress bar) to this computation.

@@ -14,10 +14,22 @@
 
 use crate::expr::{Node, NodeKind};
 
-/// A barrier that depends on at most this many blocks of the file is local
-/// (a cohort: a day-of-year climatology needs the block a year later, not
-/// the whole file): those blocks are shared and held, not read again.
-pub(crate) const LOCAL_BLOCKS: usize = 8;
+/// The cost model. Sharing a block with a group behind a barrier holds it
+/// until the barrier is done: memory for as long as the barrier takes.
+/// Reading it again costs one more read and decompression of the block and
+/// holds nothing. A group shares the blocks its barrier depends on while
+/// they total at most `hold_bytes` (`Config::hold_bytes`, default
+/// `HOLD_BYTES`; a cohort: a day-of-year climatology needs the same day of
+/// each year, a few blocks); past it, every block is read again (a mean
+/// over the whole time axis needs the whole file).
+pub(crate) const HOLD_BYTES: usize = 256 << 20;
+
+/// How many blocks of the file node `read` a barrier may hold (at least 1).
+pub(crate) fn max_held_blocks(read: &Node, hold_bytes: usize) -> usize {
+    let block = read.chunks.max_block_len() * read.dtype.size();
+    (hold_bytes / block.max(1)).max(1)
+}
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 

@@ -27,6 +27,8 @@ use std::sync::Arc;
 pub(crate) struct LowerOptions {
     /// Run the fusion pass (off: one task per node and block).
     pub fuse: bool,
+    /// The re-read cost model's budget (`Config::hold_bytes`).
+    pub hold_bytes: usize,
 }
 
 /// A block of a lowered node: a task, or a chunk already held.
@@ -84,6 +86,7 @@ struct Lowerer {
     materialised: HashSet<u64>,
     /// The file reads below each node (`optimize::reread`).
     reads_below: HashMap<u64, HashSet<u64>>,
+    hold_bytes: usize,
     /// Tasks re-reading a block, by (copy token, flat block index).
     reread_tasks: HashMap<(u64, usize), TaskId>,
     /// The blocks of a file (node token) each task depends on, if few.
@@ -142,6 +145,7 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
         blocks: HashMap::new(),
         materialised,
         reads_below,
+        hold_bytes: opts.hold_bytes,
         reread_tasks: HashMap::new(),
         reach_memo: HashMap::new(),
         read_tasks: HashMap::new(),
@@ -399,8 +403,8 @@ impl Lowerer {
         (deps, inputs)
     }
 
-    /// Whether the tasks `barrier` depend on few blocks of the file read by
-    /// `node` (`optimize::reread::LOCAL_BLOCKS` at most).
+    /// Whether the tasks `barrier` depend on few enough blocks of the file
+    /// read by `node` to hold them (`optimize::reread::max_held_blocks`).
     fn local_barrier(&mut self, node: &Node, barrier: &[TaskId]) -> bool {
         let blocks = &self.blocks;
         let reads = self
@@ -418,13 +422,14 @@ impl Lowerer {
                 )
             })
             .clone();
+        let limit = crate::optimize::reread::max_held_blocks(node, self.hold_bytes);
         let mut reach: HashSet<TaskId> = HashSet::new();
         for &t in barrier {
-            match self.reach(node.token, t, &reads) {
+            match self.reach(node.token, t, &reads, limit) {
                 Some(r) => reach.extend(r.iter().copied()),
                 None => return false,
             }
-            if reach.len() > crate::optimize::reread::LOCAL_BLOCKS {
+            if reach.len() > limit {
                 return false;
             }
         }
@@ -432,8 +437,8 @@ impl Lowerer {
     }
 
     /// The read tasks of `reads` (blocks of file node `token`) that task `t`
-    /// depends on, or `None` past `LOCAL_BLOCKS` of them (memoised).
-    fn reach(&mut self, token: u64, t: TaskId, reads: &HashSet<TaskId>) -> Option<Arc<Vec<TaskId>>> {
+    /// depends on, or `None` past `limit` of them (memoised).
+    fn reach(&mut self, token: u64, t: TaskId, reads: &HashSet<TaskId>, limit: usize) -> Option<Arc<Vec<TaskId>>> {
         if let Some(r) = self.reach_memo.get(&(token, t)) {
             return r.clone();
         }
@@ -443,7 +448,7 @@ impl Lowerer {
             let mut set: Vec<TaskId> = vec![];
             let mut over = false;
             for d in self.tasks[t as usize].deps.clone() {
-                match self.reach(token, d, reads) {
+                match self.reach(token, d, reads, limit) {
                     Some(r) => {
                         for &x in r.iter() {
                             if !set.contains(&x) {
@@ -453,7 +458,7 @@ impl Lowerer {
                     }
                     None => over = true,
                 }
-                if over || set.len() > crate::optimize::reread::LOCAL_BLOCKS {
+                if over || set.len() > limit {
                     over = true;
                     break;
                 }
