@@ -183,6 +183,24 @@ fn slices_touch_only_the_chunks_they_need() {
 }
 
 #[test]
+fn slices_generate_only_the_elements_they_need() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let x = DArray::from_fn([1000, 1000], [100, 100], move |i| {
+        c.fetch_add(1, Ordering::Relaxed);
+        (i[0] * 1000 + i[1]) as f64
+    })
+    .unwrap();
+    // Rows 250..260, every third column from 7, transposed: parts of ten blocks.
+    let v = x.slice(&[Sel::span(250, 260), Sel::range(Some(7), None, 3)]).t().compute().unwrap();
+    assert_eq!(v.shape(), &[331, 10]);
+    assert_eq!(v[[2, 3]], (253 * 1000 + 13) as f64);
+    assert_eq!(calls.load(Ordering::Relaxed), 331 * 10, "only the selected elements are generated");
+}
+
+#[test]
 fn bad_views_are_errors() {
     let x = DArray::<f64>::ones([3, 4], [2, 2]).unwrap();
     assert!(x.permuted_axes(&[0, 0]).compute().is_err());
