@@ -189,7 +189,9 @@ impl<T: Element> DArray<T> {
     }
 
     /// The optimizer's plan without building the task graph: cheap even for
-    /// millions of blocks (building that graph is what `compute` does).
+    /// millions of blocks (building that graph is what `compute` does). The
+    /// plan counts fused tasks; file blocks read a second time under
+    /// `Config::hold_bytes` are decided when the graph is built.
     ///
     /// ```
     /// use darray::DArray;

@@ -98,7 +98,9 @@ impl<T: Element> DArray<T> {
     }
 
     /// Applies a function to every element. The function fuses into the
-    /// per-chunk pass like built-in operations.
+    /// per-chunk pass like built-in operations. It should be pure: on values
+    /// that are the same everywhere (`full`, and steps over it) it runs once
+    /// per tile of a task rather than once per element.
     ///
     /// ```
     /// use darray::DArray;

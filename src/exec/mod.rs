@@ -20,6 +20,7 @@ use std::sync::Arc;
 /// assert_eq!(stats.tasks_run, 10 + 1);
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// Worker threads (default: all cores).
     pub threads: usize,

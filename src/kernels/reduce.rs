@@ -113,6 +113,15 @@ multiversion! {
     /// Folds a run into one value: `LANES` interleaved partial results,
     /// then combined pairwise (a balanced tree, as NumPy's pairwise sum).
     fn fold_run<T, K>(xs: &[T]) -> K::Acc where [T: Element, K: SimpleOp<T>] {
+        if xs.len() < LANES {
+            // Short runs (the rows of a narrow array): lanes would cost more
+            // than they save.
+            let mut r = K::identity();
+            for &x in xs {
+                r = K::step(r, x);
+            }
+            return r;
+        }
         let mut lanes = [K::identity(); LANES];
         let mut chunks = xs.chunks_exact(LANES);
         for ch in &mut chunks {
@@ -417,7 +426,7 @@ multiversion! {
             }
         }
         (kr, sr)
-}
+    }
 }
 
 impl<T: Numeric, O: Float> Reducer for Moments<T, O> {

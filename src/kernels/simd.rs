@@ -7,10 +7,13 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-/// Whether this CPU has AVX2 (detected once).
+/// 0: not detected yet, 1: baseline, 2: AVX2.
+static STATE: AtomicU8 = AtomicU8::new(0);
+
+/// Whether this CPU has AVX2 (detected once). Setting `DARRAY_NO_AVX2`
+/// in the environment forces the baseline loops (to compare the two).
 #[inline]
 pub(crate) fn has_avx2() -> bool {
-    static STATE: AtomicU8 = AtomicU8::new(0);
     match STATE.load(Ordering::Relaxed) {
         1 => false,
         2 => true,
@@ -48,4 +51,65 @@ macro_rules! multiversion {
             inner::<$($g),*>($($a),*)
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtype::{AnyArray, AnySlice, AnySliceMut, Element};
+    use crate::kernels::reduce::{Dest, Mean, Moment, Moments, Reducer, Simple, Sum};
+    use crate::kernels::{elementwise::Map2, Kernel};
+
+    /// Runs `f` with the AVX2 loops or the baseline ones. Other tests may run
+    /// meanwhile; they are unaffected, since both give the same bits.
+    fn with_avx2<R>(on: bool, f: impl FnOnce() -> R) -> R {
+        has_avx2();
+        let before = STATE.swap(if on { 2 } else { 1 }, Ordering::Relaxed);
+        let r = f();
+        STATE.store(before, Ordering::Relaxed);
+        r
+    }
+
+    fn bits(a: &[AnyArray]) -> Vec<u64> {
+        a.iter()
+            .flat_map(|x| {
+                let x = f64::view_any(x).expect("f64 accumulators");
+                x.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn avx2_and_baseline_loops_give_the_same_bits() {
+        if !std::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let xs: Vec<f64> = (0..3001)
+            .map(|i| ((i * 7919) % 1013) as f64 / 7.0 - 60.0 + if i % 97 == 0 { f64::NAN } else { 0.0 })
+            .collect();
+        let reducers: Vec<Box<dyn Reducer>> = vec![
+            Box::new(Simple::<f64, Sum>::new()),
+            Box::new(Mean::<f64, f64>::new(true)),
+            Box::new(Moments::<f64, f64>::new(Moment::Var(0.0), true)),
+        ];
+        for r in &reducers {
+            let run = || {
+                let mut cell = r.init(&[1]);
+                r.fold(&mut cell, AnySlice::F64(&xs), Dest::Cell(0), (0, 0));
+                let mut range = r.init(&[1000]);
+                for row in xs.chunks_exact(1000) {
+                    r.fold(&mut range, AnySlice::F64(row), Dest::Range(0), (0, 0));
+                }
+                (bits(&cell), bits(&range))
+            };
+            assert_eq!(with_avx2(true, run), with_avx2(false, run), "{}", r.name());
+        }
+        let k = Map2::<f64, f64, _>::new("f", |a: f64, b: f64| (a * 1.5 - b) / (a + 3.0));
+        let run = || {
+            let mut out = vec![0f64; xs.len() - 1];
+            k.apply(&[AnySlice::F64(&xs[1..]), AnySlice::F64(&xs[..xs.len() - 1])], AnySliceMut::F64(&mut out));
+            out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        assert_eq!(with_avx2(true, run), with_avx2(false, run));
+    }
 }

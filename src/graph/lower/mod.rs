@@ -93,6 +93,9 @@ struct Lowerer {
     reach_memo: HashMap<(u64, TaskId), Option<Arc<Vec<TaskId>>>>,
     /// The read tasks of each file node, for `local_barrier`.
     read_tasks: HashMap<u64, Arc<HashSet<TaskId>>>,
+    /// `local_barrier`'s answers, by file node and barrier tasks: the blocks
+    /// of one consumer usually wait on the same few aggregate tasks.
+    barrier_memo: HashMap<(u64, Vec<TaskId>), bool>,
 }
 
 /// The position of task `t` in `deps`, added if missing.
@@ -149,6 +152,7 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
         reread_tasks: HashMap::new(),
         reach_memo: HashMap::new(),
         read_tasks: HashMap::new(),
+        barrier_memo: HashMap::new(),
     };
     for n in &order {
         if l.materialised.contains(&n.token) {
@@ -406,6 +410,12 @@ impl Lowerer {
     /// Whether the tasks `barrier` depend on few enough blocks of the file
     /// read by `node` to hold them (`optimize::reread::max_held_blocks`).
     fn local_barrier(&mut self, node: &Node, barrier: &[TaskId]) -> bool {
+        let mut key_tasks = barrier.to_vec();
+        key_tasks.sort_unstable();
+        let key = (node.token, key_tasks);
+        if let Some(&b) = self.barrier_memo.get(&key) {
+            return b;
+        }
         let blocks = &self.blocks;
         let reads = self
             .read_tasks
@@ -423,17 +433,24 @@ impl Lowerer {
             })
             .clone();
         let limit = crate::optimize::reread::max_held_blocks(node, self.hold_bytes);
-        let mut reach: HashSet<TaskId> = HashSet::new();
-        for &t in barrier {
-            match self.reach(node.token, t, &reads, limit) {
-                Some(r) => reach.extend(r.iter().copied()),
-                None => return false,
+        // Within the budget even if it waits on every block of the file.
+        let local = reads.len() <= limit || {
+            let mut reach: HashSet<TaskId> = HashSet::new();
+            let mut local = true;
+            for &t in barrier {
+                match self.reach(node.token, t, &reads, limit) {
+                    Some(r) => reach.extend(r.iter().copied()),
+                    None => local = false,
+                }
+                if !local || reach.len() > limit {
+                    local = false;
+                    break;
+                }
             }
-            if reach.len() > limit {
-                return false;
-            }
-        }
-        true
+            local
+        };
+        self.barrier_memo.insert(key, local);
+        local
     }
 
     /// The read tasks of `reads` (blocks of file node `token`) that task `t`
@@ -445,17 +462,11 @@ impl Lowerer {
         let r = if reads.contains(&t) {
             Some(Arc::new(vec![t]))
         } else {
-            let mut set: Vec<TaskId> = vec![];
+            let mut set: HashSet<TaskId> = HashSet::new();
             let mut over = false;
             for d in self.tasks[t as usize].deps.clone() {
                 match self.reach(token, d, reads, limit) {
-                    Some(r) => {
-                        for &x in r.iter() {
-                            if !set.contains(&x) {
-                                set.push(x);
-                            }
-                        }
-                    }
+                    Some(r) => set.extend(r.iter().copied()),
                     None => over = true,
                 }
                 if over || set.len() > limit {
@@ -463,7 +474,11 @@ impl Lowerer {
                     break;
                 }
             }
-            (!over).then(|| Arc::new(set))
+            (!over).then(|| {
+                let mut v: Vec<TaskId> = set.into_iter().collect();
+                v.sort_unstable();
+                Arc::new(v)
+            })
         };
         self.reach_memo.insert((token, t), r.clone());
         r
