@@ -366,10 +366,6 @@ pub trait Element: Copy + Send + Sync + Debug + PartialEq + PartialOrd + Default
     #[doc(hidden)]
     fn view_any_mut(a: &mut AnyArray) -> Option<&mut ArrayD<Self>>;
     #[doc(hidden)]
-    fn vec(v: &AnyVec) -> &Vec<Self>;
-    #[doc(hidden)]
-    fn vec_mut(v: &mut AnyVec) -> &mut Vec<Self>;
-    #[doc(hidden)]
     fn slice<'a>(s: AnySlice<'a>) -> &'a [Self];
     #[doc(hidden)]
     fn slice_mut<'a>(s: AnySliceMut<'a>) -> &'a mut [Self];
@@ -416,24 +412,6 @@ macro_rules! element {
                 match a {
                     AnyArray::$v(a) => Some(a),
                     _ => None,
-                }
-            }
-            #[inline]
-            fn vec(v: &AnyVec) -> &Vec<Self> {
-                match v {
-                    AnyVec::$v(a) => a,
-                    other => {
-                        unreachable!("kernel typing: {:?} buffer where {} expected", other.dtype(), stringify!($t))
-                    }
-                }
-            }
-            #[inline]
-            fn vec_mut(v: &mut AnyVec) -> &mut Vec<Self> {
-                match v {
-                    AnyVec::$v(a) => a,
-                    other => {
-                        unreachable!("kernel typing: {:?} buffer where {} expected", other.dtype(), stringify!($t))
-                    }
                 }
             }
             #[inline]
