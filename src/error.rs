@@ -71,6 +71,21 @@ pub enum Error {
     /// The Graphviz `dot` program is missing or failed.
     #[error("graphviz: {0}")]
     Graphviz(String),
+    /// A request for more than can be represented or held: a shape whose
+    /// element or byte count overflows, more blocks than a graph can hold.
+    #[error("too large: {0}")]
+    TooLarge(String),
+    /// A computation whose projected peak memory exceeds `Config::memory_limit`
+    /// (checked before anything runs).
+    #[error(
+        "the computation would need about {needed} bytes at its peak but the memory limit is {limit} bytes \
+         ({detail}); use smaller chunks, fewer threads, or raise `Config::memory_limit`"
+    )]
+    MemoryLimit { needed: u64, limit: u64, detail: String },
+    /// A broken internal invariant: a bug in darray, caught before it could
+    /// give a wrong answer. Please report it with the program that raised it.
+    #[error("internal error (a bug in darray): {0}")]
+    Internal(String),
     /// A computation was cancelled because another task failed first.
     #[error("computation cancelled")]
     Cancelled,

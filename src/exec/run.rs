@@ -70,7 +70,7 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
             Payload::Value(v) => convert(v, shape).map(Payload::Array),
             _ => unreachable!("from_delayed reads a delayed value"),
         },
-        TaskOp::GroupCombine { reducer, axis, parts } => {
+        TaskOp::GroupCombine { reducer, axis, parts, shape } => {
             let mut acc: Option<Vec<AnyArray>> = None;
             for &(d, row) in parts {
                 let Payload::Partial(p) = inputs[d] else { unreachable!("grouped partials") };
@@ -89,7 +89,12 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
                     None => acc = Some(rows),
                 }
             }
-            Ok(Payload::Array(reducer.finalize(acc.expect("a group has a partial"))))
+            let acc = match acc {
+                Some(acc) => acc,
+                None if shape.contains(&0) => reducer.init(shape),
+                None => return Err(Error::Internal(format!("group block of shape {shape:?} has no partials"))),
+            };
+            Ok(Payload::Array(reducer.finalize(acc)))
         }
         TaskOp::Combine { reducer, reduced, finish } => {
             let mut parts = inputs.iter().map(|p| match p {
@@ -143,8 +148,13 @@ fn finalize(reducer: &dyn Reducer, acc: Vec<AnyArray>, reduced: &[bool], f: Fini
 /// A loader reading `arr` through a leaf map: `first` holds the leaf
 /// coordinates (within `arr`) of the block's first element; each mapped
 /// axis adds `step * stride` to its domain axis's stride.
-fn view_loader<'a>(arr: &'a AnyArray, first: &[isize], map: &[AxisMap], shape: &[usize]) -> Box<dyn Load + 'a> {
-    dispatch!(AnyArray, arr, a => {
+///
+/// Checks that every element of the block maps inside `arr` (a wrong plan
+/// must fail here, not read out of bounds): the loaders' unchecked reads
+/// rely on it.
+fn view_loader<'a>(arr: &'a AnyArray, first: &[isize], map: &[AxisMap], shape: &[usize]) -> Result<Box<dyn Load + 'a>> {
+    window_inside(arr.shape(), first, map, shape)?;
+    Ok(dispatch!(AnyArray, arr, a => {
         let mut strides = vec![0isize; shape.len()];
         let mut origin = 0isize;
         for (ax, m) in map.iter().enumerate() {
@@ -160,7 +170,31 @@ fn view_loader<'a>(arr: &'a AnyArray, first: &[isize], map: &[AxisMap], shape: &
             Some(u) => Box::new(CopyLoader::transposed(a, origin, &strides, shape, u)) as Box<dyn Load + 'a>,
             None => Box::new(ViewLoader::new(a, origin, strides, shape)) as Box<dyn Load + 'a>,
         }
-    })
+    }))
+}
+
+/// Whether the block (`shape`, read through `map` from leaf coordinates
+/// `first`) lies inside an array of shape `dims`: along each leaf axis the
+/// first and last indices the block reads are in range (an empty block reads
+/// nothing).
+fn window_inside(dims: &[usize], first: &[isize], map: &[AxisMap], shape: &[usize]) -> Result<()> {
+    if shape.contains(&0) {
+        return Ok(());
+    }
+    for (ax, m) in map.iter().enumerate() {
+        let lo = first[ax];
+        let hi = match m.dom {
+            Some(d) => lo + m.step * (shape[d] as isize - 1),
+            None => lo,
+        };
+        let (lo, hi) = (lo.min(hi), lo.max(hi));
+        if lo < 0 || hi >= dims[ax] as isize {
+            return Err(Error::Internal(format!(
+                "a block of shape {shape:?} reads indices {lo}..={hi} of axis {ax} of a chunk of shape {dims:?}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Generates a source over a window of its own coordinates (`lo`, `shape`).
@@ -221,7 +255,7 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
             match (def, &pregen[i]) {
                 (LeafDef::Source { .. }, Some((arr, first))) => view_loader(arr, first, map, &t.shape),
                 (LeafDef::Source { src, .. }, None) => {
-                    Box::new(SourceLoader::new(src.clone(), map.to_vec(), t.offset.clone())) as Box<dyn Load>
+                    Ok(Box::new(SourceLoader::new(src.clone(), map.to_vec(), t.offset.clone())) as Box<dyn Load>)
                 }
                 (LeafDef::Array { arr, .. }, _) => {
                     let first: Vec<isize> = map.iter().map(|m| m.first(&t.offset)).collect();
@@ -234,7 +268,7 @@ fn run_fused(t: &FusedTask, inputs: &[&Payload]) -> Result<Payload> {
                 }
             }
         })
-        .collect();
+        .collect::<Result<_>>()?;
 
     let tile = n.clamp(1, tile_len(p.reg_dtypes.iter().map(|d| d.size()).sum()));
     let mut regs = Regs::new(&p.reg_dtypes, tile);

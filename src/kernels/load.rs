@@ -28,10 +28,40 @@ pub(crate) struct ViewLoader<'a, T> {
     contiguous: bool,
 }
 
+/// The lowest and highest element offsets from `base` that a view of
+/// `shape` with `strides` starting at `origin` touches (`None` if empty).
+fn span(origin: isize, strides: &[isize], shape: &[usize]) -> Option<(isize, isize)> {
+    if shape.contains(&0) {
+        return None;
+    }
+    let (mut lo, mut hi) = (origin, origin);
+    for (&s, &n) in strides.iter().zip(shape) {
+        let d = s * (n as isize - 1);
+        if d < 0 {
+            lo += d;
+        } else {
+            hi += d;
+        }
+    }
+    Some((lo, hi))
+}
+
+/// Panics unless the view lies inside `arr`'s own elements: the loaders'
+/// unchecked reads are sound because of this check (plans are checked
+/// earlier, with a typed error, in `exec::run`; this one guards the reads).
+fn assert_inside<T>(arr: &ArrayD<T>, origin: isize, strides: &[isize], shape: &[usize]) {
+    let own: Vec<isize> = arr.strides().to_vec();
+    if let Some((lo, hi)) = span(origin, strides, shape) {
+        let (alo, ahi) = span(0, &own, arr.shape()).unwrap_or((0, -1));
+        assert!(alo <= lo && hi <= ahi, "view [{lo}, {hi}] outside its chunk [{alo}, {ahi}]");
+    }
+}
+
 impl<'a, T: Element> ViewLoader<'a, T> {
     /// `strides` are in elements of `arr`, one per block axis (0 where
-    /// broadcast); the caller guarantees the window lies inside `arr`.
+    /// broadcast). Panics if the window does not lie inside `arr`.
     pub(crate) fn new(arr: &'a ArrayD<T>, origin: isize, strides: Vec<isize>, shape: &[usize]) -> Self {
+        assert_inside(arr, origin, &strides, shape);
         let mut expect = 1isize;
         let mut contiguous = arr.is_standard_layout();
         for (a, &n) in shape.iter().enumerate().rev() {
@@ -65,8 +95,8 @@ impl<T: Element> Load for ViewLoader<'_, T> {
             let base: isize =
                 self.origin + pre.iter().zip(strides).map(|(&i, &s)| i as isize * s).sum::<isize>() + c0 as isize * sl;
             let dst = &mut out[off..off + (c1 - c0)];
-            // SAFETY: `pre` and `c0..c1` index the block, and the caller of
-            // `new` guaranteed the block's window lies inside the array.
+            // SAFETY: `pre` and `c0..c1` index the block, and `new` checked
+            // that the block's window lies inside the array.
             unsafe {
                 if sl == 1 {
                     dst.copy_from_slice(std::slice::from_raw_parts(ptr.offset(base), c1 - c0));
@@ -94,7 +124,9 @@ impl<T: Element> CopyLoader<T> {
     /// Copies the view (`origin`, `strides` over `shape`, as for
     /// `ViewLoader`) with 32 x 32 tiles over axes `u` (contiguous in the
     /// source) and the last axis.
+    /// Panics if the window does not lie inside `arr`.
     pub(crate) fn transposed(arr: &ArrayD<T>, origin: isize, strides: &[isize], shape: &[usize], u: usize) -> Self {
+        assert_inside(arr, origin, strides, shape);
         const B: usize = 32;
         let nd = shape.len();
         let last = nd - 1;
@@ -119,7 +151,7 @@ impl<T: Element> CopyLoader<T> {
                     for j in j0..(j0 + B).min(shape[last]) {
                         let src_j = sb + j as isize * strides[last];
                         for i in i0..(i0 + B).min(shape[u]) {
-                            // SAFETY: the caller guarantees the view lies in `arr`.
+                            // SAFETY: checked on entry: the view lies in `arr`.
                             data[db + i * dst_strides[u] + j] = unsafe { *ptr.offset(src_j + i as isize * strides[u]) };
                         }
                     }
