@@ -161,10 +161,14 @@ impl<T: Float> DArray<T> {
     }
 }
 
-/// The running state of a moving window.
+/// The running state of a moving window. The sum of its finite values is
+/// compensated (Neumaier, as pandas does): a plain running sum loses every
+/// small value added next to a large one for good (`[1e16, 1, 1]` would
+/// average to 0 once 1e16 has left the window).
 #[derive(Default)]
 struct Window {
     sum: f64,
+    comp: f64,
     nan: i64,
     pos_inf: i64,
     neg_inf: i64,
@@ -180,7 +184,10 @@ impl Window {
         } else if v == f64::NEG_INFINITY {
             self.neg_inf += k;
         } else {
-            self.sum += k as f64 * v;
+            let x = k as f64 * v;
+            let t = self.sum + x;
+            self.comp += if self.sum.abs() >= x.abs() { (self.sum - t) + x } else { (x - t) + self.sum };
+            self.sum = t;
         }
     }
     /// The mean of a full window of `n` values.
@@ -189,7 +196,7 @@ impl Window {
             (true, _, _) | (false, true, true) => f64::NAN,
             (false, true, false) => f64::INFINITY,
             (false, false, true) => f64::NEG_INFINITY,
-            _ => self.sum / n as f64,
+            _ => (self.sum + self.comp) / n as f64,
         }
     }
 }

@@ -67,7 +67,12 @@ fn normalise(start: Option<isize>, stop: Option<isize>, step: isize, n: usize) -
     let (lo, hi) = if step > 0 { (0, n) } else { (-1, n - 1) };
     let s = start.map_or(if step > 0 { lo } else { hi }, |v| clip(fix(v), lo, hi));
     let e = stop.map_or(if step > 0 { hi } else { lo }, |v| clip(fix(v), lo, hi));
-    let count = if step > 0 { (e - s + step - 1).max(0) / step } else { (s - e - step - 1).max(0) / -step };
+    // In i128: `step` may be isize::MAX or isize::MIN.
+    let (s, e, st) = (s as i128, e as i128, step as i128);
+    let count = if st > 0 { (e - s + st - 1).max(0) / st } else { (s - e - st - 1).max(0) / -st };
+    // A selection of at most one position has no real step; 1 keeps later
+    // index arithmetic (steps compose by multiplying) from overflowing.
+    let step = if count > 1 { step } else { 1 };
     (if count > 0 { s as usize } else { 0 }, step, count as usize)
 }
 

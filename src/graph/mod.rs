@@ -166,11 +166,13 @@ pub(crate) enum TaskOp {
         shape: Vec<usize>,
     },
     /// One group's rows of grouped partials (dep position, row along
-    /// `axis`), merged and finalised (the axis kept, of length 1).
+    /// `axis`), merged and finalised (the axis kept, of length 1). With no
+    /// parts (another axis is empty) the block is the empty `shape`.
     GroupCombine {
         reducer: Arc<dyn Reducer>,
         axis: usize,
         parts: Vec<(usize, usize)>,
+        shape: Vec<usize>,
     },
     /// Merge reduction partials (the deps), finalising at the top of the tree.
     Combine {

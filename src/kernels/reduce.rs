@@ -507,8 +507,16 @@ impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
         let out = ndarray::Zip::from(&n).and(&m2).map_collect(|&n, &m2| {
             let v = match self.what {
                 Moment::Var(ddof) | Moment::Std(ddof) => {
-                    // NumPy: M2 / max(n - ddof, 0), so 0/0 is NaN.
-                    let v = if n == 0.0 { f64::NAN } else { m2 / (n - ddof).max(0.0) };
+                    // NumPy's `var`: M2 / max(n - ddof, 0) (so inf, or NaN for
+                    // M2 = 0, past the degrees of freedom; NaN for a NaN
+                    // ddof, which `np.maximum` propagates); `nanvar` gives
+                    // NaN wherever n - ddof <= 0.
+                    let dof = n - ddof;
+                    let v = if n == 0.0 || dof.is_nan() || (self.skip_nan && dof <= 0.0) {
+                        f64::NAN
+                    } else {
+                        m2 / dof.max(0.0)
+                    };
                     if matches!(self.what, Moment::Std(_)) {
                         v.sqrt()
                     } else {

@@ -105,8 +105,9 @@ pub(crate) fn reduce(
         return Node::invalid(Error::Invalid(format!("split_every must be at least 2, got {split_every}")), dtype);
     }
     let reduced_len: usize = axes.iter().map(|&a| input.shape[a]).product();
-    let out_len: usize = (0..nd).filter(|a| !axes.contains(a)).map(|a| input.shape[a]).product();
-    if no_identity && reduced_len == 0 && out_len > 0 {
+    // NumPy raises even when the result is empty too ((0, 0) over axis 0),
+    // "for consistency" (its test_reduce_zero_axis).
+    if no_identity && reduced_len == 0 {
         return Node::invalid(Error::EmptyReduction { op: static_name(reducer.name()) }, dtype);
     }
     let mut shape = vec![];

@@ -135,6 +135,7 @@ impl Lowerer {
                 reducer: reducer.clone(),
                 axis,
                 parts: mine.iter().enumerate().map(|(i, &(_, row))| (i, row)).collect(),
+                shape: n.chunks.block_shape(&b),
             };
             out.push(BlockRef::Task(self.push(Key::new(n.token, &agg, &b), deps, op)));
         }
