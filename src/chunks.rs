@@ -63,6 +63,26 @@ impl From<Vec<Vec<usize>>> for ChunkSpec {
     }
 }
 
+/// Most blocks along one axis: the grid keeps a list of block lengths per
+/// axis, so a spec like `ones([10^15], [1])` is refused before it is built.
+pub const MAX_AXIS_BLOCKS: usize = 1 << 24;
+
+/// The number of elements of `shape`, checking that it and its size in
+/// bytes (`itemsize` each) fit the address space (`isize::MAX` bytes, the
+/// most one allocation can hold).
+pub(crate) fn checked_len(shape: &[usize], itemsize: usize) -> Result<usize> {
+    let n = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    match n.and_then(|n| n.checked_mul(itemsize.max(1)).map(|b| (n, b))) {
+        Some((n, b)) if b <= isize::MAX as usize => Ok(n),
+        _ => Err(Error::TooLarge(format!(
+            "an array of shape {shape:?} ({} bytes of {itemsize}-byte elements) is larger than the address space \
+             (at most {} bytes)",
+            shape.iter().map(|&d| d as f64).product::<f64>() * itemsize as f64,
+            isize::MAX
+        ))),
+    }
+}
+
 /// A normalised chunk grid: block lengths per axis and their start offsets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Chunks {
@@ -73,6 +93,7 @@ pub struct Chunks {
 impl Chunks {
     /// Normalises a spec against a shape, checking it describes the shape.
     pub fn new(shape: &[usize], spec: &ChunkSpec, itemsize: usize) -> Result<Chunks> {
+        checked_len(shape, itemsize)?;
         let sizes = match spec {
             ChunkSpec::Shape(c) => {
                 if c.len() != shape.len() {
@@ -94,7 +115,7 @@ impl Chunks {
                     )));
                 }
                 for (axis, (l, &n)) in lists.iter().zip(shape).enumerate() {
-                    let total: usize = l.iter().sum();
+                    let total = l.iter().try_fold(0usize, |a, &c| a.checked_add(c)).unwrap_or(usize::MAX);
                     if total != n {
                         return Err(Error::Chunks(format!(
                             "chunks {l:?} along axis {axis} sum to {total}, not the axis length {n}"
@@ -221,6 +242,13 @@ fn regular(n: usize, c: usize) -> Result<Vec<usize>> {
     }
     if c == 0 {
         return Err(Error::Chunks(format!("chunk length 0 for an axis of length {n}")));
+    }
+    if n.div_ceil(c) > MAX_AXIS_BLOCKS {
+        return Err(Error::TooLarge(format!(
+            "chunks of {c} along an axis of {n} make {} blocks; at most {MAX_AXIS_BLOCKS} blocks an axis are \
+             supported: use larger chunks",
+            n.div_ceil(c)
+        )));
     }
     let mut v = vec![c; n / c];
     if n % c != 0 {

@@ -177,7 +177,25 @@ impl<T: Numeric> DArray<T> {
             return Err(Error::Invalid("arange step must not be zero".into()));
         }
         let len = ((stop.el_to_f64() - start.el_to_f64()) / step.el_to_f64()).ceil();
-        let len = if len.is_finite() && len > 0.0 { len as usize } else { 0 };
+        // NumPy raises for both: "cannot compute length" and "maximum
+        // allowed size exceeded".
+        if len.is_nan() {
+            return Err(Error::Invalid(format!(
+                "arange({}, {}, {}): cannot compute the length",
+                start.el_to_f64(),
+                stop.el_to_f64(),
+                step.el_to_f64()
+            )));
+        }
+        if len >= isize::MAX as f64 {
+            return Err(Error::TooLarge(format!(
+                "arange({}, {}, {}) would have {len:e} elements",
+                start.el_to_f64(),
+                stop.el_to_f64(),
+                step.el_to_f64()
+            )));
+        }
+        let len = if len > 0.0 { len as usize } else { 0 };
         let mut h = TokenHasher::new("arange");
         h.u64(start.el_bits()).u64(step.el_bits());
         Self::source(&[len], chunks.into(), &mut h, Arange { start, step })

@@ -7,6 +7,7 @@ pub(crate) mod run;
 mod scheduler;
 
 pub use observe::{register, Observer, ObserverGuard, TaskEvent};
+pub use pool::MAX_THREADS;
 pub(crate) use scheduler::execute;
 use std::sync::Arc;
 
@@ -57,7 +58,8 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Sets the number of worker threads (at least 1).
+    /// Sets the number of worker threads (at least 1; more than
+    /// [`MAX_THREADS`] is an error when the computation runs).
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = n.max(1);
         self

@@ -74,6 +74,7 @@ pub(crate) fn execute(g: &TaskGraph, outputs: &[TaskId], cfg: &Config, on_output
     if n == 0 {
         return Ok(ExecStats::default());
     }
+    let pool = pool(cfg.threads)?;
     let mut counts = vec![0u32; n + 1];
     for t in &g.tasks {
         for &d in &t.deps {
@@ -130,7 +131,7 @@ pub(crate) fn execute(g: &TaskGraph, outputs: &[TaskId], cfg: &Config, on_output
     for o in &st.observers {
         o.on_start(n, st.threads);
     }
-    pool(st.threads).scope(|s| {
+    pool.scope(|s| {
         for _ in 0..workers {
             s.spawn(|s| worker(&st, s, None));
         }

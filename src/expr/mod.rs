@@ -141,6 +141,11 @@ impl Node {
         dtype: DType,
         kind: NodeKind,
     ) -> Arc<Node> {
+        // Every shape passes here (broadcasts and reshapes make new ones):
+        // one that overflows is an error, not a wrapped count.
+        if let Err(e) = crate::chunks::checked_len(&shape, dtype.size()) {
+            return Node::invalid(e, dtype);
+        }
         Arc::new(Node { token, label: Arc::from(label), shape, chunks, dtype, kind })
     }
 

@@ -275,6 +275,9 @@ pub(crate) fn reshape(input: Arc<Node>, shape: Vec<usize>) -> Arc<Node> {
     if let Some(e) = input.error() {
         return Node::invalid(e.clone(), dtype);
     }
+    if let Err(e) = crate::chunks::checked_len(&shape, dtype.size()) {
+        return Node::invalid(e, dtype);
+    }
     let (ins, outs) = (&input.shape, &shape);
     if ins.iter().product::<usize>() != outs.iter().product::<usize>() {
         return Node::invalid(Error::Shape(format!("cannot reshape {ins:?} into {outs:?}")), dtype);
