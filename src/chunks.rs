@@ -164,7 +164,9 @@ impl Chunks {
     }
     /// Total number of blocks.
     pub fn nblocks(&self) -> usize {
-        self.sizes.iter().map(Vec::len).product()
+        // Saturating: a grid of 2^24 blocks on each of several axes has more
+        // blocks than a usize counts (refused when lowered).
+        self.sizes.iter().fold(1usize, |acc, l| acc.saturating_mul(l.len()))
     }
     /// Start of block `i` along `axis`.
     pub fn offset(&self, axis: usize, i: usize) -> usize {

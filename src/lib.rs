@@ -46,6 +46,6 @@ pub use array::{concatenate, stack, where_, Boundary, Operand, Sel};
 pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES, MAX_AXIS_BLOCKS};
 pub use dtype::{CastFrom, DType, Element, Float, Numeric};
 pub use error::{Error, Result};
-pub use exec::{register, Config, ExecStats, Observer, ObserverGuard, TaskEvent, MAX_THREADS};
-pub use graph::{Plan, TaskGraph, TaskInfo};
+pub use exec::{register, Config, ExecStats, MemoryLimit, Observer, ObserverGuard, TaskEvent, MAX_THREADS};
+pub use graph::{MemoryProjection, Plan, TaskGraph, TaskInfo};
 pub use key::Key;

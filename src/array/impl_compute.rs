@@ -43,9 +43,34 @@ fn payload_array(p: Arc<Payload>) -> Arc<AnyArray> {
     }
 }
 
+/// The lowering switches a configuration asks for.
+fn lower_options(cfg: &Config) -> LowerOptions {
+    LowerOptions { fuse: cfg.optimize, hold_bytes: cfg.hold_bytes, memory_limit: cfg.memory_limit.resolve() }
+}
+
+/// The output tasks in block order, each once: the scheduler's priorities
+/// start from them, so a fixed order gives the same schedule every run.
+fn output_tasks(g: &TaskGraph) -> Vec<u32> {
+    let mut seen = std::collections::HashSet::new();
+    g.outputs
+        .iter()
+        .flat_map(|o| &o.blocks)
+        .filter_map(|b| match b {
+            BlockRef::Task(t) => Some(*t),
+            BlockRef::Held(_) => None,
+        })
+        .filter(|t| seen.insert(*t))
+        .collect()
+}
+
+/// Bytes of the results handed back (assembled, or kept as blocks).
+fn result_bytes(g: &TaskGraph) -> u64 {
+    g.outputs.iter().map(|o| o.node.shape.iter().product::<usize>() as u64 * o.node.dtype.size() as u64).sum()
+}
+
 /// Lowers and runs `roots` together; shared work runs once.
 fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected>, ExecStats)> {
-    let g = lower(roots, LowerOptions { fuse: cfg.optimize, hold_bytes: cfg.hold_bytes })?;
+    let g = lower(roots, lower_options(cfg))?;
     // Output task -> (root, block) positions it fills.
     let mut wanted: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
     let mut slots: Vec<Vec<Mutex<Option<Arc<AnyArray>>>>> = vec![];
@@ -63,16 +88,11 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
         slots.push(s);
     }
     let single: Vec<bool> = g.outputs.iter().map(|o| o.blocks.len() == 1).collect();
-    let assembled: Vec<Mutex<Option<AnyArray>>> = g
-        .outputs
-        .iter()
-        .zip(&single)
-        .map(|(o, &one)| {
-            Mutex::new((how == Collect::Assemble && !one).then(|| AnyArray::default_of(o.node.dtype, &o.node.shape)))
-        })
-        .collect();
+    // Allocated at the first block, once the memory plan has been checked.
+    let assembled: Vec<Mutex<Option<AnyArray>>> = g.outputs.iter().map(|_| Mutex::new(None)).collect();
+    let target = |r: usize| AnyArray::default_of(g.outputs[r].node.dtype, &g.outputs[r].node.shape);
     let block_index: Vec<Vec<Vec<usize>>> = g.outputs.iter().map(|o| o.node.chunks.block_indices().collect()).collect();
-    let outputs: Vec<u32> = wanted.keys().copied().collect();
+    let outputs = output_tasks(&g);
     let on_output = |t: u32, p: Arc<Payload>| {
         // Unwrapped without a copy when the scheduler handed it over whole.
         let a = payload_array(p);
@@ -81,12 +101,14 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
                 *slots[r][b].lock().unwrap_or_else(|e| e.into_inner()) = Some(a.clone());
             } else {
                 let mut dst = assembled[r].lock().unwrap_or_else(|e| e.into_inner());
-                copy_block(dst.as_mut().expect("assembly target"), &a, &g.outputs[r].node.chunks, &block_index[r][b]);
+                let dst = dst.get_or_insert_with(|| target(r));
+                copy_block(dst, &a, &g.outputs[r].node.chunks, &block_index[r][b]);
             }
         }
         Ok(())
     };
-    let stats = execute(&g, &outputs, cfg, &on_output)?;
+    let result_bytes = result_bytes(&g);
+    let stats = execute(&g, &outputs, cfg, result_bytes, &on_output)?;
     let mut results = vec![];
     for (r, out) in g.outputs.iter().enumerate() {
         let blocks = || -> Vec<Arc<AnyArray>> {
@@ -103,7 +125,8 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
             }
             Collect::Assemble => {
                 // Held blocks (persisted inputs) were never tasks: copy them now.
-                let mut dst = assembled[r].lock().unwrap_or_else(|e| e.into_inner()).take().expect("assembly target");
+                let mut dst =
+                    assembled[r].lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_else(|| target(r));
                 for (b, br) in out.blocks.iter().enumerate() {
                     if let BlockRef::Held(a) = br {
                         copy_block(&mut dst, a, &out.node.chunks, &block_index[r][b]);
@@ -185,7 +208,7 @@ impl<T: Element> DArray<T> {
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn graph_with(&self, cfg: &Config) -> Result<TaskGraph> {
-        lower(std::slice::from_ref(&self.node), LowerOptions { fuse: cfg.optimize, hold_bytes: cfg.hold_bytes })
+        lower(std::slice::from_ref(&self.node), lower_options(cfg))
     }
 
     /// The optimizer's plan without building the task graph: cheap even for
@@ -201,10 +224,33 @@ impl<T: Element> DArray<T> {
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn explain(&self) -> Result<crate::graph::Plan> {
-        crate::graph::plan(
-            std::slice::from_ref(&self.node),
-            LowerOptions { fuse: true, hold_bytes: crate::optimize::reread::HOLD_BYTES },
-        )
+        self.explain_with(&Config::default())
+    }
+
+    /// `explain` for a configuration. Where the graph has at most
+    /// [`Plan::PROJECT_TASKS`](crate::Plan::PROJECT_TASKS) block tasks it is
+    /// built to project the run's peak memory (`Plan::memory`), as
+    /// `compute_with` does before it runs.
+    ///
+    /// ```
+    /// use darray::{Config, DArray};
+    /// let x = DArray::<f64>::ones([1000, 1000], [100, 100])?;
+    /// let p = x.sum().explain_with(&Config::default().threads(2))?;
+    /// let m = p.memory.expect("a small graph is projected");
+    /// assert_eq!(m.result, 8); // one f64
+    /// assert!(m.peak < 1 << 20); // a few 80 kB blocks at a time
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn explain_with(&self, cfg: &Config) -> Result<crate::graph::Plan> {
+        let roots = std::slice::from_ref(&self.node);
+        let opts = lower_options(cfg);
+        let mut p = crate::graph::plan(roots, opts)?;
+        if p.block_tasks <= crate::graph::Plan::PROJECT_TASKS {
+            let g = lower(roots, opts)?;
+            let outputs = output_tasks(&g);
+            p.memory = Some(crate::exec::project(&g, &outputs, cfg.threads, result_bytes(&g)));
+        }
+        Ok(p)
     }
 }
 
@@ -234,8 +280,7 @@ impl<T: Element> DArray<T> {
     where
         F: Fn(&[usize], &[usize], ndarray::ArrayViewD<'_, T>) -> Result<()> + Sync,
     {
-        let g =
-            lower(std::slice::from_ref(&self.node), LowerOptions { fuse: cfg.optimize, hold_bytes: cfg.hold_bytes })?;
+        let g = lower(std::slice::from_ref(&self.node), lower_options(cfg))?;
         let chunks = &self.node.chunks;
         let index: Vec<Vec<usize>> = chunks.block_indices().collect();
         let give = |b: usize, a: &AnyArray| {
@@ -250,12 +295,13 @@ impl<T: Element> DArray<T> {
                 BlockRef::Held(a) => give(b, a)?,
             }
         }
-        let outputs: Vec<u32> = wanted.keys().copied().collect();
+        let outputs = output_tasks(&g);
         let on_output = |t: u32, p: Arc<Payload>| match &*p {
             Payload::Array(a) => wanted[&t].iter().try_for_each(|&b| give(b, a)),
             _ => unreachable!("outputs are arrays"),
         };
-        execute(&g, &outputs, cfg, &on_output)
+        // Blocks are streamed: nothing is assembled.
+        execute(&g, &outputs, cfg, 0, &on_output)
     }
 
     /// The high-level expression in Graphviz DOT: one node per operation

@@ -46,7 +46,12 @@ pub(crate) fn lower_delayed(
         }
         let deps = n.deps.iter().map(|d| index[&d.token]).collect();
         let id = tasks.len() as TaskId;
-        tasks.push(Task { key: Key::new(n.token, &n.name, &[]), deps, op: TaskOp::Delayed(DelayedTask(n.clone())) });
+        tasks.push(Task {
+            key: Key::new(n.token, &n.name, &[]),
+            deps,
+            op: TaskOp::Delayed(DelayedTask(n.clone())),
+            est_bytes: 0,
+        });
         index.insert(n.token, id);
     }
     roots.iter().map(|r| index[&r.token]).collect()

@@ -1,14 +1,16 @@
 //! The threaded scheduler and its configuration.
 
+pub mod memory;
 pub mod observe;
 mod order;
 mod pool;
 pub(crate) mod run;
 mod scheduler;
 
+pub use memory::MemoryLimit;
 pub use observe::{register, Observer, ObserverGuard, TaskEvent};
 pub use pool::MAX_THREADS;
-pub(crate) use scheduler::execute;
+pub(crate) use scheduler::{execute, project};
 use std::sync::Arc;
 
 /// How to run a computation.
@@ -33,6 +35,9 @@ pub struct Config {
     /// an aggregate of the same file (`x - x.mean(0)`) before it reads them
     /// again instead (see [`Config::hold_bytes`]).
     pub hold_bytes: usize,
+    /// The most memory a computation may plan to use (see
+    /// [`Config::memory_limit`]).
+    pub memory_limit: MemoryLimit,
 }
 
 impl std::fmt::Debug for Config {
@@ -42,6 +47,7 @@ impl std::fmt::Debug for Config {
             .field("optimize", &self.optimize)
             .field("observers", &self.observers.len())
             .field("hold_bytes", &self.hold_bytes)
+            .field("memory_limit", &self.memory_limit)
             .finish()
     }
 }
@@ -53,6 +59,7 @@ impl Default for Config {
             optimize: true,
             observers: vec![],
             hold_bytes: crate::optimize::reread::HOLD_BYTES,
+            memory_limit: MemoryLimit::Auto,
         }
     }
 }
@@ -84,6 +91,30 @@ impl Config {
         self.hold_bytes = bytes;
         self
     }
+    /// Sets the memory limit. Before a computation runs, its peak memory is
+    /// projected from the task graph (results held for their readers, the
+    /// blocks the workers build at once, and the assembled result; see
+    /// `ExecStats::memory`), and a projection above the limit is refused
+    /// with [`Error::MemoryLimit`](crate::Error::MemoryLimit) before anything
+    /// runs. The default, [`MemoryLimit::Auto`], is 80 % of the memory
+    /// available when the computation starts.
+    ///
+    /// ```
+    /// use darray::{Config, DArray, Error, MemoryLimit};
+    /// let x = DArray::<f64>::ones([1000, 1000], [100, 100])?;
+    /// let small = Config::default().memory_limit(MemoryLimit::Bytes(1 << 20));
+    /// // The 8 MB result alone does not fit in 1 MiB ...
+    /// assert!(matches!(x.compute_with(&small), Err(Error::MemoryLimit { .. })));
+    /// // ... but its sum streams through a few blocks at a time.
+    /// let (s, stats) = x.sum().compute_with(&small)?;
+    /// assert_eq!(s[[]], 1e6);
+    /// assert!(stats.memory.peak <= 1 << 20);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn memory_limit(mut self, limit: MemoryLimit) -> Self {
+        self.memory_limit = limit;
+        self
+    }
     /// Adds an observer (a profiler, a progress bar) to this computation.
     pub fn observe(mut self, obs: Arc<dyn Observer>) -> Self {
         self.observers.push(obs);
@@ -112,4 +143,7 @@ pub struct ExecStats {
     pub peak_chunks_held: usize,
     /// Most bytes of task results held at once.
     pub peak_bytes_held: usize,
+    /// The peak memory projected before the run (checked against
+    /// `Config::memory_limit`).
+    pub memory: crate::graph::MemoryProjection,
 }

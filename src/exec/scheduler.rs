@@ -17,6 +17,7 @@ use super::pool::pool;
 use super::run::run_task;
 use super::{Config, ExecStats};
 use crate::error::{Error, Result};
+use crate::graph::MemoryProjection;
 use crate::graph::{Payload, TaskGraph, TaskId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -68,13 +69,10 @@ impl Counter {
     }
 }
 
-/// Runs every task of `g`, handing output results to `on_output`.
-pub(crate) fn execute(g: &TaskGraph, outputs: &[TaskId], cfg: &Config, on_output: &OnOutput<'_>) -> Result<ExecStats> {
+/// Each task's dependents in CSR form: those of `t` are
+/// `dependents[off[t]..off[t + 1]]`.
+fn dependents_of(g: &TaskGraph) -> (Vec<u32>, Vec<TaskId>) {
     let n = g.tasks.len();
-    if n == 0 {
-        return Ok(ExecStats::default());
-    }
-    let pool = pool(cfg.threads)?;
     let mut counts = vec![0u32; n + 1];
     for t in &g.tasks {
         for &d in &t.deps {
@@ -92,11 +90,40 @@ pub(crate) fn execute(g: &TaskGraph, outputs: &[TaskId], cfg: &Config, on_output
             fill[d as usize] += 1;
         }
     }
+    (counts, dependents)
+}
+
+/// The memory projection of running `g` on `threads` workers, as `execute`
+/// computes it before it starts.
+pub(crate) fn project(g: &TaskGraph, outputs: &[TaskId], threads: usize, result_bytes: u64) -> MemoryProjection {
+    let (counts, dependents) = dependents_of(g);
+    let rank = super::order::order(g, outputs, &counts, &dependents);
+    super::memory::project(g, &rank, &counts, &dependents, threads, result_bytes)
+}
+
+/// Runs every task of `g`, handing output results to `on_output`, after
+/// checking the projected peak memory (with `result_bytes` of assembled
+/// result) against the configured limit.
+pub(crate) fn execute(
+    g: &TaskGraph,
+    outputs: &[TaskId],
+    cfg: &Config,
+    result_bytes: u64,
+    on_output: &OnOutput<'_>,
+) -> Result<ExecStats> {
+    let n = g.tasks.len();
+    if n == 0 {
+        return Ok(ExecStats::default());
+    }
+    let pool = pool(cfg.threads)?;
+    let (counts, dependents) = dependents_of(g);
     let mut is_output = vec![false; n];
     for &o in outputs {
         is_output[o as usize] = true;
     }
     let rank = super::order::order(g, outputs, &counts, &dependents);
+    let memory = super::memory::project(g, &rank, &counts, &dependents, cfg.threads, result_bytes);
+    super::memory::check(&memory, cfg)?;
     let ready: BinaryHeap<Reverse<(u32, TaskId)>> = g
         .tasks
         .iter()
@@ -141,6 +168,7 @@ pub(crate) fn execute(g: &TaskGraph, outputs: &[TaskId], cfg: &Config, on_output
         peak_results_held: st.held.peak.load(SeqCst),
         peak_chunks_held: st.chunks.peak.load(SeqCst),
         peak_bytes_held: st.bytes.peak.load(SeqCst),
+        memory,
     };
     for o in &st.observers {
         o.on_end(&stats);
@@ -179,7 +207,7 @@ fn spawn_more<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>) {
 }
 
 /// Most ready tasks a worker takes from the shared queue at once.
-const BATCH: usize = 16;
+pub(super) const BATCH: usize = 16;
 
 fn worker<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>, mut next: Option<TaskId>) {
     // Tasks taken from the queue in one lock, lowest rank first: with tiny

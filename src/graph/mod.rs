@@ -1,9 +1,11 @@
 //! The per-chunk task graph: what the scheduler runs.
 
 mod lower;
+mod memory;
 pub(crate) mod program;
 
 pub(crate) use lower::{lower, plan, BlockRef, LowerOptions, Output};
+pub use memory::MemoryProjection;
 
 use crate::dtype::AnyArray;
 use crate::kernels::Reducer;
@@ -142,6 +144,7 @@ pub(crate) enum TaskOp {
     },
     /// A block read from outside (a file).
     Read {
+        dtype: crate::dtype::DType,
         reader: Arc<dyn crate::expr::BlockReader>,
         label: Arc<str>,
         offset: Vec<usize>,
@@ -187,6 +190,9 @@ pub(crate) struct Task {
     pub key: Key,
     pub deps: Vec<TaskId>,
     pub op: TaskOp,
+    /// The projected bytes of its result (an upper bound where the lowering
+    /// does not know the exact shape), for the memory plan.
+    pub est_bytes: u64,
 }
 
 /// The lowered graph of one or more arrays. Tasks are in a topological
@@ -215,6 +221,15 @@ pub struct Plan {
     /// Tasks of the groups' blocks, and the first step of each reduction
     /// (before culling; combine levels of reduction trees not counted).
     pub block_tasks: usize,
+    /// The projected peak memory of a run (`DArray::explain_with`), for
+    /// graphs of at most `PROJECT_TASKS` block tasks.
+    pub memory: Option<MemoryProjection>,
+}
+
+impl Plan {
+    /// The most block tasks for which `explain` builds the graph to project
+    /// memory (building a million tasks takes about half a second).
+    pub const PROJECT_TASKS: usize = 1 << 20;
 }
 
 /// A read-only view of one task.

@@ -15,7 +15,7 @@ use super::program::{AxisMap, Program, Terminal};
 use super::{ChunkRef, FusedTask, LeafInput, Task, TaskGraph, TaskId, TaskOp};
 use crate::chunks::GridIter;
 use crate::dtype::AnyArray;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expr::{Node, NodeKind};
 use crate::key::{Key, TokenHasher};
 use crate::optimize::fuse;
@@ -29,6 +29,30 @@ pub(crate) struct LowerOptions {
     pub fuse: bool,
     /// The re-read cost model's budget (`Config::hold_bytes`).
     pub hold_bytes: usize,
+    /// The memory limit in bytes, if any: a graph whose bookkeeping alone
+    /// would exceed it is refused before it is built.
+    pub memory_limit: Option<u64>,
+}
+
+/// Bytes of bookkeeping per task (key, dependencies, op, scheduler state),
+/// for refusing graphs too large to build.
+pub(crate) const GRAPH_BYTES_PER_TASK: u64 = 512;
+
+/// Refuses a graph of `tasks` tasks that cannot be built: task ids are
+/// 32-bit, and the graph itself must fit the memory limit.
+fn check_graph_size(tasks: usize, opts: LowerOptions) -> Result<()> {
+    if tasks >= u32::MAX as usize {
+        return Err(Error::TooLarge(format!("{tasks} tasks: a graph holds at most {} tasks", u32::MAX - 1)));
+    }
+    let needed = tasks as u64 * GRAPH_BYTES_PER_TASK;
+    match opts.memory_limit {
+        Some(limit) if needed > limit => Err(Error::MemoryLimit {
+            needed,
+            limit,
+            detail: format!("a task graph of {tasks} tasks, about {GRAPH_BYTES_PER_TASK} bytes each"),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// A block of a lowered node: a task, or a chunk already held.
@@ -96,6 +120,8 @@ struct Lowerer {
     /// `local_barrier`'s answers, by file node and barrier tasks: the blocks
     /// of one consumer usually wait on the same few aggregate tasks.
     barrier_memo: HashMap<(u64, Vec<TaskId>), bool>,
+    /// The node being lowered: the default size of its tasks' results.
+    current_block_bytes: u64,
 }
 
 /// The position of task `t` in `deps`, added if missing.
@@ -109,6 +135,7 @@ fn dep_position(deps: &mut Vec<TaskId>, t: TaskId) -> usize {
 /// Reading block `b` of the file node `n`.
 fn read_op(n: &Node, reader: &Arc<dyn crate::expr::BlockReader>, b: &[usize]) -> TaskOp {
     TaskOp::Read {
+        dtype: n.dtype,
         reader: reader.clone(),
         label: n.label.clone(),
         offset: n.chunks.block_offset(b),
@@ -116,18 +143,49 @@ fn read_op(n: &Node, reader: &Arc<dyn crate::expr::BlockReader>, b: &[usize]) ->
     }
 }
 
+/// The projected bytes of a task's result: exact where the op carries its
+/// shape, else `block` (the largest block of the node being lowered: a
+/// product's or a reduction combine's result is never larger).
+fn estimate_bytes(op: &TaskOp, block: u64) -> u64 {
+    let elems = |s: &[usize]| s.iter().product::<usize>() as u64;
+    match op {
+        TaskOp::Fused(t) => match &t.program.terminal {
+            Terminal::Partial { reducer, reduced, .. } => {
+                let mut acc: Vec<usize> = t.shape.iter().zip(reduced).map(|(&s, &r)| if r { 1 } else { s }).collect();
+                if let Some(g) = &t.group {
+                    acc[g.axis] = g.rows;
+                }
+                let per: u64 = reducer.init(&[0]).iter().map(|a| a.dtype().size() as u64).sum();
+                elems(&acc) * per
+            }
+            _ => elems(&t.shape) * t.program.out_dtype.size() as u64,
+        },
+        TaskOp::Read { dtype, shape, .. } => elems(shape) * dtype.size() as u64,
+        TaskOp::Assemble { dtype, shape, .. } | TaskOp::Overlap { dtype, shape, .. } => {
+            elems(shape) * dtype.size() as u64
+        }
+        TaskOp::Delayed(_) => 0,
+        _ => block,
+    }
+}
+
 /// The optimizer's plan, before any task exists: what `explain` reports.
 pub(crate) fn plan(roots: &[Arc<Node>], opts: LowerOptions) -> Result<crate::graph::Plan> {
     let (order, materialised) = optimize(roots, opts)?;
-    // Block tasks of each group; a reduction also has its partials.
+    let tasks = block_tasks(&order, &materialised);
+    Ok(crate::graph::Plan { nodes: order.len(), groups: materialised.len(), block_tasks: tasks, memory: None })
+}
+
+/// Block tasks of each group; a reduction also has its partials.
+fn block_tasks(order: &[Arc<Node>], materialised: &HashSet<u64>) -> usize {
     let mut tasks = 0usize;
     for n in order.iter().filter(|n| materialised.contains(&n.token)) {
-        tasks += n.chunks.numblocks().iter().product::<usize>();
+        tasks = tasks.saturating_add(n.chunks.nblocks());
         if let NodeKind::Reduce { input, .. } = &n.kind {
-            tasks += input.chunks.numblocks().iter().product::<usize>();
+            tasks = tasks.saturating_add(input.chunks.nblocks());
         }
     }
-    Ok(crate::graph::Plan { nodes: order.len(), groups: materialised.len(), block_tasks: tasks })
+    tasks
 }
 
 /// The nodes below `roots` (inputs first) and those that become tasks.
@@ -141,6 +199,7 @@ fn optimize(roots: &[Arc<Node>], opts: LowerOptions) -> Result<(Vec<Arc<Node>>, 
 /// Builds the graph computing every block of every root.
 pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph> {
     let (order, materialised) = optimize(roots, opts)?;
+    check_graph_size(block_tasks(&order, &materialised), opts)?;
     let reads_below = crate::optimize::reread::reads_below(&order);
     let mut l = Lowerer {
         tasks: vec![],
@@ -153,6 +212,7 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
         reach_memo: HashMap::new(),
         read_tasks: HashMap::new(),
         barrier_memo: HashMap::new(),
+        current_block_bytes: 0,
     };
     for n in &order {
         if l.materialised.contains(&n.token) {
@@ -183,11 +243,19 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
 impl Lowerer {
     fn push(&mut self, key: Key, deps: Vec<TaskId>, op: TaskOp) -> TaskId {
         let id = self.tasks.len() as TaskId;
-        self.tasks.push(Task { key, deps, op });
+        let est_bytes = match op {
+            // Merged partials keep their inputs' shape (finalised, no more).
+            TaskOp::Combine { .. } | TaskOp::AddBlocks { .. } => {
+                deps.iter().map(|&d| self.tasks[d as usize].est_bytes).max().unwrap_or(self.current_block_bytes)
+            }
+            _ => estimate_bytes(&op, self.current_block_bytes),
+        };
+        self.tasks.push(Task { key, deps, op, est_bytes });
         id
     }
 
     fn emit(&mut self, n: &Arc<Node>) {
+        self.current_block_bytes = (n.chunks.max_block_len() * n.dtype.size()) as u64;
         let refs = match &n.kind {
             NodeKind::Persisted(chunks) => chunks.iter().map(|c| BlockRef::Held(c.clone())).collect(),
             NodeKind::Source(_)
