@@ -532,8 +532,14 @@ pub trait Numeric:
     /// `/`; integer division by zero gives 0, as NumPy does.
     #[doc(hidden)]
     fn div_(self, o: Self) -> Self;
+    /// `%` as NumPy's `remainder`: the result takes the divisor's sign
+    /// (floored division), unlike Rust's `%`; an integer remainder by zero
+    /// gives 0, as NumPy does.
     #[doc(hidden)]
     fn rem_(self, o: Self) -> Self;
+    /// `-x` (for floats the sign flips, so `-0.0` stays negative zero).
+    #[doc(hidden)]
+    fn neg_(self) -> Self;
     #[doc(hidden)]
     fn lowest() -> Self;
     #[doc(hidden)]
@@ -572,7 +578,18 @@ macro_rules! numeric {
         #[inline(always)]
         fn div_(self, o: Self) -> Self { self / o }
         #[inline(always)]
-        fn rem_(self, o: Self) -> Self { self % o }
+        fn rem_(self, o: Self) -> Self {
+            // NumPy's npy_divmod: fmod, moved into the divisor's sign.
+            let m = self % o;
+            if m != 0.0 {
+                if (o < 0.0) != (m < 0.0) { m + o } else { m }
+            } else {
+                // A zero (or NaN, for o == 0) with the divisor's sign.
+                m.copysign(o)
+            }
+        }
+        #[inline(always)]
+        fn neg_(self) -> Self { -self }
     };
     (@arith false) => {
         #[inline(always)]
@@ -584,7 +601,17 @@ macro_rules! numeric {
         #[inline(always)]
         fn div_(self, o: Self) -> Self { if o == 0 { 0 } else { self.wrapping_div(o) } }
         #[inline(always)]
-        fn rem_(self, o: Self) -> Self { if o == 0 { 0 } else { self.wrapping_rem(o) } }
+        #[allow(unused_comparisons)]
+        fn rem_(self, o: Self) -> Self {
+            if o == 0 {
+                return 0;
+            }
+            // Python's floored modulo: a non-zero remainder takes o's sign.
+            let m = self.wrapping_rem(o);
+            if m != 0 && ((m < 0) != (o < 0)) { m.wrapping_add(o) } else { m }
+        }
+        #[inline(always)]
+        fn neg_(self) -> Self { self.wrapping_neg() }
     };
 }
 numeric!(

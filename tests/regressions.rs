@@ -156,3 +156,20 @@ fn min_over_an_empty_axis_is_an_error_whatever_the_result_shape() {
         assert!(matches!(all_ways(&x.argmax_axis(axis).cast::<f64>()), Err(Error::EmptyReduction { .. })), "{shape:?}");
     }
 }
+
+#[test]
+fn remainder_takes_the_divisors_sign_as_in_numpy() {
+    // np.array([-7, 7, -7, 7, 5]) % np.array([3, 3, -3, -3, 0]) == [2, 1, -1, -2, 0]
+    let a = DArray::from_array(ndarray::arr1(&[-7i64, 7, -7, 7, 5]).into_dyn(), [2]).unwrap();
+    let b = DArray::from_array(ndarray::arr1(&[3i64, 3, -3, -3, 0]).into_dyn(), [3]).unwrap();
+    assert_eq!((&a % &b).compute().unwrap().into_raw_vec_and_offset().0, vec![2, 1, -1, -2, 0]);
+    // -10.0 % 360.0 == 350.0; 10.0 % -360.0 == -350.0; -0.0 % 5 == 0.0 (sign of the divisor).
+    let x = DArray::from_array(arr(&[3], vec![-10.0, 10.0, -0.0]), [2]).unwrap();
+    let r = (&x % 360.0).compute().unwrap();
+    assert_eq!(r.as_slice().unwrap()[..2], [350.0, 10.0]);
+    assert!(r[2] == 0.0 && r[2].is_sign_positive());
+    assert_eq!((&x % -360.0).compute().unwrap().as_slice().unwrap()[..2], [-10.0, -350.0]);
+    // -x flips the sign of zero: 1 / -(0.0) is -inf.
+    let z = DArray::from_array(arr(&[2], vec![0.0, 2.0]), [1]).unwrap();
+    assert_eq!((1.0 / &(-&z)).compute().unwrap().as_slice().unwrap(), [f64::NEG_INFINITY, -0.5]);
+}

@@ -380,7 +380,7 @@ impl<T: Numeric> Neg for DArray<T> {
 impl<T: Numeric> Neg for &DArray<T> {
     type Output = DArray<T>;
     fn neg(self) -> DArray<T> {
-        self.map_named("neg", 0, |x: T| T::zero().sub_(x))
+        self.map_named("neg", 0, |x: T| x.neg_())
     }
 }
 
