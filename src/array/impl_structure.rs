@@ -293,6 +293,10 @@ mod tests {
         assert_eq!(normalise(Some(10), Some(20), 1, 5), (0, 1, 0));
         assert_eq!(normalise(Some(3), Some(1), 1, 5), (0, 1, 0));
         assert_eq!(normalise(None, Some(-10), -1, 5), (4, -1, 5));
-        assert_eq!(normalise(None, None, 3, 0), (0, 3, 0));
+        // At most one position: the step is normalised to 1.
+        assert_eq!(normalise(None, None, 3, 0), (0, 1, 0));
+        assert_eq!(normalise(None, None, isize::MAX, 5), (0, 1, 1));
+        assert_eq!(normalise(None, None, isize::MIN, 5), (4, 1, 1));
+        assert_eq!(normalise(Some(isize::MIN), Some(isize::MAX), 2, 5), (0, 2, 3));
     }
 }
