@@ -30,6 +30,10 @@ pub trait Reducer: Send + Sync {
     fn needs_index(&self) -> bool {
         false
     }
+    /// Bytes of accumulators per element of a partial (for memory plans).
+    fn acc_bytes(&self) -> usize {
+        self.init(&[0]).iter().map(|a| a.dtype().size()).sum()
+    }
     /// Fresh accumulators of the given shape.
     fn init(&self, shape: &[usize]) -> Vec<AnyArray>;
     /// Folds the run `xs` into `acc` at `dest`; with `needs_index`, value

@@ -122,6 +122,8 @@ struct Lowerer {
     barrier_memo: HashMap<(u64, Vec<TaskId>), bool>,
     /// The node being lowered: the default size of its tasks' results.
     current_block_bytes: u64,
+    /// Accumulator bytes per partial element, by reducer.
+    acc_bytes: HashMap<usize, u64>,
 }
 
 /// The position of task `t` in `deps`, added if missing.
@@ -146,7 +148,7 @@ fn read_op(n: &Node, reader: &Arc<dyn crate::expr::BlockReader>, b: &[usize]) ->
 /// The projected bytes of a task's result: exact where the op carries its
 /// shape, else `block` (the largest block of the node being lowered: a
 /// product's or a reduction combine's result is never larger).
-fn estimate_bytes(op: &TaskOp, block: u64) -> u64 {
+fn estimate_bytes(op: &TaskOp, block: u64, acc_bytes: &mut HashMap<usize, u64>) -> u64 {
     let elems = |s: &[usize]| s.iter().product::<usize>() as u64;
     match op {
         TaskOp::Fused(t) => match &t.program.terminal {
@@ -155,8 +157,9 @@ fn estimate_bytes(op: &TaskOp, block: u64) -> u64 {
                 if let Some(g) = &t.group {
                     acc[g.axis] = g.rows;
                 }
-                let per: u64 = reducer.init(&[0]).iter().map(|a| a.dtype().size() as u64).sum();
-                elems(&acc) * per
+                // Per reducer, not per task: `acc_bytes` allocates.
+                let key = Arc::as_ptr(reducer) as *const () as usize;
+                elems(&acc) * *acc_bytes.entry(key).or_insert_with(|| reducer.acc_bytes() as u64)
             }
             _ => elems(&t.shape) * t.program.out_dtype.size() as u64,
         },
@@ -213,6 +216,7 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
         read_tasks: HashMap::new(),
         barrier_memo: HashMap::new(),
         current_block_bytes: 0,
+        acc_bytes: HashMap::new(),
     };
     for n in &order {
         if l.materialised.contains(&n.token) {
@@ -248,7 +252,7 @@ impl Lowerer {
             TaskOp::Combine { .. } | TaskOp::AddBlocks { .. } => {
                 deps.iter().map(|&d| self.tasks[d as usize].est_bytes).max().unwrap_or(self.current_block_bytes)
             }
-            _ => estimate_bytes(&op, self.current_block_bytes),
+            _ => estimate_bytes(&op, self.current_block_bytes, &mut self.acc_bytes),
         };
         self.tasks.push(Task { key, deps, op, est_bytes });
         id
