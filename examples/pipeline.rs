@@ -46,6 +46,10 @@ fn analyze(stations: &[&Vec<f64>]) -> Summary {
 #[allow(clippy::ptr_arg)]
 fn store(s: &Summary, out: &PathBuf) -> std::result::Result<PathBuf, String> {
     let text = format!("stations {}\nreadings {}\nmean {:.4}\nstd {:.4}\n", s.stations, s.readings, s.mean, s.std);
+    // The output folder (`data/`, ignored by git) is not in a fresh clone.
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
     darray::io::write_atomic(out, text.as_bytes()).map_err(|e| e.to_string())?;
     Ok(out.clone())
 }

@@ -256,3 +256,268 @@ fn user_blocks_and_unfiltered_edge_chunks() {
         }
     }
 }
+
+/// Files in the test folder whose name contains `stem` (the final file and
+/// any temporary one beside it).
+fn files_named(stem: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(stem))
+        .collect();
+    v.sort();
+    v
+}
+
+/// A write that fails part way (a panicking block, a block that cannot be
+/// read) poisons the writer: `finish` refuses with a typed error, removes
+/// the temporary file and publishes nothing. An older file under the final
+/// name stays as it was, byte for byte.
+#[test]
+fn a_failed_write_cannot_be_finished() {
+    // A file of another run already under the final name: must survive.
+    let old_bytes = b"an older file".to_vec();
+    // A source whose first stored chunk is damaged: its block task fails.
+    let damaged = dir().join("poison-src.nc");
+    let mut bytes = std::fs::read(shared("air_temperature.nc")).unwrap();
+    for b in &mut bytes[200_000..200_400] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&damaged, &bytes).unwrap();
+    let src = File::open(&damaged).unwrap();
+    let from_damaged = src.array_with::<i16>("air", &ReadOptions::default().chunks([730, 25, 53])).unwrap();
+    let panicking = DArray::<f64>::ones([100], [10]).unwrap().map_blocks(|b, idx| {
+        assert!(idx[0] != 7, "block 7 is bad");
+        b
+    });
+    for (case, stem) in [(0, "poison-panic.nc"), (1, "poison-read.nc"), (2, "poison-second.nc")] {
+        let p = dir().join(stem);
+        std::fs::write(&p, &old_bytes).unwrap();
+        let mut w = Writer::create(&p).unwrap();
+        let e = match case {
+            0 => w.write("x", &panicking, &VarOptions::default()).unwrap_err(),
+            1 => w.write("air", &from_damaged, &VarOptions::default()).unwrap_err(),
+            _ => {
+                // A good variable first, then a failing one.
+                w.write("good", &DArray::<f64>::ones([10], [5]).unwrap(), &VarOptions::default()).unwrap();
+                w.write("x", &panicking, &VarOptions::default()).unwrap_err()
+            }
+        };
+        match case {
+            1 => assert!(matches!(root(&e), Error::Corrupt { .. } | Error::Hdf5 { .. }), "{e}"),
+            _ => assert!(matches!(e, Error::TaskPanicked { ref message, .. } if message.contains("block 7")), "{e}"),
+        }
+        // Later writes are refused too (nothing is computed for them).
+        let again = w.write("y", &DArray::<f64>::ones([4], [4]).unwrap(), &VarOptions::default()).unwrap_err();
+        assert!(matches!(again, Error::Io { .. }), "{again}");
+        let e = w.finish().expect_err("a writer that saw an error must not finish");
+        let Error::Io { ref path, ref message } = e else { panic!("not an Io error: {e}") };
+        assert_eq!(path, &p.display().to_string());
+        assert!(message.contains("failed"), "{e}");
+        assert_eq!(std::fs::read(&p).unwrap(), old_bytes, "case {case}: the old file was replaced");
+        assert_eq!(files_named(stem), [stem], "case {case}: temporary files left");
+        std::fs::remove_file(&p).unwrap();
+    }
+}
+
+/// Writing a name that is already taken is an `Invalid` error naming it
+/// (not the library's "unknown library error"), found before anything is
+/// written; like any failed write it poisons the writer.
+/// A panic that unwinds out of `write` (here from a progress observer, on
+/// the calling thread) poisons the writer too.
+#[test]
+fn a_panic_through_write_poisons_the_writer() {
+    struct Boom;
+    impl darray::Observer for Boom {
+        fn on_start(&self, _tasks: usize, _threads: usize) {
+            panic!("observer fails");
+        }
+    }
+    let p = dir().join("poison-unwind.nc");
+    let mut w = Writer::create(&p).unwrap().config(Config::default().observe(std::sync::Arc::new(Boom)));
+    let x = DArray::<f64>::ones([10], [5]).unwrap();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.write("x", &x, &VarOptions::default())));
+    assert!(r.is_err(), "the observer's panic reaches the caller");
+    assert!(matches!(w.finish(), Err(Error::Io { ref message, .. }) if message.contains("panic")));
+    assert!(!p.exists());
+    assert!(files_named("poison-unwind.nc").is_empty());
+}
+
+#[test]
+fn writing_a_name_twice_is_a_typed_error_naming_it() {
+    let p = dir().join("twice.nc");
+    let x = DArray::<f64>::from_fn([6, 4], [3, 4], |i| (i[0] * 4 + i[1]) as f64).unwrap();
+    let first = |name: &str, opts: VarOptions| {
+        let mut w = Writer::create(&p).unwrap();
+        w.write(name, &x, &opts).unwrap();
+        w
+    };
+    // A writer with a first variable, the name written next, its array and
+    // options, and words the error must contain.
+    type Case<'a> = (Writer, &'a str, DArray<f64>, VarOptions, &'a [&'a str]);
+    let cases: Vec<Case> = vec![
+        (first("x", VarOptions::default()), "x", x.clone(), VarOptions::default(), &["\"x\"", "already", "a variable"]),
+        // A leading slash or doubled slashes name the same variable.
+        (first("x", VarOptions::default()), "/x", x.clone(), VarOptions::default(), &["\"x\"", "already"]),
+        (first("g/a", VarOptions::default()), "g//a", x.clone(), VarOptions::default(), &["\"g/a\"", "already"]),
+        // A dimension made without values takes its name: say so.
+        (
+            first("x", VarOptions::default().dims(["time", "lat"])),
+            "time",
+            DArray::<f64>::ones([6], [6]).unwrap(),
+            VarOptions::default(),
+            &["\"time\"", "dimension"],
+        ),
+        // A group's name, and a variable used as a group.
+        (first("g/a", VarOptions::default()), "g", x.clone(), VarOptions::default(), &["\"g\"", "group"]),
+        (first("a", VarOptions::default()), "a/b", x.clone(), VarOptions::default(), &["\"a\"", "not a group"]),
+        // A dimension of another length than an existing variable of its name.
+        (
+            first("a", VarOptions::default()),
+            "z",
+            DArray::<f64>::ones([5], [5]).unwrap(),
+            VarOptions::default().dims(["a"]),
+            &["\"a\"", "shape"],
+        ),
+    ];
+    for (mut w, name, y, opts, words) in cases {
+        let e = w.write(name, &y, &opts).unwrap_err();
+        let Error::Invalid(ref m) = e else { panic!("{name}: not an Invalid error: {e}") };
+        assert!(words.iter().all(|k| m.contains(k)), "{name}: {m}");
+        assert!(matches!(w.finish(), Err(Error::Io { .. })));
+        assert!(!p.exists());
+    }
+    assert!(files_named("twice.nc").is_empty());
+    // The same names in separate files are fine.
+    let mut w = Writer::create(&p).unwrap();
+    w.write("time", &DArray::<f64>::ones([6], [6]).unwrap(), &VarOptions::default().dims(["time"])).unwrap();
+    w.write("x", &x, &VarOptions::default().dims(["time", "lat"])).unwrap();
+    w.finish().unwrap();
+    let f = File::open(&p).unwrap();
+    assert_eq!(f.variable("x").unwrap().dims, ["time", "lat"]);
+    assert_eq!(f.array::<f64>("x").unwrap().compute().unwrap(), x.compute().unwrap());
+    std::fs::remove_file(&p).unwrap();
+}
+
+/// Two writers of one path in one process do not share a temporary file;
+/// finishing both leaves the one finished last (the last rename wins), and
+/// no temporary file.
+#[test]
+fn writers_of_one_path_do_not_collide() {
+    let p = dir().join("two-writers.nc");
+    let val = |k: f64| DArray::<f64>::full([20, 3], k, [5, 3]).unwrap();
+    for last_first in [false, true] {
+        let mut w1 = Writer::create(&p).unwrap();
+        let mut w2 = Writer::create(&p).unwrap();
+        w1.write("v", &val(1.0), &VarOptions::default()).unwrap();
+        w2.write("v", &val(2.0), &VarOptions::default()).unwrap();
+        let want = if last_first {
+            w2.finish().unwrap();
+            w1.finish().unwrap();
+            1.0
+        } else {
+            w1.finish().unwrap();
+            w2.finish().unwrap();
+            2.0
+        };
+        let got = File::open(&p).unwrap().array::<f64>("v").unwrap().compute().unwrap();
+        assert_eq!(got, ndarray::ArrayD::from_elem(vec![20, 3], want));
+        assert_eq!(files_named("two-writers.nc"), ["two-writers.nc"]);
+    }
+    // Many at once, on threads: one of them, whole.
+    let handles: Vec<_> = (0..6)
+        .map(|k| {
+            let p = p.clone();
+            std::thread::spawn(move || {
+                let mut w = Writer::create(&p).unwrap();
+                w.write("v", &DArray::<f64>::full([20, 3], k as f64, [5, 3]).unwrap(), &VarOptions::default()).unwrap();
+                w.finish().unwrap();
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let got = File::open(&p).unwrap().array::<f64>("v").unwrap().compute().unwrap();
+    let k = got[[0, 0]];
+    assert!((0.0..6.0).contains(&k) && got.iter().all(|&v| v == k), "{got}");
+    assert_eq!(files_named("two-writers.nc"), ["two-writers.nc"]);
+}
+
+/// Opening what is not an HDF5 file (another format, an empty file, a
+/// directory, a missing or impossible path) is a typed error, never a
+/// panic: `Io` where the path itself is the problem, `Hdf5` for the bytes.
+#[test]
+fn opening_what_is_not_hdf5_is_a_typed_error() {
+    let d = dir().join("not-hdf5");
+    std::fs::create_dir_all(&d).unwrap();
+    let put = |name: &str, bytes: &[u8]| {
+        let p = d.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let mut noise = vec![0u8; 4096];
+    let mut x = 12345u32;
+    for b in &mut noise {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        *b = (x >> 16) as u8;
+    }
+    let loop_a = d.join("loop-a");
+    let _ = std::fs::remove_file(&loop_a);
+    let _ = std::fs::remove_file(d.join("loop-b"));
+    std::os::unix::fs::symlink(d.join("loop-b"), &loop_a).unwrap();
+    std::os::unix::fs::symlink(&loop_a, d.join("loop-b")).unwrap();
+    let hdf5_signature = b"\x89HDF\r\n\x1a\n";
+    let cases: Vec<(PathBuf, &str, &str)> = vec![
+        (d.join("missing.nc"), "io", "No such file"),
+        (d.join("no/such/dir/x.nc"), "io", "No such file"),
+        (PathBuf::from("bad\0name.nc"), "io", "nul"),
+        (loop_a.clone(), "io", "symbolic links"),
+        (d.clone(), "io", "directory"),
+        (put("empty.nc", b""), "hdf5", "empty"),
+        (put("text.nc", b"time,temperature\n0,280.5\n"), "hdf5", ""),
+        (put("short.nc", b"\x89HD"), "hdf5", ""),
+        (put("classic.nc", b"CDF\x01\0\0\0\0\0\0\0\x0a"), "hdf5", "NetCDF classic"),
+        (put("classic64.nc", b"CDF\x02\0\0\0\0\0\0\0\x0a"), "hdf5", "CDF-2"),
+        (put("signature-only.nc", hdf5_signature), "hdf5", ""),
+        (put("signature-then-noise.nc", &[&hdf5_signature[..], &noise].concat()), "hdf5", ""),
+        (put("noise.nc", &noise), "hdf5", ""),
+        (put("zeros.nc", &[0u8; 8192]), "hdf5", ""),
+        (PathBuf::from("/dev/null"), "hdf5", "empty"),
+    ];
+    for (p, kind, words) in cases {
+        let e = std::panic::catch_unwind(|| File::open(&p)).unwrap_or_else(|_| panic!("{p:?}: a panic"));
+        let e = e.expect_err("not an HDF5 file");
+        let (Error::Io { message, .. } | Error::Hdf5 { message, .. }) = &e else { panic!("{p:?}: {e:?}") };
+        assert_eq!(matches!(e, Error::Io { .. }), kind == "io", "{p:?}: {e}");
+        assert!(message.to_lowercase().contains(&words.to_lowercase()), "{p:?}: {e}");
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// A child process started while a writer (or a reader) is open does not
+/// inherit the file's descriptor: HDF5 opens files without close-on-exec
+/// and holds a `flock` on them, so an inherited writer's exclusive lock
+/// kept the finished file locked ("unable to lock file") while the child
+/// ran.
+#[test]
+fn child_processes_do_not_inherit_open_files() {
+    let p = dir().join("inherit.nc");
+    let mut w = Writer::create(&p).unwrap();
+    let reader = File::open(shared("era5_t2m_uk_2019-03.nc")).unwrap();
+    let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+    w.write("x", &DArray::<f64>::ones([8], [4]).unwrap(), &VarOptions::default()).unwrap();
+    w.finish().unwrap();
+    let opened = File::open(&p).map(|f| f.array::<f64>("x").unwrap().sum().compute().unwrap()[[]]);
+    // The child's open descriptors, by what they point at.
+    let fds: Vec<PathBuf> = std::fs::read_dir(format!("/proc/{}/fd", child.id()))
+        .map(|d| d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok()).collect())
+        .unwrap_or_default();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(opened, Ok(8.0));
+    let leaked: Vec<&PathBuf> = fds.iter().filter(|f| f.to_string_lossy().contains(".nc")).collect();
+    assert!(leaked.is_empty(), "the child holds {leaked:?}");
+    drop(reader);
+}

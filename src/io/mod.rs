@@ -6,11 +6,18 @@ pub mod hdf5;
 use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The temporary name a file is written under before it is renamed.
+/// The temporary name a file is written under before it is renamed, beside
+/// it and used by no other writer: the process id, a process-wide counter
+/// and the time (which keeps names apart across a pid reused after a crash
+/// left a file behind).
 pub(crate) fn temp_name(path: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
+    path.with_file_name(format!(".{name}.partial-{}-{n}-{nanos:x}", std::process::id()))
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
@@ -18,7 +25,7 @@ pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
     let path = path.as_ref();
     let tmp = temp_name(path);
     let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::File::create_new(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -41,7 +48,12 @@ mod tests {
         write_atomic(&p, b"one").unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        assert!(!temp_name(&p).exists());
+        let leftovers = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".partial-"));
+        assert_eq!(leftovers.count(), 0);
+        // Two names for one path never collide.
+        assert_ne!(temp_name(&p), temp_name(&p));
         // A directory that does not exist: an error, and nothing left behind.
         assert!(matches!(write_atomic(dir.join("no/such/file"), b"x"), Err(Error::Io { .. })));
         std::fs::remove_dir_all(&dir).unwrap();

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::exec::{Config, ExecStats};
 use ::hdf5::types::{FloatSize, IntSize, TypeDescriptor};
 use ::hdf5::{Dataset, Location};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// How to store one variable.
@@ -69,14 +69,34 @@ impl VarOptions {
     }
 }
 
-/// A new file being written. Dropped without [`finish`](Writer::finish)
-/// (an error, a panic), it removes its temporary file: a failed computation
-/// never leaves a file under the final name.
+/// A new file being written.
+///
+/// The file is written under a temporary name beside the final one
+/// (`.NAME.partial-PID-N-TIME`, unique within and across processes) and
+/// renamed to its final name by [`finish`](Writer::finish). So:
+///
+/// - Dropped without `finish` (an error, a panic), a writer removes its
+///   temporary file: nothing appears under the final name.
+/// - A writer whose [`write`](Writer::write) or
+///   [`file_attr`](Writer::file_attr) returned an error (a task that
+///   failed or panicked part way, a name already taken, bad options) is
+///   poisoned: later writes are refused, and `finish` returns an
+///   [`Error::Io`] naming the first failure, removes the temporary file and
+///   publishes nothing. A published file holds everything the program
+///   asked to write.
+/// - Several writers of one path (in one process or several) never share a
+///   temporary file; each `finish` atomically replaces whatever is under the
+///   final name, so the writer that finishes last wins, whole (readers see
+///   one complete file or the other, never a mix).
 pub struct Writer {
     path: PathBuf,
     tmp: PathBuf,
     file: Option<::hdf5::File>,
     cfg: Config,
+    /// The first error a write returned, if any: the writer cannot finish.
+    failed: Option<String>,
+    /// Dimensions made without values (names then taken), for messages.
+    dims_made: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -114,12 +134,14 @@ fn bytes_of<T: Element>(v: ndarray::ArrayViewD<'_, T>) -> Vec<u8> {
 }
 
 impl Writer {
-    /// Starts a new file at `path` (written under a temporary name beside it).
+    /// Starts a new file at `path` (written under a temporary name beside
+    /// it, created exclusively: an existing file is never reused).
     pub fn create(path: impl AsRef<Path>) -> Result<Writer> {
         let path = path.as_ref().to_path_buf();
         let tmp = crate::io::temp_name(&path);
-        let file = ::hdf5::File::create(&tmp).map_err(h5err(&path.display().to_string()))?;
-        Ok(Writer { path, tmp, file: Some(file), cfg: Config::default() })
+        let file = ::hdf5::File::create_excl(&tmp).map_err(h5err(&path.display().to_string()))?;
+        super::close_on_exec(&file);
+        Ok(Writer { path, tmp, file: Some(file), cfg: Config::default(), failed: None, dims_made: BTreeSet::new() })
     }
 
     /// The configuration computations run with (threads, progress bar).
@@ -136,21 +158,116 @@ impl Writer {
         self.file.as_ref().expect("open until finished")
     }
 
-    /// An attribute of the file itself (the root group).
+    /// The error for a call on a writer that already failed.
+    fn refuse(&self, what: &str) -> Option<Error> {
+        self.failed.as_ref().map(|first| Error::Io {
+            path: self.p(),
+            message: format!("{what}: an earlier write to this file failed ({first}); the file is not written"),
+        })
+    }
+
+    /// Runs one write step; any error poisons the writer, and so does a
+    /// panic that unwinds through it (the step is marked failed until it
+    /// returns `Ok`).
+    fn guarded<R>(&mut self, what: &str, step: impl FnOnce(&mut Writer) -> Result<R>) -> Result<R> {
+        if let Some(e) = self.refuse(what) {
+            return Err(e);
+        }
+        self.failed = Some(format!("{what}: interrupted by a panic"));
+        let res = step(self);
+        self.failed = res.as_ref().err().map(|e| format!("{what}: {e}"));
+        res
+    }
+
+    /// An attribute of the file itself (the root group). An error poisons
+    /// the writer, as for [`write`](Writer::write).
     pub fn file_attr(&mut self, name: &str, value: impl Into<AttrValue>) -> Result<()> {
-        write_attr(self.file(), name, &value.into(), None).map_err(h5err(&self.p()))
+        let value = value.into();
+        self.guarded(&format!("file attribute {name:?}"), |w| {
+            write_attr(w.file(), name, &value, None).map_err(h5err(&w.p()))
+        })
     }
 
     /// Computes `x` and stores it as variable `name`, chunk by chunk: memory
     /// stays bounded by the blocks in flight, and blocks are compressed in
     /// parallel on the workers.
+    ///
+    /// Each name is written once: a name already in the file (a variable, a
+    /// group, or a dimension made without values for an earlier variable)
+    /// is an [`Error::Invalid`] naming it, found before anything is written.
+    /// Any error poisons the writer: [`finish`](Writer::finish) will refuse.
     pub fn write<T: Element>(&mut self, name: &str, x: &DArray<T>, opts: &VarOptions) -> Result<ExecStats> {
+        self.guarded(&format!("writing {name:?}"), |w| w.write_var(name, x, opts))
+    }
+
+    /// Checks that `name` can be made, before anything is written; returns
+    /// it without empty parts (`/a//b` is `a/b`).
+    fn check_name(&self, name: &str) -> Result<String> {
+        let parts: Vec<&str> = name.split('/').filter(|g| !g.is_empty()).collect();
+        if parts.is_empty() {
+            return Err(Error::Invalid(format!("{name:?} is not a variable name")));
+        }
+        let full = parts.join("/");
+        let f = self.file();
+        for k in 1..parts.len() {
+            let g = parts[..k].join("/");
+            if f.link_exists(&g) && f.group(&g).is_err() {
+                return Err(Error::Invalid(format!(
+                    "cannot write variable {full:?} to {}: {g:?} is a variable, not a group",
+                    self.p()
+                )));
+            }
+        }
+        if f.link_exists(&full) {
+            let what = if self.dims_made.contains(&full) {
+                "a dimension without values, made for an earlier variable (write coordinate variables \
+                 before the variables that use them)"
+            } else if f.group(&full).is_ok() {
+                "a group"
+            } else {
+                "a variable"
+            };
+            return Err(Error::Invalid(format!(
+                "variable {full:?} is already in {} (as {what}): each name is written once",
+                self.p()
+            )));
+        }
+        Ok(full)
+    }
+
+    /// Checks the dimension names against what the file has, before
+    /// anything is written.
+    fn check_dims(&self, name: &str, dims: &[String], shape: &[usize]) -> Result<()> {
+        let f = self.file();
+        for (d, &n) in dims.iter().zip(shape) {
+            let bad = |why: String| Error::Invalid(format!("dimension {d:?} of variable {name:?}: {why}"));
+            if d.contains('\0') || d.split('/').all(str::is_empty) {
+                return Err(bad("not a dimension name".to_string()));
+            }
+            if d.trim_matches('/') == name {
+                continue; // a coordinate variable: its own dimension
+            }
+            if f.link_exists(d) {
+                match f.dataset(d) {
+                    Ok(s) if s.shape() == [n] => {}
+                    Ok(s) => return Err(bad(format!("it exists with shape {:?}, not [{n}]", s.shape()))),
+                    Err(_) => return Err(bad("the name is a group, not a variable".to_string())),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn write_var<T: Element>(&mut self, name: &str, x: &DArray<T>, opts: &VarOptions) -> Result<ExecStats> {
         let x = x.clone().validate()?;
         let p = self.p();
         let nd = x.ndim();
         if !opts.dims.is_empty() && opts.dims.len() != nd {
             return Err(Error::Invalid(format!("{} dimension names for a {nd}-d array", opts.dims.len())));
         }
+        let name = self.check_name(name)?;
+        let name = name.as_str();
+        self.check_dims(name, &opts.dims, x.shape())?;
         let chunk: Vec<usize> = match &opts.chunks {
             Some(c) if c.len() != nd || c.contains(&0) => {
                 return Err(Error::Chunks(format!("storage chunks {c:?} for an array of shape {:?}", x.shape())))
@@ -259,14 +376,15 @@ impl Writer {
     /// HDF5 dimension-scale API, which is what netCDF-C reads dimensions
     /// from. A dimension without a coordinate variable is a scale named as
     /// netCDF names such dimensions.
-    fn attach_dims(&self, ds: &Dataset, dims: &[String], shape: &[usize]) -> ::hdf5::Result<()> {
-        let f = self.file();
+    fn attach_dims(&mut self, ds: &Dataset, dims: &[String], shape: &[usize]) -> ::hdf5::Result<()> {
         for (k, (d, &n)) in dims.iter().zip(shape).enumerate() {
+            let f = self.file();
             let (scale, name) = match f.dataset(d) {
                 Ok(s) if s.shape() == [n] => (s, d.clone()),
                 Ok(_) => return Err(format!("dimension {d:?} exists with another length than {n}").into()),
                 Err(_) => {
                     let s = f.new_dataset::<f32>().shape([n]).create(d.as_str())?;
+                    self.dims_made.insert(d.trim_matches('/').to_string());
                     (s, format!("This is a netCDF dimension but not a netCDF variable. {n:>10}"))
                 }
             };
@@ -289,9 +407,18 @@ impl Writer {
         Ok(())
     }
 
-    /// Closes the file and moves it to its final name.
+    /// Closes the file and moves it to its final name (replacing any file
+    /// there: of several writers of one path, the last to finish wins).
+    ///
+    /// A writer that saw an error refuses: an [`Error::Io`] naming the
+    /// first failure, the temporary file removed, nothing published.
     pub fn finish(mut self) -> Result<()> {
         let f = self.file.take().expect("open until finished");
+        if let Some(e) = self.refuse("not finished") {
+            let _ = f.close();
+            let _ = std::fs::remove_file(&self.tmp);
+            return Err(e);
+        }
         let closed = f.flush().and_then(|()| f.close()).map_err(h5err(&self.p()));
         // On disk before it takes the final name (as `write_atomic` does).
         let done = closed.and_then(|()| {
