@@ -11,21 +11,33 @@ pub(crate) enum Step {
 }
 
 /// Inflates a zlib stream that should give exactly `len` bytes into `out`
-/// (cleared first; its capacity is reused).
+/// (cleared first; its capacity is reused). A stream that gives more is
+/// an error as soon as it passes `len` (a corrupt stream cannot make it
+/// grow without bound), as is one that ends early or is cut short.
 pub(crate) fn inflate_into(src: &[u8], len: usize, out: &mut Vec<u8>) -> Result<(), String> {
     out.clear();
-    out.reserve(len);
+    // One byte of room past `len`, to see a stream that is too long.
+    out.reserve(len + 1);
     let mut d = Decompress::new(true);
     loop {
-        let before = d.total_out();
+        let (before_in, before_out) = (d.total_in(), d.total_out());
+        let rest = usize::try_from(before_in).ok().and_then(|i| src.get(i..)).unwrap_or(&[]);
+        // No more output than the room left: `out` never grows here.
+        let room = out.capacity() - out.len();
         let status = d
-            .decompress_vec(&src[d.total_in() as usize..], out, FlushDecompress::Finish)
+            .decompress_vec(rest, out, FlushDecompress::Finish)
             .map_err(|e| format!("deflate stream does not inflate: {e}"))?;
+        if out.len() > len {
+            return Err(format!("chunk inflates to more than {len} bytes"));
+        }
         match status {
             Status::StreamEnd => break,
-            // A stream longer than the chunk: make room once to detect it.
-            _ if out.len() == out.capacity() => out.reserve(len.max(64)),
-            _ if d.total_out() == before => return Err("deflate stream is truncated".to_string()),
+            _ if d.total_in() == before_in && d.total_out() == before_out => {
+                return Err("deflate stream is truncated".to_string())
+            }
+            _ if out.len() == out.capacity() || room == 0 => {
+                return Err(format!("chunk inflates to more than {len} bytes"))
+            }
             _ => {}
         }
     }
@@ -218,5 +230,18 @@ mod tests {
         let mut bad = z.clone();
         bad[10] ^= 0xff;
         assert!(inflate(&bad, src.len()).is_err());
+        // Far too long (a stream of zeros that inflates 1000-fold): an
+        // error without inflating it all.
+        let big = deflate(&vec![0u8; 16 << 20], 9);
+        let e = inflate(&big, 100).unwrap_err();
+        assert!(e.contains("more than 100"), "{e}");
+        let mut out = vec![];
+        assert!(inflate_into(&big, 1000, &mut out).is_err());
+        assert!(out.capacity() < 1 << 20, "{}", out.capacity());
+        // Empty and garbage input, an empty chunk.
+        assert!(inflate(&[], 10).is_err());
+        assert!(inflate(&[0x78, 0x9c, 0xff, 0xff, 0xff], 10).is_err());
+        assert_eq!(inflate(&deflate(&[], 4), 0).unwrap(), Vec::<u8>::new());
+        assert!(inflate(&deflate(&[], 4), 1).is_err());
     }
 }

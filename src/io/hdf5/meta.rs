@@ -44,10 +44,54 @@ pub(crate) fn type_name(d: &TypeDescriptor) -> String {
     }
 }
 
+/// The names of the attributes of `obj`, in name order.
+///
+/// Not `Location::attr_names`: that iterates with `H5Aiterate2`, whose
+/// `H5A_info_t` carries the name's character set as a Rust enum, and a
+/// corrupt attribute message holds any byte there (an invalid enum value:
+/// undefined behaviour, seen to abort the process). The names are asked for
+/// one by one instead.
+fn attr_names(obj: &Location) -> ::hdf5::Result<Vec<String>> {
+    use hdf5_sys::{h5, h5a, h5o, h5p};
+    let dot = c".";
+    ::hdf5::sync::sync(|| {
+        let mut info = std::mem::MaybeUninit::<h5o::H5O_info2_t>::zeroed();
+        // SAFETY: a zeroed info is a valid one; the library fills it in.
+        if unsafe { h5o::H5Oget_info3(obj.id(), info.as_mut_ptr(), h5o::H5O_INFO_NUM_ATTRS) } < 0 {
+            return Err(::hdf5::Error::from("cannot count the attributes"));
+        }
+        let n = unsafe { info.assume_init() }.num_attrs;
+        let mut names = Vec::new();
+        for k in 0..n {
+            let name_at = |buf: *mut std::ffi::c_char, len: usize| unsafe {
+                h5a::H5Aget_name_by_idx(
+                    obj.id(),
+                    dot.as_ptr(),
+                    h5::H5_index_t::H5_INDEX_NAME,
+                    h5::H5_iter_order_t::H5_ITER_INC,
+                    k,
+                    buf,
+                    len,
+                    h5p::H5P_DEFAULT,
+                )
+            };
+            let len = name_at(std::ptr::null_mut(), 0);
+            let len = usize::try_from(len).map_err(|_| ::hdf5::Error::from("cannot read an attribute name"))?;
+            let mut buf = vec![0u8; len + 1];
+            if name_at(buf.as_mut_ptr().cast(), len + 1) < 0 {
+                return Err(::hdf5::Error::from("cannot read an attribute name"));
+            }
+            buf.truncate(len);
+            names.push(String::from_utf8_lossy(&buf).into_owned());
+        }
+        Ok(names)
+    })
+}
+
 /// Reads every attribute of `obj` but the libraries' own.
 pub(crate) fn attributes(obj: &Location, path: &str) -> Result<BTreeMap<String, AttrValue>> {
     let mut out = BTreeMap::new();
-    for name in obj.attr_names().map_err(h5err(path))? {
+    for name in attr_names(obj).map_err(h5err(path))? {
         if BOOKKEEPING.contains(&name.as_str()) {
             continue;
         }
@@ -80,7 +124,8 @@ fn attr_value(a: &Attribute) -> ::hdf5::Result<AttrValue> {
 /// length is only known at run time), without their nul or space padding.
 fn fixed_strings(a: &Attribute, n: usize) -> ::hdf5::Result<Vec<String>> {
     let count = a.size().max(1);
-    let mut buf = vec![0u8; n * count];
+    let bytes = n.checked_mul(count).ok_or_else(|| ::hdf5::Error::from("a string attribute of impossible size"))?;
+    let mut buf = vec![0u8; bytes];
     let dtype = a.dtype()?;
     let status = ::hdf5::sync::sync(|| unsafe {
         hdf5_sys::h5a::H5Aread(a.id(), dtype.id(), buf.as_mut_ptr().cast::<std::ffi::c_void>())

@@ -208,18 +208,87 @@ impl fmt::Debug for File {
     }
 }
 
+/// Marks the library's descriptor of `file` close-on-exec (HDF5 opens
+/// files without it). Otherwise every child process started while the file
+/// is open inherits the descriptor and, with it, HDF5's `flock` on the file:
+/// a `Writer`'s exclusive lock then outlives `finish` in the child, and
+/// opening the finished file fails ("unable to lock file") until the child
+/// exits. (Unix, the default `sec2` driver.)
+#[cfg(unix)]
+pub(crate) fn close_on_exec(file: &::hdf5::File) {
+    use std::ffi::{c_int, c_void};
+    extern "C" {
+        fn fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
+    }
+    const F_GETFD: c_int = 1;
+    const F_SETFD: c_int = 2;
+    const FD_CLOEXEC: c_int = 1;
+    if !matches!(file.access_plist().map(|p| p.driver()), Ok(::hdf5::plist::file_access::FileDriver::Sec2)) {
+        return;
+    }
+    let mut handle: *mut c_void = std::ptr::null_mut();
+    let status = ::hdf5::sync::sync(|| unsafe {
+        hdf5_sys::h5f::H5Fget_vfd_handle(file.id(), hdf5_sys::h5p::H5P_DEFAULT, &mut handle)
+    });
+    if status >= 0 && !handle.is_null() {
+        // SAFETY: the sec2 driver's handle is a pointer to its descriptor.
+        unsafe {
+            let fd = *handle.cast::<c_int>();
+            let flags = fcntl(fd, F_GETFD);
+            if flags >= 0 {
+                fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+            }
+        }
+    }
+}
+
+/// Elsewhere descriptors are not inherited by default.
+#[cfg(not(unix))]
+pub(crate) fn close_on_exec(_file: &::hdf5::File) {}
+
+/// Why a file the library cannot open is plainly not HDF5, if it is: the
+/// reason says what it is instead (the library's own message, "file
+/// signature not found", says less).
+fn not_hdf5(path: &FsPath) -> Option<String> {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let mut f = std::fs::File::open(path).ok()?;
+    let n = f.read(&mut head).ok()?;
+    match &head[..n] {
+        [] => Some("the file is empty".to_string()),
+        [b'C', b'D', b'F', v, ..] if matches!(v, 1 | 2 | 5) => Some(format!(
+            "a NetCDF classic file (CDF-{v}), which this reader does not read: convert it with `nccopy -k nc4`"
+        )),
+        // An HDF5 signature may also follow a user block, further in.
+        h if h.starts_with(b"\x89HDF") => None,
+        _ if n < 8 => Some(format!("the file has only {n} bytes")),
+        _ => None,
+    }
+}
+
 /// Maps a library error to ours, naming the file.
 pub(crate) fn h5err(path: &str) -> impl Fn(::hdf5::Error) -> Error + '_ {
     move |e| Error::Hdf5 { path: path.to_string(), message: e.to_string() }
 }
 
 impl File {
-    /// Opens a file for reading. A missing file is an `Io` error; a file
-    /// that is not HDF5, or is truncated, an `Hdf5` error.
+    /// Opens a file for reading. A missing file or a directory is an `Io`
+    /// error; a file that is not HDF5 (an empty file, a text file, a NetCDF
+    /// classic file), or is truncated, an `Hdf5` error.
     pub fn open(path: impl AsRef<FsPath>) -> Result<File> {
         let path = path.as_ref().to_path_buf();
-        std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
-        let h5 = ::hdf5::File::open(&path).map_err(h5err(&path.display().to_string()))?;
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        if meta.is_dir() {
+            return Err(Error::Io { path: path.display().to_string(), message: "is a directory".to_string() });
+        }
+        let h5 = ::hdf5::File::open(&path).map_err(|e| {
+            let p = path.display().to_string();
+            match not_hdf5(&path) {
+                Some(why) => Error::Hdf5 { path: p, message: format!("not an HDF5 / NetCDF4 file: {why}") },
+                None => h5err(&p)(e),
+            }
+        })?;
+        close_on_exec(&h5);
         Ok(File { path, h5 })
     }
 
@@ -380,8 +449,9 @@ impl File {
     ///
     /// ```
     /// # fn main() -> Result<(), darray::Error> {
-    /// # let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/era5_t2m_uk_2019-03.nc");
-    /// # if !path.exists() { return Ok(()); }
+    /// // The shared sample data (../shared/data/README.md), beside the crate.
+    /// let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/era5_t2m_uk_2019-03.nc");
+    /// # assert!(path.is_file(), "{} is missing: this example reads the shared sample data", path.display());
     /// let f = darray::io::hdf5::File::open(path)?;
     /// let t = f.time_axis("time")?;
     /// assert_eq!(t.datetimes()[0].to_string(), "2019-03-01T00:00:00");
@@ -438,12 +508,18 @@ impl File {
             let status = ::hdf5::sync::sync(|| unsafe { hdf5_sys::h5p::H5Pget_chunk_opts(pl.id(), &mut opts) });
             status >= 0 && opts & hdf5_sys::h5d::H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS != 0
         });
+        // Our conversion is a byte copy (and swap): only for the standard
+        // layouts, and a shuffle of whole elements. Anything else (a float
+        // of another layout, an integer using fewer bits, an odd shuffle
+        // parameter) is for the library's conversions.
+        let plain = dtype != DType::Bool && standard_layout(&ds, dtype, big_endian) && shuffle_fits(&ds, dtype);
         let how = match (&var.storage_chunks, steps) {
-            (Some(chunk), Some(steps)) if !opts.library_path && dtype != DType::Bool && !unfiltered_edges => {
-                let index = ChunkIndex::read(&ds, &var.shape, chunk.clone(), &p)?;
+            (Some(chunk), Some(steps)) if !opts.library_path && plain && !unfiltered_edges => {
+                let index = ChunkIndex::read(&ds, &var.shape, chunk.clone(), dtype.size(), &p)?;
                 let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+                let file_len = file.metadata().map_err(|e| Error::io(&self.path, e))?.len();
                 let fill = self.fill_value(&ds, dtype)?;
-                Path::Chunks(Box::new(ChunkPath { index, steps, file, fill }))
+                Path::Chunks(Box::new(ChunkPath { index, steps, file, file_len, fill }))
             }
             _ => Path::Library,
         };
@@ -478,15 +554,69 @@ impl File {
     }
 }
 
+/// Whether the stored element type is the standard one of `dtype` (two's
+/// complement integers or IEEE floats using every bit, in that byte order).
+fn standard_layout(ds: &::hdf5::Dataset, dtype: DType, big: bool) -> bool {
+    use ::hdf5::globals as g;
+    let Ok(t) = ds.dtype() else { return false };
+    let want = match (dtype, big) {
+        (DType::Bool, _) => return false,
+        (DType::I8, false) => *g::H5T_STD_I8LE,
+        (DType::I8, true) => *g::H5T_STD_I8BE,
+        (DType::I16, false) => *g::H5T_STD_I16LE,
+        (DType::I16, true) => *g::H5T_STD_I16BE,
+        (DType::I32, false) => *g::H5T_STD_I32LE,
+        (DType::I32, true) => *g::H5T_STD_I32BE,
+        (DType::I64, false) => *g::H5T_STD_I64LE,
+        (DType::I64, true) => *g::H5T_STD_I64BE,
+        (DType::U8, false) => *g::H5T_STD_U8LE,
+        (DType::U8, true) => *g::H5T_STD_U8BE,
+        (DType::U16, false) => *g::H5T_STD_U16LE,
+        (DType::U16, true) => *g::H5T_STD_U16BE,
+        (DType::U32, false) => *g::H5T_STD_U32LE,
+        (DType::U32, true) => *g::H5T_STD_U32BE,
+        (DType::U64, false) => *g::H5T_STD_U64LE,
+        (DType::U64, true) => *g::H5T_STD_U64BE,
+        (DType::F32, false) => *g::H5T_IEEE_F32LE,
+        (DType::F32, true) => *g::H5T_IEEE_F32BE,
+        (DType::F64, false) => *g::H5T_IEEE_F64LE,
+        (DType::F64, true) => *g::H5T_IEEE_F64BE,
+    };
+    ::hdf5::sync::sync(|| unsafe { hdf5_sys::h5t::H5Tequal(t.id(), want) }) > 0
+}
+
+/// Whether a shuffle filter, if any, shuffles whole elements (its parameter
+/// is the element size, as HDF5 sets it).
+fn shuffle_fits(ds: &::hdf5::Dataset, dtype: DType) -> bool {
+    let Ok(dcpl) = ds.dcpl() else { return false };
+    let (mut flags, mut n, mut config) = (0, 1usize, 0);
+    let mut cd = [0 as std::ffi::c_uint; 1];
+    let status = ::hdf5::sync::sync(|| unsafe {
+        hdf5_sys::h5p::H5Pget_filter_by_id2(
+            dcpl.id(),
+            hdf5_sys::h5z::H5Z_FILTER_SHUFFLE,
+            &mut flags,
+            &mut n,
+            cd.as_mut_ptr(),
+            0,
+            std::ptr::null_mut(),
+            &mut config,
+        )
+    });
+    // No shuffle (an error: not in the pipeline) fits; one must say the size.
+    status < 0 || (n >= 1 && cd[0] as usize == dtype.size())
+}
+
 /// Whole storage chunks, grown along the leading axis while a block stays
 /// within the chunk byte budget.
 fn default_chunks(shape: &[usize], storage: &[usize], itemsize: usize) -> Vec<usize> {
     let mut c: Vec<usize> = storage.iter().zip(shape).map(|(&c, &s)| c.min(s).max(1)).collect();
     if let Some(&c0) = c.first() {
-        let bytes = c.iter().product::<usize>() * itemsize;
+        // Saturating: the extents come from the file, which may be corrupt.
+        let bytes = c.iter().fold(itemsize, |acc, &n| acc.saturating_mul(n));
         let k = (DEFAULT_CHUNK_BYTES / bytes.max(1)).max(1);
         let most = shape[0].div_ceil(c0).max(1);
-        c[0] = c0 * k.min(most);
+        c[0] = c0.saturating_mul(k.min(most));
     }
     c
 }
@@ -494,6 +624,7 @@ fn default_chunks(shape: &[usize], storage: &[usize], itemsize: usize) -> Vec<us
 #[cfg(test)]
 mod tests {
     use super::default_chunks;
+    use crate::chunks::DEFAULT_CHUNK_BYTES;
 
     #[test]
     fn default_chunks_grow_whole_storage_chunks_along_axis_0() {
@@ -504,5 +635,8 @@ mod tests {
         // A chunk above the budget stays one chunk.
         assert_eq!(default_chunks(&[100, 10000, 10000], &[1, 10000, 10000], 8), vec![1, 10000, 10000]);
         assert_eq!(default_chunks(&[], &[], 8), Vec::<usize>::new());
+        // Extents from a corrupt file do not overflow.
+        assert_eq!(default_chunks(&[usize::MAX, usize::MAX], &[usize::MAX, usize::MAX], 8), [usize::MAX; 2]);
+        assert_eq!(default_chunks(&[usize::MAX, 2], &[1, 2], 8)[0], DEFAULT_CHUNK_BYTES / 16);
     }
 }

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::expr::BlockReader;
 use ::hdf5::{Dataset, Hyperslab, Selection, SliceOrIndex};
 use ndarray::IxDyn;
+use std::collections::HashMap;
 use std::os::unix::fs::FileExt;
 
 thread_local! {
@@ -30,36 +31,71 @@ pub(crate) struct ChunkLoc {
     mask: u32,
 }
 
+/// Most bytes of one chunk: HDF5 stores a chunk's size in 32 bits.
+const MAX_CHUNK_BYTES: u64 = u32::MAX as u64;
+
 /// The chunk layout and index of a chunked variable.
 pub(crate) struct ChunkIndex {
     pub chunk: Vec<usize>,
     grid: Vec<usize>,
-    /// Row-major over the chunk grid; `None` where nothing was written.
-    locs: Vec<Option<ChunkLoc>>,
+    /// By row-major position in the chunk grid; absent where nothing was
+    /// written. (A map, not a vector over the grid: a grid may be huge and
+    /// nearly empty.)
+    locs: HashMap<usize, ChunkLoc>,
 }
 
 impl ChunkIndex {
     /// Lists every stored chunk with one chunk-visit call (one call per
-    /// chunk would be quadratic in the number of chunks).
-    pub(crate) fn read(ds: &Dataset, shape: &[usize], chunk: Vec<usize>, path: &str) -> Result<ChunkIndex> {
+    /// chunk would be quadratic in the number of chunks). A layout or an
+    /// entry that cannot be right (a zero chunk extent, a chunk above
+    /// HDF5's 4 GiB, a chunk outside the variable or not on the chunk grid,
+    /// two entries for one chunk) is `Error::Corrupt`.
+    pub(crate) fn read(
+        ds: &Dataset,
+        shape: &[usize],
+        chunk: Vec<usize>,
+        itemsize: usize,
+        path: &str,
+    ) -> Result<ChunkIndex> {
+        let corrupt = |detail: String| Error::Corrupt { path: path.to_string(), detail };
+        let bytes = chunk.iter().try_fold(itemsize as u64, |acc, &c| acc.checked_mul(c as u64));
+        if chunk.len() != shape.len() || chunk.contains(&0) || bytes.is_none_or(|b| b > MAX_CHUNK_BYTES) {
+            return Err(corrupt(format!(
+                "storage chunks {chunk:?} of {itemsize}-byte values for shape {shape:?} are not a chunk layout"
+            )));
+        }
         let grid: Vec<usize> = shape.iter().zip(&chunk).map(|(&s, &c)| s.div_ceil(c)).collect();
-        let mut locs = vec![None; grid.iter().product()];
+        if grid.iter().try_fold(1usize, |acc, &g| acc.checked_mul(g)).is_none() {
+            return Err(corrupt(format!("shape {shape:?} in chunks {chunk:?} has too many chunks to index")));
+        }
+        let mut locs = HashMap::new();
         let mut bad = None;
         ds.chunks_visit(|info| {
             let mut flat = 0usize;
+            let mut problem = (info.offset.len() != chunk.len()).then_some("has another number of dimensions");
             for ((&o, &c), &g) in info.offset.iter().zip(&chunk).zip(&grid) {
-                let i = o as usize / c;
+                let i = usize::try_from(o / c as u64).unwrap_or(usize::MAX);
                 if i >= g {
-                    bad = Some(format!("a stored chunk at {:?} lies outside the variable", info.offset));
-                    return -1;
+                    problem = Some("lies outside the variable");
+                } else if o % c as u64 != 0 {
+                    problem = Some("is not on the chunk grid");
                 }
-                flat = flat * g + i;
+                flat = flat.wrapping_mul(g).wrapping_add(i);
             }
-            locs[flat] = Some(ChunkLoc { addr: info.addr, size: info.size, mask: info.filter_mask });
-            0
+            let loc = ChunkLoc { addr: info.addr, size: info.size, mask: info.filter_mask };
+            if problem.is_none() && locs.insert(flat, loc).is_some() {
+                problem = Some("is listed twice");
+            }
+            match problem {
+                Some(p) => {
+                    bad = Some(format!("the stored chunk at {:?} {p}", info.offset));
+                    -1
+                }
+                None => 0,
+            }
         })
         .map_err(|e| match bad.take() {
-            Some(d) => Error::Corrupt { path: path.to_string(), detail: d },
+            Some(d) => corrupt(d),
             None => h5err(path)(e),
         })?;
         Ok(ChunkIndex { chunk, grid, locs })
@@ -73,6 +109,8 @@ pub(crate) struct ChunkPath {
     /// The file, read at the chunk index's addresses (absolute: the chunk
     /// iterator of HDF5 >= 1.14.4 includes any user block).
     pub file: std::fs::File,
+    /// Its length when opened: no chunk lies past it.
+    pub file_len: u64,
     /// The fill value (0-d), for chunks never written.
     pub fill: AnyArray,
 }
@@ -123,39 +161,64 @@ impl Reader {
         loop {
             let flat = ci.iter().zip(&index.grid).fold(0, |acc, (&i, &g)| acc * g + i);
             let start: Vec<usize> = (0..nd).map(|a| ci[a] * c[a]).collect();
-            let chunk = match index.locs[flat] {
-                Some(loc) => self.decode(cp, loc, c, &ci)?,
-                None => AnyArray::filled(&cp.fill, c),
-            };
             // The window of this chunk inside the block.
             let w_lo: Vec<usize> = (0..nd).map(|a| offset[a].max(start[a])).collect();
             let w_hi: Vec<usize> = (0..nd).map(|a| (offset[a] + shape[a]).min(start[a] + c[a])).collect();
             let w_shape: Vec<usize> = (0..nd).map(|a| w_hi[a] - w_lo[a]).collect();
+            let dst: Vec<usize> = (0..nd).map(|a| w_lo[a] - offset[a]).collect();
+            let Some(&loc) = index.locs.get(&flat) else {
+                // Never written: the fill value, as much as the window needs.
+                let fill = AnyArray::filled(&cp.fill, &w_shape);
+                if w_shape == shape {
+                    return Ok(fill);
+                }
+                out.get_or_insert_with(|| AnyArray::default_of(self.dtype, shape)).assign_window(
+                    &dst,
+                    &fill,
+                    &vec![0; nd],
+                    &w_shape,
+                );
+                if !next_chunk(&mut ci, &lo, &hi) {
+                    return Ok(out.expect("at least one chunk"));
+                }
+                continue;
+            };
+            let chunk = self.decode(cp, loc, c, &ci)?;
             if w_shape == shape && c[..] == shape[..] {
                 return Ok(chunk); // the block is exactly this chunk
             }
             let src: Vec<usize> = (0..nd).map(|a| w_lo[a] - start[a]).collect();
-            let dst: Vec<usize> = (0..nd).map(|a| w_lo[a] - offset[a]).collect();
             out.get_or_insert_with(|| AnyArray::default_of(self.dtype, shape))
                 .assign_window(&dst, &chunk, &src, &w_shape);
-            // Next chunk index in row-major order within [lo, hi].
-            let mut a = nd;
-            loop {
-                if a == 0 {
-                    return Ok(out.expect("at least one chunk"));
-                }
-                a -= 1;
-                if ci[a] < hi[a] {
-                    ci[a] += 1;
-                    break;
-                }
-                ci[a] = lo[a];
+            if !next_chunk(&mut ci, &lo, &hi) {
+                return Ok(out.expect("at least one chunk"));
             }
         }
     }
 
-    /// Reads, inflates and un-shuffles one stored chunk.
+    /// Reads, inflates and un-shuffles one stored chunk. What the index
+    /// says is checked before it is used: the stored bytes must lie in the
+    /// file, and unfiltered bytes must be the chunk's size.
     fn decode(&self, cp: &ChunkPath, loc: ChunkLoc, chunk: &[usize], at: &[usize]) -> Result<AnyArray> {
+        let size = self.dtype.size();
+        // Below 4 GiB: checked when the index was read.
+        let len = chunk.iter().product::<usize>() * size;
+        // Steps run last to first; a shuffle that comes last is undone
+        // while converting.
+        let active: Vec<(usize, Step)> =
+            cp.steps.iter().copied().enumerate().filter(|&(k, _)| k >= 32 || loc.mask & (1 << k) == 0).collect();
+        let shuffled = matches!(active.first(), Some((_, Step::Shuffle)));
+        let deflated = active.iter().any(|(_, s)| matches!(s, Step::Deflate(_)));
+        let end = loc.addr.checked_add(loc.size);
+        if end.is_none_or(|e| e > cp.file_len) {
+            return Err(self.corrupt(format!(
+                "chunk {at:?} ({} bytes at {}) lies past the end of the file ({} bytes)",
+                loc.size, loc.addr, cp.file_len
+            )));
+        }
+        if !deflated && loc.size != len as u64 {
+            return Err(self.corrupt(format!("chunk {at:?} is stored in {} bytes, not {len}", loc.size)));
+        }
         // Two buffers per worker, reused from chunk to chunk: the stored
         // bytes and each filter step's output alternate between them.
         let (mut cur, mut spare) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
@@ -163,13 +226,6 @@ impl Reader {
         cp.file.read_exact_at(&mut cur, loc.addr).map_err(|e| {
             self.corrupt(format!("chunk {at:?} ({} bytes at {}) cannot be read: {e}", loc.size, loc.addr))
         })?;
-        let size = self.dtype.size();
-        let len = chunk.iter().product::<usize>() * size;
-        // Steps run last to first; a shuffle that comes last is undone
-        // while converting.
-        let active: Vec<(usize, Step)> =
-            cp.steps.iter().copied().enumerate().filter(|(k, _)| loc.mask & (1 << k) == 0).collect();
-        let shuffled = matches!(active.first(), Some((_, Step::Shuffle)));
         for (_, step) in active.iter().skip(usize::from(shuffled)).rev() {
             match step {
                 Step::Deflate(_) => {
@@ -234,6 +290,19 @@ impl Reader {
             DType::F64 => typed!(f64),
         })
     }
+}
+
+/// Steps `ci` to the next chunk position in row-major order within
+/// `lo..=hi`; false after the last.
+fn next_chunk(ci: &mut [usize], lo: &[usize], hi: &[usize]) -> bool {
+    for a in (0..ci.len()).rev() {
+        if ci[a] < hi[a] {
+            ci[a] += 1;
+            return true;
+        }
+        ci[a] = lo[a];
+    }
+    false
 }
 
 /// Stored bytes (in the file's byte order) as an array; `shuffled`: the bytes are still in HDF5's
