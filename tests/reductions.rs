@@ -81,7 +81,6 @@ proptest! {
         let x = DArray::from_array(a.clone(), c).unwrap();
         let o = ReduceOpts::axes(&axes).keepdims(keep).split_every(se);
         let reduced: usize = axes.iter().map(|&d| a.shape()[d]).product();
-        let out_len: usize = (0..a.ndim()).filter(|d| !axes.contains(d)).map(|d| a.shape()[d]).product();
         assert_close(&x.sum_with(&o).compute().unwrap(), &oracle(&a, &axes, keep, |v| v.iter().sum()), 1e-9)?;
         assert_close(&x.nansum_with(&o).compute().unwrap(), &oracle(&a, &axes, keep, |v| nanless(v).iter().sum()), 1e-9)?;
         assert_close(&x.mean_with(&o).compute().unwrap(), &oracle(&a, &axes, keep, mean), 1e-9)?;
