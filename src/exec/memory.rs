@@ -3,14 +3,12 @@
 //! fit is refused with a typed error instead of being found out when the
 //! process dies.
 //!
-//! The projection replays the scheduler's own static order (`order.rs`: a
-//! single worker's schedule) with each task's projected result size: the
-//! results alive after each task, and the task's own result while it is
-//! built. Each further worker may keep one more result alive and builds one
-//! of its own. The assembled result comes on top.
+//! The projection replays the scheduler's worker loop (`project`, with the
+//! scheduler's own batch and next-task rules) on each task's projected
+//! result size: the results held for their readers at the peak, plus the
+//! results the workers build at once, plus the assembled result.
 
-use super::scheduler::BATCH;
-use super::Config;
+use super::scheduler::{batch_size, prefer};
 use crate::error::{Error, Result};
 use crate::graph::{MemoryProjection, TaskGraph, TaskId};
 use std::cmp::Reverse;
@@ -101,8 +99,7 @@ pub(crate) fn project(
             let t = match next[w].take().or_else(|| batch[w].pop_front()) {
                 Some(t) => t,
                 None => {
-                    let take = (ready.len() / (4 * threads)).clamp(1, BATCH);
-                    for _ in 0..take {
+                    for _ in 0..batch_size(ready.len(), threads) {
                         match ready.pop() {
                             Some(Reverse((_, t))) => batch[w].push_back(t),
                             None => break,
@@ -134,13 +131,8 @@ pub(crate) fn project(
             for &u in &dependents[dep_off[ti] as usize..dep_off[ti + 1] as usize] {
                 waiting[u as usize] -= 1;
                 if waiting[u as usize] == 0 {
-                    match next[w] {
-                        Some(b) if rank[b as usize] <= rank[u as usize] => ready.push(Reverse((rank[u as usize], u))),
-                        Some(b) => {
-                            ready.push(Reverse((rank[b as usize], b)));
-                            next[w] = Some(u);
-                        }
-                        None => next[w] = Some(u),
+                    if let Some(q) = prefer(&mut next[w], u, rank) {
+                        ready.push(Reverse((rank[q as usize], q)));
                     }
                 }
             }
@@ -156,9 +148,10 @@ pub(crate) fn project(
     MemoryProjection { held, in_flight, result, peak: held + in_flight + result, threads }
 }
 
-/// Refuses a computation whose projection exceeds the configured limit.
-pub(crate) fn check(p: &MemoryProjection, cfg: &Config) -> Result<()> {
-    match cfg.memory_limit.resolve() {
+/// Refuses a computation whose projection exceeds `limit` (resolved once
+/// per computation, from `Config::memory_limit`).
+pub(crate) fn check(p: &MemoryProjection, limit: Option<u64>) -> Result<()> {
+    match limit {
         Some(limit) if p.peak > limit => Err(Error::MemoryLimit { needed: p.peak, limit, detail: p.to_string() }),
         _ => Ok(()),
     }

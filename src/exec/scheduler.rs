@@ -17,8 +17,7 @@ use super::pool::pool;
 use super::run::run_task;
 use super::{Config, ExecStats};
 use crate::error::{Error, Result};
-use crate::graph::MemoryProjection;
-use crate::graph::{Payload, TaskGraph, TaskId};
+use crate::graph::{MemoryProjection, Payload, TaskGraph, TaskId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -103,12 +102,13 @@ pub(crate) fn project(g: &TaskGraph, outputs: &[TaskId], threads: usize, result_
 
 /// Runs every task of `g`, handing output results to `on_output`, after
 /// checking the projected peak memory (with `result_bytes` of assembled
-/// result) against the configured limit.
+/// result) against `limit` (`Config::memory_limit`, resolved by the caller).
 pub(crate) fn execute(
     g: &TaskGraph,
     outputs: &[TaskId],
     cfg: &Config,
     result_bytes: u64,
+    limit: Option<u64>,
     on_output: &OnOutput<'_>,
 ) -> Result<ExecStats> {
     let n = g.tasks.len();
@@ -123,7 +123,7 @@ pub(crate) fn execute(
     }
     let rank = super::order::order(g, outputs, &counts, &dependents);
     let memory = super::memory::project(g, &rank, &counts, &dependents, cfg.threads, result_bytes);
-    super::memory::check(&memory, cfg)?;
+    super::memory::check(&memory, limit)?;
     let ready: BinaryHeap<Reverse<(u32, TaskId)>> = g
         .tasks
         .iter()
@@ -207,7 +207,30 @@ fn spawn_more<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>) {
 }
 
 /// Most ready tasks a worker takes from the shared queue at once.
-pub(super) const BATCH: usize = 16;
+const BATCH: usize = 16;
+
+/// How many of `queued` ready tasks a worker takes at once: enough to spare
+/// the lock, and enough left for the other workers. (The memory plan
+/// replays this rule, `memory::project`.)
+pub(super) fn batch_size(queued: usize, threads: usize) -> usize {
+    (queued / (4 * threads)).clamp(1, BATCH)
+}
+
+/// Offers `u`, just made ready, as the task to run next after `best`: the
+/// lower rank wins; returns the task to queue instead, if any.
+pub(super) fn prefer(best: &mut Option<TaskId>, u: TaskId, rank: &[u32]) -> Option<TaskId> {
+    match *best {
+        Some(b) if rank[b as usize] <= rank[u as usize] => Some(u),
+        Some(b) => {
+            *best = Some(u);
+            Some(b)
+        }
+        None => {
+            *best = Some(u);
+            None
+        }
+    }
+}
 
 fn worker<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>, mut next: Option<TaskId>) {
     // Tasks taken from the queue in one lock, lowest rank first: with tiny
@@ -222,7 +245,7 @@ fn worker<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>, mut next: Option<TaskId>)
             None => {
                 let mut q = lock(&st.ready);
                 // Leave enough for the other workers.
-                let take = (q.len() / (4 * st.threads)).clamp(1, BATCH);
+                let take = batch_size(q.len(), st.threads);
                 for _ in 0..take {
                     match q.pop() {
                         Some(Reverse((_, t))) => batch.push_back(t),
@@ -318,14 +341,7 @@ fn run_one(st: &State<'_>, t: TaskId) -> Result<Option<TaskId>> {
     let mut others = vec![];
     for &u in deps {
         if st.waiting[u as usize].fetch_sub(1, AcqRel) == 1 {
-            match best {
-                Some(b) if st.rank[b as usize] <= st.rank[u as usize] => others.push(u),
-                Some(b) => {
-                    others.push(b);
-                    best = Some(u);
-                }
-                None => best = Some(u),
-            }
+            others.extend(prefer(&mut best, u, &st.rank));
         }
     }
     if !others.is_empty() {
