@@ -70,7 +70,8 @@ fn result_bytes(g: &TaskGraph) -> u64 {
 
 /// Lowers and runs `roots` together; shared work runs once.
 fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected>, ExecStats)> {
-    let g = lower(roots, lower_options(cfg))?;
+    let opts = lower_options(cfg);
+    let g = lower(roots, opts)?;
     // Output task -> (root, block) positions it fills.
     let mut wanted: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
     let mut slots: Vec<Vec<Mutex<Option<Arc<AnyArray>>>>> = vec![];
@@ -107,8 +108,7 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
         }
         Ok(())
     };
-    let result_bytes = result_bytes(&g);
-    let stats = execute(&g, &outputs, cfg, result_bytes, &on_output)?;
+    let stats = execute(&g, &outputs, cfg, result_bytes(&g), opts.memory_limit, &on_output)?;
     let mut results = vec![];
     for (r, out) in g.outputs.iter().enumerate() {
         let blocks = || -> Vec<Arc<AnyArray>> {
@@ -280,7 +280,8 @@ impl<T: Element> DArray<T> {
     where
         F: Fn(&[usize], &[usize], ndarray::ArrayViewD<'_, T>) -> Result<()> + Sync,
     {
-        let g = lower(std::slice::from_ref(&self.node), lower_options(cfg))?;
+        let opts = lower_options(cfg);
+        let g = lower(std::slice::from_ref(&self.node), opts)?;
         let chunks = &self.node.chunks;
         let index: Vec<Vec<usize>> = chunks.block_indices().collect();
         let give = |b: usize, a: &AnyArray| {
@@ -301,7 +302,7 @@ impl<T: Element> DArray<T> {
             _ => unreachable!("outputs are arrays"),
         };
         // Blocks are streamed: nothing is assembled.
-        execute(&g, &outputs, cfg, 0, &on_output)
+        execute(&g, &outputs, cfg, 0, opts.memory_limit, &on_output)
     }
 
     /// The high-level expression in Graphviz DOT: one node per operation

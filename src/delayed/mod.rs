@@ -149,7 +149,7 @@ fn run(roots: &[Arc<DNode>], cfg: &Config) -> Result<(Vec<Value>, ExecStats)> {
     let mut outs = ids.clone();
     outs.sort_unstable();
     outs.dedup();
-    let stats = execute(&g, &outs, cfg, 0, &on_output)?;
+    let stats = execute(&g, &outs, cfg, 0, cfg.memory_limit.resolve(), &on_output)?;
     let got = got.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok((ids.iter().map(|t| got[t].clone()).collect(), stats))
 }
