@@ -146,9 +146,10 @@ fn read_op(n: &Node, reader: &Arc<dyn crate::expr::BlockReader>, b: &[usize]) ->
 }
 
 /// The projected bytes of a task's result: exact where the op carries its
-/// shape, else `block` (the largest block of the node being lowered: a
-/// product's or a reduction combine's result is never larger).
-fn estimate_bytes(op: &TaskOp, block: u64, acc_bytes: &mut HashMap<usize, u64>) -> u64 {
+/// shape; for merges, the largest of their `inputs` (merged partials keep
+/// their shape, finalised ones are no larger); else `block` (the largest
+/// block of the node being lowered: a product's result is never larger).
+fn estimate_bytes(op: &TaskOp, inputs: Option<u64>, block: u64, acc_bytes: &mut HashMap<usize, u64>) -> u64 {
     let elems = |s: &[usize]| s.iter().product::<usize>() as u64;
     match op {
         TaskOp::Fused(t) => match &t.program.terminal {
@@ -167,6 +168,7 @@ fn estimate_bytes(op: &TaskOp, block: u64, acc_bytes: &mut HashMap<usize, u64>) 
         TaskOp::Assemble { dtype, shape, .. } | TaskOp::Overlap { dtype, shape, .. } => {
             elems(shape) * dtype.size() as u64
         }
+        TaskOp::Combine { .. } | TaskOp::AddBlocks { .. } => inputs.unwrap_or(block),
         TaskOp::Delayed(_) => 0,
         _ => block,
     }
@@ -247,13 +249,8 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
 impl Lowerer {
     fn push(&mut self, key: Key, deps: Vec<TaskId>, op: TaskOp) -> TaskId {
         let id = self.tasks.len() as TaskId;
-        let est_bytes = match op {
-            // Merged partials keep their inputs' shape (finalised, no more).
-            TaskOp::Combine { .. } | TaskOp::AddBlocks { .. } => {
-                deps.iter().map(|&d| self.tasks[d as usize].est_bytes).max().unwrap_or(self.current_block_bytes)
-            }
-            _ => estimate_bytes(&op, self.current_block_bytes, &mut self.acc_bytes),
-        };
+        let inputs = deps.iter().map(|&d| self.tasks[d as usize].est_bytes).max();
+        let est_bytes = estimate_bytes(&op, inputs, self.current_block_bytes, &mut self.acc_bytes);
         self.tasks.push(Task { key, deps, op, est_bytes });
         id
     }
