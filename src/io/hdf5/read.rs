@@ -165,31 +165,19 @@ impl Reader {
             let w_lo: Vec<usize> = (0..nd).map(|a| offset[a].max(start[a])).collect();
             let w_hi: Vec<usize> = (0..nd).map(|a| (offset[a] + shape[a]).min(start[a] + c[a])).collect();
             let w_shape: Vec<usize> = (0..nd).map(|a| w_hi[a] - w_lo[a]).collect();
-            let dst: Vec<usize> = (0..nd).map(|a| w_lo[a] - offset[a]).collect();
-            let Some(&loc) = index.locs.get(&flat) else {
-                // Never written: the fill value, as much as the window needs.
-                let fill = AnyArray::filled(&cp.fill, &w_shape);
-                if w_shape == shape {
-                    return Ok(fill);
-                }
-                out.get_or_insert_with(|| AnyArray::default_of(self.dtype, shape)).assign_window(
-                    &dst,
-                    &fill,
-                    &vec![0; nd],
-                    &w_shape,
-                );
-                if !next_chunk(&mut ci, &lo, &hi) {
-                    return Ok(out.expect("at least one chunk"));
-                }
-                continue;
+            // The chunk's values and where the window starts in them; a
+            // chunk never written is the fill value, as much as the window
+            // needs.
+            let (piece, src) = match index.locs.get(&flat) {
+                Some(&loc) => (self.decode(cp, loc, c, &ci)?, (0..nd).map(|a| w_lo[a] - start[a]).collect()),
+                None => (AnyArray::filled(&cp.fill, &w_shape), vec![0; nd]),
             };
-            let chunk = self.decode(cp, loc, c, &ci)?;
-            if w_shape == shape && c[..] == shape[..] {
-                return Ok(chunk); // the block is exactly this chunk
+            if w_shape == shape && piece.shape() == shape {
+                return Ok(piece); // the block is exactly this piece
             }
-            let src: Vec<usize> = (0..nd).map(|a| w_lo[a] - start[a]).collect();
+            let dst: Vec<usize> = (0..nd).map(|a| w_lo[a] - offset[a]).collect();
             out.get_or_insert_with(|| AnyArray::default_of(self.dtype, shape))
-                .assign_window(&dst, &chunk, &src, &w_shape);
+                .assign_window(&dst, &piece, &src, &w_shape);
             if !next_chunk(&mut ci, &lo, &hi) {
                 return Ok(out.expect("at least one chunk"));
             }
