@@ -179,21 +179,12 @@ impl<T: Numeric> DArray<T> {
         let len = ((stop.el_to_f64() - start.el_to_f64()) / step.el_to_f64()).ceil();
         // NumPy raises for both: "cannot compute length" and "maximum
         // allowed size exceeded".
+        let call = || format!("arange({}, {}, {})", start.el_to_f64(), stop.el_to_f64(), step.el_to_f64());
         if len.is_nan() {
-            return Err(Error::Invalid(format!(
-                "arange({}, {}, {}): cannot compute the length",
-                start.el_to_f64(),
-                stop.el_to_f64(),
-                step.el_to_f64()
-            )));
+            return Err(Error::Invalid(format!("{}: cannot compute the length", call())));
         }
         if len >= isize::MAX as f64 {
-            return Err(Error::TooLarge(format!(
-                "arange({}, {}, {}) would have {len:e} elements",
-                start.el_to_f64(),
-                stop.el_to_f64(),
-                step.el_to_f64()
-            )));
+            return Err(Error::TooLarge(format!("{} would have {len:e} elements", call())));
         }
         let len = if len > 0.0 { len as usize } else { 0 };
         let mut h = TokenHasher::new("arange");

@@ -94,6 +94,21 @@ pub enum Built {
     B(DArray<bool>),
 }
 
+/// `x` and the other operand of a concatenate or stack (`x` itself when
+/// there is none), in the program's order.
+fn pair(
+    x: &DArray<f64>,
+    other: &Option<Input>,
+    other_left: bool,
+    files: &mut Vec<TempFile>,
+) -> darray::Result<[DArray<f64>; 2]> {
+    let o = match other {
+        Some(i) => build_input(i, files)?,
+        None => x.clone(),
+    };
+    Ok(if other_left { [o, x.clone()] } else { [x.clone(), o] })
+}
+
 pub fn apply(x: &DArray<f64>, op: &Op, files: &mut Vec<TempFile>) -> darray::Result<DArray<f64>> {
     Ok(match op {
         Op::Scalar(o, s) => match o {
@@ -158,29 +173,9 @@ pub fn apply(x: &DArray<f64>, op: &Op, files: &mut Vec<TempFile>) -> darray::Res
         Op::Slice(s) => x.slice(s),
         Op::Rechunk(c) => x.rechunk(c.clone()),
         Op::Reshape(s) => x.reshape(s),
-        Op::Concat { other, axis, other_left } => {
-            let o = match other {
-                Some(i) => build_input(i, files)?,
-                None => x.clone(),
-            };
-            if *other_left {
-                concatenate(&[o, x.clone()], *axis)
-            } else {
-                concatenate(&[x.clone(), o], *axis)
-            }
-        }
+        Op::Concat { other, axis, other_left } => concatenate(&pair(x, other, *other_left, files)?, *axis),
         Op::Take { indices, axis } => x.take(indices, *axis),
-        Op::Stack { other, axis, other_left } => {
-            let o = match other {
-                Some(i) => build_input(i, files)?,
-                None => x.clone(),
-            };
-            if *other_left {
-                stack(&[o, x.clone()], *axis)
-            } else {
-                stack(&[x.clone(), o], *axis)
-            }
-        }
+        Op::Stack { other, axis, other_left } => stack(&pair(x, other, *other_left, files)?, *axis),
         Op::Persist => x.persist()?,
         Op::MapBlocks => x.map_blocks(|b, _| b),
         Op::SubMean { axes } => {
