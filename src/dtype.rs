@@ -49,6 +49,147 @@ impl DType {
     }
 }
 
+/// Calls `$m!` with the list of every element type and its `DType`
+/// variant (`bool => Bool, i8 => I8, ...`): the one place the eleven types
+/// are spelled out, for code generated per type.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! for_each_element {
+    ($m:ident $(, $arg:tt)*) => {
+        $m!($($arg,)* bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16,
+            u32 => U32, u64 => U64, f32 => F32, f64 => F64)
+    };
+}
+
+/// Evaluates `$body` with the type alias `$t` set to the element type of
+/// the `DType` value `$dt`: the one dispatch from a runtime type to
+/// monomorphised code.
+///
+/// ```
+/// use darray::{with_dtype, DType, Element};
+/// let size = with_dtype!(DType::I16, T => std::mem::size_of::<T>());
+/// assert_eq!(size, 2);
+/// ```
+#[macro_export]
+macro_rules! with_dtype {
+    ($dt:expr, $t:ident => $body:expr) => {
+        match $dt {
+            $crate::DType::Bool => {
+                type $t = bool;
+                $body
+            }
+            $crate::DType::I8 => {
+                type $t = i8;
+                $body
+            }
+            $crate::DType::I16 => {
+                type $t = i16;
+                $body
+            }
+            $crate::DType::I32 => {
+                type $t = i32;
+                $body
+            }
+            $crate::DType::I64 => {
+                type $t = i64;
+                $body
+            }
+            $crate::DType::U8 => {
+                type $t = u8;
+                $body
+            }
+            $crate::DType::U16 => {
+                type $t = u16;
+                $body
+            }
+            $crate::DType::U32 => {
+                type $t = u32;
+                $body
+            }
+            $crate::DType::U64 => {
+                type $t = u64;
+                $body
+            }
+            $crate::DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $t = f64;
+                $body
+            }
+        }
+    };
+}
+
+/// As `with_dtype!` for the numeric types; `Bool` evaluates `$bool`.
+#[macro_export]
+macro_rules! with_numeric {
+    ($dt:expr, $t:ident => $body:expr, bool => $bool:expr) => {
+        match $dt {
+            $crate::DType::Bool => $bool,
+            $crate::DType::I8 => {
+                type $t = i8;
+                $body
+            }
+            $crate::DType::I16 => {
+                type $t = i16;
+                $body
+            }
+            $crate::DType::I32 => {
+                type $t = i32;
+                $body
+            }
+            $crate::DType::I64 => {
+                type $t = i64;
+                $body
+            }
+            $crate::DType::U8 => {
+                type $t = u8;
+                $body
+            }
+            $crate::DType::U16 => {
+                type $t = u16;
+                $body
+            }
+            $crate::DType::U32 => {
+                type $t = u32;
+                $body
+            }
+            $crate::DType::U64 => {
+                type $t = u64;
+                $body
+            }
+            $crate::DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $t = f64;
+                $body
+            }
+        }
+    };
+}
+
+/// As `with_dtype!` for `f32`/`f64`; any other type evaluates `$other`.
+#[macro_export]
+macro_rules! with_float {
+    ($dt:expr, $t:ident => $body:expr, other => $other:expr) => {
+        match $dt {
+            $crate::DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $t = f64;
+                $body
+            }
+            _ => $other,
+        }
+    };
+}
+
 /// Calls `$body` with `$a` bound to the typed content of an `AnyArray` or
 /// `AnyVec`, whatever its element type.
 #[macro_export]
@@ -135,20 +276,7 @@ any_container!(
 impl AnyArray {
     /// An array of default values (zeros, `false`).
     pub fn default_of(dtype: DType, shape: &[usize]) -> AnyArray {
-        use ndarray::IxDyn;
-        match dtype {
-            DType::Bool => AnyArray::Bool(ArrayD::default(IxDyn(shape))),
-            DType::I8 => AnyArray::I8(ArrayD::default(IxDyn(shape))),
-            DType::I16 => AnyArray::I16(ArrayD::default(IxDyn(shape))),
-            DType::I32 => AnyArray::I32(ArrayD::default(IxDyn(shape))),
-            DType::I64 => AnyArray::I64(ArrayD::default(IxDyn(shape))),
-            DType::U8 => AnyArray::U8(ArrayD::default(IxDyn(shape))),
-            DType::U16 => AnyArray::U16(ArrayD::default(IxDyn(shape))),
-            DType::U32 => AnyArray::U32(ArrayD::default(IxDyn(shape))),
-            DType::U64 => AnyArray::U64(ArrayD::default(IxDyn(shape))),
-            DType::F32 => AnyArray::F32(ArrayD::default(IxDyn(shape))),
-            DType::F64 => AnyArray::F64(ArrayD::default(IxDyn(shape))),
-        }
+        with_dtype!(dtype, T => T::wrap(ArrayD::<T>::default(ndarray::IxDyn(shape))))
     }
     /// An array of `shape` filled with the value of the 0-d array `v`.
     pub(crate) fn filled(v: &AnyArray, shape: &[usize]) -> AnyArray {
@@ -333,19 +461,7 @@ impl AnyVec {
 
     /// An empty buffer of the given type with room for `cap` elements.
     pub fn with_capacity(dtype: DType, cap: usize) -> AnyVec {
-        match dtype {
-            DType::Bool => AnyVec::Bool(Vec::with_capacity(cap)),
-            DType::I8 => AnyVec::I8(Vec::with_capacity(cap)),
-            DType::I16 => AnyVec::I16(Vec::with_capacity(cap)),
-            DType::I32 => AnyVec::I32(Vec::with_capacity(cap)),
-            DType::I64 => AnyVec::I64(Vec::with_capacity(cap)),
-            DType::U8 => AnyVec::U8(Vec::with_capacity(cap)),
-            DType::U16 => AnyVec::U16(Vec::with_capacity(cap)),
-            DType::U32 => AnyVec::U32(Vec::with_capacity(cap)),
-            DType::U64 => AnyVec::U64(Vec::with_capacity(cap)),
-            DType::F32 => AnyVec::F32(Vec::with_capacity(cap)),
-            DType::F64 => AnyVec::F64(Vec::with_capacity(cap)),
-        }
+        with_dtype!(dtype, T => T::wrap_vec(Vec::with_capacity(cap)))
     }
 }
 
@@ -373,6 +489,8 @@ pub trait Element: Copy + Send + Sync + Debug + PartialEq + PartialOrd + Default
     fn wrap_slice(s: &[Self]) -> AnySlice<'_>;
     #[doc(hidden)]
     fn wrap_slice_mut(s: &mut [Self]) -> AnySliceMut<'_>;
+    #[doc(hidden)]
+    fn wrap_vec(v: Vec<Self>) -> AnyVec;
     #[doc(hidden)]
     fn el_is_nan(self) -> bool;
     #[doc(hidden)]
@@ -435,6 +553,9 @@ macro_rules! element {
             #[inline]
             fn wrap_slice_mut(s: &mut [Self]) -> AnySliceMut<'_> {
                 AnySliceMut::$v(s)
+            }
+            fn wrap_vec(v: Vec<Self>) -> AnyVec {
+                AnyVec::$v(v)
             }
             #[allow(clippy::redundant_closure_call)]
             fn el_is_nan(self) -> bool {
