@@ -38,6 +38,7 @@ pub mod graph;
 pub mod io;
 mod kernels;
 pub mod key;
+pub mod ops;
 mod optimize;
 pub mod time;
 
@@ -49,3 +50,4 @@ pub use error::{Error, Result};
 pub use exec::{register, Config, ExecStats, MemoryLimit, Observer, ObserverGuard, TaskEvent, MAX_THREADS};
 pub use graph::{MemoryProjection, Plan, TaskGraph, TaskInfo};
 pub use key::Key;
+pub use ops::{BlockFn, BlockReader};

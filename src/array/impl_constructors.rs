@@ -271,7 +271,7 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
 /// A typed block closure as a `BlockReader`.
 struct ReadFn<T, F>(F, std::marker::PhantomData<fn() -> T>);
 
-impl<T, F> crate::expr::BlockReader for ReadFn<T, F>
+impl<T, F> crate::ops::BlockReader for ReadFn<T, F>
 where
     T: Element,
     F: Fn(&[usize], &[usize]) -> Result<ndarray::ArrayD<T>> + Send + Sync,
@@ -313,7 +313,7 @@ impl<T: Element> DArray<T> {
         shape: &[usize],
         chunks: ChunkSpec,
         token: u64,
-        reader: Arc<dyn crate::expr::BlockReader>,
+        reader: Arc<dyn crate::ops::BlockReader>,
     ) -> Result<Self> {
         let chunks = Chunks::new(shape, &chunks, std::mem::size_of::<T>())?;
         let node = Node::new(token, name, shape.to_vec(), chunks, T::DTYPE, NodeKind::Read(reader));

@@ -12,6 +12,7 @@ use crate::chunks::Chunks;
 use crate::dtype::{AnyArray, DType};
 use crate::error::{Error, Result};
 use crate::kernels::{Kernel, Reducer, Source};
+pub(crate) use crate::ops::{BlockFn, BlockReader};
 use std::sync::Arc;
 
 /// One axis of a normalised basic index.
@@ -23,19 +24,6 @@ pub(crate) enum AxisSel {
     Index(usize),
     /// A new output axis of length 1 (no input axis).
     NewAxis,
-}
-
-/// A user function over one whole chunk (`map_blocks`).
-pub trait BlockFn: Send + Sync {
-    /// Runs on a chunk and its block index.
-    fn call(&self, chunk: AnyArray, block: &[usize]) -> Result<AnyArray>;
-}
-
-/// Produces whole blocks from outside the engine (a file): the leaves of a
-/// graph that are neither generated nor held.
-pub trait BlockReader: Send + Sync {
-    /// The block whose first element is at `offset`, of shape `shape`.
-    fn read(&self, offset: &[usize], shape: &[usize]) -> Result<AnyArray>;
 }
 
 /// How a grouped reduction reads its input.

@@ -145,7 +145,7 @@ pub(crate) enum TaskOp {
     /// A block read from outside (a file).
     Read {
         dtype: crate::dtype::DType,
-        reader: Arc<dyn crate::expr::BlockReader>,
+        reader: Arc<dyn crate::ops::BlockReader>,
         label: Arc<str>,
         offset: Vec<usize>,
         shape: Vec<usize>,
@@ -153,7 +153,7 @@ pub(crate) enum TaskOp {
     /// A block extended by its halo (pieces of neighbouring blocks, copied
     /// with steps of +1 or -1; the rest `fill`), given to `f`, trimmed back.
     Overlap {
-        f: Arc<dyn crate::expr::BlockFn>,
+        f: Arc<dyn crate::ops::BlockFn>,
         block: Vec<usize>,
         dtype: crate::dtype::DType,
         ext_shape: Vec<usize>,

@@ -4,8 +4,8 @@
 
 use crate::dtype::AnyArray;
 use crate::dtype::DType;
-use crate::expr::BlockFn;
 use crate::kernels::{Kernel, Reducer, Source};
+use crate::ops::BlockFn;
 use std::sync::Arc;
 
 /// How one axis of a leaf follows the fusion group's domain: the leaf

@@ -135,7 +135,7 @@ fn dep_position(deps: &mut Vec<TaskId>, t: TaskId) -> usize {
 }
 
 /// Reading block `b` of the file node `n`.
-fn read_op(n: &Node, reader: &Arc<dyn crate::expr::BlockReader>, b: &[usize]) -> TaskOp {
+fn read_op(n: &Node, reader: &Arc<dyn crate::ops::BlockReader>, b: &[usize]) -> TaskOp {
     TaskOp::Read {
         dtype: n.dtype,
         reader: reader.clone(),

@@ -471,7 +471,7 @@ impl File {
         ds: ::hdf5::Dataset,
         var: &Variable,
         opts: &ReadOptions,
-    ) -> Result<(Arc<dyn crate::expr::BlockReader>, Vec<usize>)> {
+    ) -> Result<(Arc<dyn crate::ops::BlockReader>, Vec<usize>)> {
         let p = self.p();
         let dtype = var.dtype.expect("checked by the caller");
         let big_endian = matches!(ds.dtype().map(|t| t.byte_order()), Ok(::hdf5::datatype::ByteOrder::BigEndian));

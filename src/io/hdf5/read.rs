@@ -9,7 +9,7 @@ use super::filters::{inflate_into, unshuffle_into, Step};
 use super::h5err;
 use crate::dtype::{AnyArray, DType};
 use crate::error::{Error, Result};
-use crate::expr::BlockReader;
+use crate::ops::BlockReader;
 use ::hdf5::{Dataset, Hyperslab, Selection, SliceOrIndex};
 use ndarray::IxDyn;
 use std::collections::HashMap;
