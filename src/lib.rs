@@ -38,8 +38,10 @@ pub mod graph;
 pub mod io;
 mod kernels;
 pub mod key;
+mod lower;
 pub mod ops;
 mod optimize;
+mod program;
 pub mod time;
 
 pub use array::{compute_all, tensordot, ComputeAll, DArray, GroupBy, ReduceOpts};

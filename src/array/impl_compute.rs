@@ -7,8 +7,9 @@ use crate::dtype::{AnyArray, Element};
 use crate::error::Result;
 use crate::exec::{execute, Config, ExecStats};
 use crate::expr::{Node, NodeKind};
-use crate::graph::{lower, BlockRef, LowerOptions, Payload, TaskGraph};
+use crate::graph::{BlockRef, Payload, TaskGraph};
 use crate::key::TokenHasher;
+use crate::lower::{lower, LowerOptions};
 use ndarray::ArrayD;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -65,7 +66,7 @@ fn output_tasks(g: &TaskGraph) -> Vec<u32> {
 
 /// Bytes of the results handed back (assembled, or kept as blocks).
 fn result_bytes(g: &TaskGraph) -> u64 {
-    g.outputs.iter().map(|o| o.node.shape.iter().product::<usize>() as u64 * o.node.dtype.size() as u64).sum()
+    g.outputs.iter().map(|o| o.shape.iter().product::<usize>() as u64 * o.dtype.size() as u64).sum()
 }
 
 /// Lowers and runs `roots` together; shared work runs once.
@@ -91,8 +92,8 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
     let single: Vec<bool> = g.outputs.iter().map(|o| o.blocks.len() == 1).collect();
     // Allocated at the first block, once the memory plan has been checked.
     let assembled: Vec<Mutex<Option<AnyArray>>> = g.outputs.iter().map(|_| Mutex::new(None)).collect();
-    let target = |r: usize| AnyArray::default_of(g.outputs[r].node.dtype, &g.outputs[r].node.shape);
-    let block_index: Vec<Vec<Vec<usize>>> = g.outputs.iter().map(|o| o.node.chunks.block_indices().collect()).collect();
+    let target = |r: usize| AnyArray::default_of(g.outputs[r].dtype, &g.outputs[r].shape);
+    let block_index: Vec<Vec<Vec<usize>>> = g.outputs.iter().map(|o| o.chunks.block_indices().collect()).collect();
     let outputs = output_tasks(&g);
     let on_output = |t: u32, p: Arc<Payload>| {
         // Unwrapped without a copy when the scheduler handed it over whole.
@@ -103,7 +104,7 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
             } else {
                 let mut dst = assembled[r].lock().unwrap_or_else(|e| e.into_inner());
                 let dst = dst.get_or_insert_with(|| target(r));
-                copy_block(dst, &a, &g.outputs[r].node.chunks, &block_index[r][b]);
+                copy_block(dst, &a, &g.outputs[r].chunks, &block_index[r][b]);
             }
         }
         Ok(())
@@ -129,7 +130,7 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
                     assembled[r].lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_else(|| target(r));
                 for (b, br) in out.blocks.iter().enumerate() {
                     if let BlockRef::Held(a) = br {
-                        copy_block(&mut dst, a, &out.node.chunks, &block_index[r][b]);
+                        copy_block(&mut dst, a, &out.chunks, &block_index[r][b]);
                     }
                 }
                 Collected::Array(dst)
@@ -244,7 +245,7 @@ impl<T: Element> DArray<T> {
     pub fn explain_with(&self, cfg: &Config) -> Result<crate::graph::Plan> {
         let roots = std::slice::from_ref(&self.node);
         let opts = lower_options(cfg);
-        let mut p = crate::graph::plan(roots, opts)?;
+        let mut p = crate::lower::plan(roots, opts)?;
         if p.block_tasks <= crate::graph::Plan::PROJECT_TASKS {
             let g = lower(roots, opts)?;
             let outputs = output_tasks(&g);

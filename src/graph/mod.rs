@@ -1,16 +1,14 @@
 //! The per-chunk task graph: what the scheduler runs.
 
-mod lower;
 mod memory;
-pub(crate) mod program;
 
-pub(crate) use lower::{lower, plan, BlockRef, LowerOptions, Output};
 pub use memory::MemoryProjection;
 
 use crate::dtype::AnyArray;
 use crate::kernels::Reducer;
 use crate::key::Key;
-use program::{Finish, Program};
+pub(crate) use crate::program::GroupRows;
+use crate::program::{Finish, Program};
 use std::fmt;
 use std::sync::Arc;
 
@@ -97,18 +95,6 @@ pub(crate) struct FusedTask {
     pub group: Option<Arc<GroupRows>>,
 }
 
-/// How a block's positions along `axis` fold into accumulator rows (one
-/// row per group present in the block; `SKIP` for positions in no group).
-pub(crate) struct GroupRows {
-    pub axis: usize,
-    pub row_of: Vec<u32>,
-    pub rows: usize,
-}
-
-impl GroupRows {
-    pub(crate) const SKIP: u32 = u32::MAX;
-}
-
 /// What a task does.
 pub(crate) enum TaskOp {
     Fused(FusedTask),
@@ -183,6 +169,21 @@ pub(crate) enum TaskOp {
         reduced: Vec<bool>,
         finish: Option<Finish>,
     },
+}
+
+/// A block of a lowered node: a task, or a chunk already held.
+#[derive(Clone)]
+pub(crate) enum BlockRef {
+    Task(TaskId),
+    Held(Arc<AnyArray>),
+}
+
+/// The blocks of one requested array, in row-major grid order.
+pub(crate) struct Output {
+    pub dtype: crate::dtype::DType,
+    pub shape: Vec<usize>,
+    pub chunks: crate::chunks::Chunks,
+    pub blocks: Vec<BlockRef>,
 }
 
 /// A task: key, dependencies (earlier tasks), operation.

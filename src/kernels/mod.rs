@@ -6,7 +6,6 @@
 #[macro_use]
 pub(crate) mod simd;
 pub(crate) mod elementwise;
-pub(crate) mod load;
 pub(crate) mod product;
 pub(crate) mod reduce;
 pub(crate) mod source;

@@ -1,10 +1,10 @@
 //! Leaf loaders: fill a tile register from a chunk view (with broadcasting
 //! as zero strides) or from a source evaluated at global indices.
 
-use super::for_each_segment;
-use super::source::{Run, Source};
+use super::AxisMap;
 use crate::dtype::{AnySlice, AnySliceMut, Element};
-use crate::graph::program::AxisMap;
+use crate::kernels::for_each_segment;
+use crate::kernels::source::{Run, Source};
 use ndarray::ArrayD;
 use std::sync::Arc;
 

@@ -5,9 +5,9 @@
 use super::builder::ProgramBuilder;
 use super::{BlockRef, Lowerer};
 use crate::expr::Node;
-use crate::graph::program::{AxisMap, Finish, Terminal};
 use crate::graph::{FusedTask, GroupRows, TaskId, TaskOp};
 use crate::key::{Key, TokenHasher};
+use crate::program::{AxisMap, Finish, Terminal};
 use std::sync::Arc;
 
 /// The grid of the blocks of the other axes (`axis` collapsed to one).

@@ -4,9 +4,9 @@
 use super::{BlockRef, Lowerer};
 use crate::chunks::GridIter;
 use crate::expr::Node;
-use crate::graph::program::{AxisMap, Finish, Terminal};
 use crate::graph::{TaskId, TaskOp};
 use crate::key::{Key, TokenHasher};
+use crate::program::{AxisMap, Finish, Terminal};
 use std::sync::Arc;
 
 use super::builder::ProgramBuilder;

@@ -11,14 +11,13 @@ mod reduce;
 
 use builder::{ChunkLeaf, ProgramBuilder};
 
-use super::program::{AxisMap, Program, Terminal};
-use super::{ChunkRef, FusedTask, LeafInput, Task, TaskGraph, TaskId, TaskOp};
 use crate::chunks::GridIter;
-use crate::dtype::AnyArray;
 use crate::error::{Error, Result};
 use crate::expr::{Node, NodeKind};
+use crate::graph::{BlockRef, ChunkRef, FusedTask, LeafInput, Output, Task, TaskGraph, TaskId, TaskOp};
 use crate::key::{Key, TokenHasher};
 use crate::optimize::fuse;
+use crate::program::{AxisMap, Program, Terminal};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -53,19 +52,6 @@ fn check_graph_size(tasks: usize, opts: LowerOptions) -> Result<()> {
         }),
         _ => Ok(()),
     }
-}
-
-/// A block of a lowered node: a task, or a chunk already held.
-#[derive(Clone)]
-pub(crate) enum BlockRef {
-    Task(TaskId),
-    Held(Arc<AnyArray>),
-}
-
-/// The blocks of one requested array, in row-major grid order.
-pub(crate) struct Output {
-    pub node: Arc<Node>,
-    pub blocks: Vec<BlockRef>,
 }
 
 /// Nodes reachable from `roots`, inputs first, deduplicated by token, and the
@@ -225,8 +211,15 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
             l.emit(n);
         }
     }
-    let mut outputs: Vec<Output> =
-        roots.iter().map(|r| Output { node: r.clone(), blocks: l.blocks[&r.token].clone() }).collect();
+    let mut outputs: Vec<Output> = roots
+        .iter()
+        .map(|r| Output {
+            dtype: r.dtype,
+            shape: r.shape.clone(),
+            chunks: r.chunks.clone(),
+            blocks: l.blocks[&r.token].clone(),
+        })
+        .collect();
     let wanted: Vec<TaskId> = outputs
         .iter()
         .flat_map(|o| o.blocks.iter())

@@ -1,6 +1,14 @@
 //! A fused program: the elementwise sub-DAG of a fusion group as SSA steps
 //! over tile registers, plus what to do with the result (store the chunk,
-//! hand it to a user function, or fold it into a reduction partial).
+//! hand it to a user function, or fold it into a reduction partial). The
+//! IR and its interpreter (`interp.rs`, with the leaf loaders of `load.rs`)
+//! live together, below the task graph that carries programs and the
+//! scheduler that runs them.
+
+mod interp;
+pub(crate) mod load;
+
+pub(crate) use interp::{finalize, run, BlockCall, Produced};
 
 use crate::dtype::AnyArray;
 use crate::dtype::DType;
@@ -170,4 +178,16 @@ impl Program {
         let out_dtype = dtype_of(out);
         Program { leaves, leaf_dtypes, instrs, out, out_dtype, shape, terminal, reg_of, reg_dtypes, invariant, fused }
     }
+}
+
+/// How a block's positions along `axis` fold into accumulator rows (one
+/// row per group present in the block; `SKIP` for positions in no group).
+pub(crate) struct GroupRows {
+    pub axis: usize,
+    pub row_of: Vec<u32>,
+    pub rows: usize,
+}
+
+impl GroupRows {
+    pub(crate) const SKIP: u32 = u32::MAX;
 }

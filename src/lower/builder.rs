@@ -4,7 +4,7 @@
 use super::Lowerer;
 use crate::dtype::DType;
 use crate::expr::{AxisSel, Node, NodeKind};
-use crate::graph::program::{AxisMap, Instr, LeafDef, Program, Terminal};
+use crate::program::{AxisMap, Instr, LeafDef, Program, Terminal};
 use std::collections::HashMap;
 use std::sync::Arc;
 
