@@ -5,13 +5,12 @@ use super::DArray;
 use crate::chunks::Chunks;
 use crate::dtype::{AnyArray, Element};
 use crate::error::Result;
-use crate::exec::{execute, Config, ExecStats};
+use crate::exec::ExecStats;
 use crate::expr::{Node, NodeKind};
-use crate::graph::{BlockRef, Payload, TaskGraph};
+use crate::graph::{Payload, TaskGraph};
 use crate::key::TokenHasher;
-use crate::lower::{lower, LowerOptions};
+use crate::run::{Block, Config, Roots};
 use ndarray::ArrayD;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// What to do with the blocks of a requested array.
@@ -33,87 +32,54 @@ fn copy_block(dst: &mut AnyArray, block: &AnyArray, chunks: &Chunks, idx: &[usiz
     dst.assign_window(&chunks.block_offset(idx), block, &vec![0; shape.len()], &shape);
 }
 
-fn payload_array(p: Arc<Payload>) -> Arc<AnyArray> {
-    match Arc::try_unwrap(p) {
-        Ok(Payload::Array(a)) => Arc::new(a),
-        Ok(_) => unreachable!("outputs are arrays"),
-        Err(shared) => match &*shared {
-            Payload::Array(a) => Arc::new(a.clone()),
-            _ => unreachable!("outputs are arrays"),
+/// The array a block carries, unwrapped without a copy when the block was
+/// handed over whole.
+fn block_array(b: Block<'_>) -> Arc<AnyArray> {
+    match b {
+        Block::Held(a) => a.clone(),
+        Block::Computed(p) => match Arc::try_unwrap(p) {
+            Ok(Payload::Array(a)) => Arc::new(a),
+            Ok(_) => unreachable!("outputs are arrays"),
+            Err(shared) => match &*shared {
+                Payload::Array(a) => Arc::new(a.clone()),
+                _ => unreachable!("outputs are arrays"),
+            },
         },
     }
 }
 
-/// The lowering switches a configuration asks for.
-fn lower_options(cfg: &Config) -> LowerOptions {
-    LowerOptions { fuse: cfg.optimize, hold_bytes: cfg.hold_bytes, memory_limit: cfg.memory_limit.resolve() }
+/// Bytes of the arrays handed back (assembled, or kept as blocks).
+fn result_bytes(roots: &[Arc<Node>]) -> u64 {
+    roots.iter().map(|n| n.shape.iter().product::<usize>() as u64 * n.dtype.size() as u64).sum()
 }
 
-/// The output tasks in block order, each once: the scheduler's priorities
-/// start from them, so a fixed order gives the same schedule every run.
-fn output_tasks(g: &TaskGraph) -> Vec<u32> {
-    let mut seen = std::collections::HashSet::new();
-    g.outputs
-        .iter()
-        .flat_map(|o| &o.blocks)
-        .filter_map(|b| match b {
-            BlockRef::Task(t) => Some(*t),
-            BlockRef::Held(_) => None,
-        })
-        .filter(|t| seen.insert(*t))
-        .collect()
-}
-
-/// Bytes of the results handed back (assembled, or kept as blocks).
-fn result_bytes(g: &TaskGraph) -> u64 {
-    g.outputs.iter().map(|o| o.shape.iter().product::<usize>() as u64 * o.dtype.size() as u64).sum()
-}
-
-/// Lowers and runs `roots` together; shared work runs once.
+/// Runs `roots` together (shared work runs once) and collects their blocks.
 fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected>, ExecStats)> {
-    let opts = lower_options(cfg);
-    let g = lower(roots, opts)?;
-    // Output task -> (root, block) positions it fills.
-    let mut wanted: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
-    let mut slots: Vec<Vec<Mutex<Option<Arc<AnyArray>>>>> = vec![];
-    for (r, out) in g.outputs.iter().enumerate() {
-        let mut s = Vec::with_capacity(out.blocks.len());
-        for (b, br) in out.blocks.iter().enumerate() {
-            match br {
-                BlockRef::Task(t) => {
-                    wanted.entry(*t).or_default().push((r, b));
-                    s.push(Mutex::new(None));
-                }
-                BlockRef::Held(a) => s.push(Mutex::new(Some(a.clone()))),
-            }
-        }
-        slots.push(s);
-    }
-    let single: Vec<bool> = g.outputs.iter().map(|o| o.blocks.len() == 1).collect();
+    let slots: Vec<Vec<Mutex<Option<Arc<AnyArray>>>>> =
+        roots.iter().map(|n| (0..n.chunks.nblocks()).map(|_| Mutex::new(None)).collect()).collect();
+    let single: Vec<bool> = roots.iter().map(|n| n.chunks.nblocks() == 1).collect();
     // Allocated at the first block, once the memory plan has been checked.
-    let assembled: Vec<Mutex<Option<AnyArray>>> = g.outputs.iter().map(|_| Mutex::new(None)).collect();
-    let target = |r: usize| AnyArray::default_of(g.outputs[r].dtype, &g.outputs[r].shape);
-    let block_index: Vec<Vec<Vec<usize>>> = g.outputs.iter().map(|o| o.chunks.block_indices().collect()).collect();
-    let outputs = output_tasks(&g);
-    let on_output = |t: u32, p: Arc<Payload>| {
-        // Unwrapped without a copy when the scheduler handed it over whole.
-        let a = payload_array(p);
-        for &(r, b) in &wanted[&t] {
+    let assembled: Vec<Mutex<Option<AnyArray>>> = roots.iter().map(|_| Mutex::new(None)).collect();
+    let target = |r: usize| AnyArray::default_of(roots[r].dtype, &roots[r].shape);
+    let block_index: Vec<Vec<Vec<usize>>> = roots.iter().map(|n| n.chunks.block_indices().collect()).collect();
+    let sink = |at: &[(usize, usize)], b: Block<'_>| {
+        let a = block_array(b);
+        for &(r, b) in at {
             if how == Collect::Keep || single[r] {
                 *slots[r][b].lock().unwrap_or_else(|e| e.into_inner()) = Some(a.clone());
             } else {
                 let mut dst = assembled[r].lock().unwrap_or_else(|e| e.into_inner());
                 let dst = dst.get_or_insert_with(|| target(r));
-                copy_block(dst, &a, &g.outputs[r].chunks, &block_index[r][b]);
+                copy_block(dst, &a, &roots[r].chunks, &block_index[r][b]);
             }
         }
         Ok(())
     };
-    let stats = execute(&g, &outputs, cfg, result_bytes(&g), opts.memory_limit, &on_output)?;
+    let stats = crate::run::run(Roots::Arrays(roots), cfg, result_bytes(roots), &sink)?;
     let mut results = vec![];
-    for (r, out) in g.outputs.iter().enumerate() {
+    for (r, slots) in slots.into_iter().enumerate() {
         let blocks = || -> Vec<Arc<AnyArray>> {
-            slots[r]
+            slots
                 .iter()
                 .map(|m| m.lock().unwrap_or_else(|e| e.into_inner()).take().expect("every block computed"))
                 .collect()
@@ -124,17 +90,9 @@ fn run(roots: &[Arc<Node>], cfg: &Config, how: Collect) -> Result<(Vec<Collected
                 let b = blocks().pop().expect("one block");
                 Collected::Array(Arc::try_unwrap(b).unwrap_or_else(|a| (*a).clone()))
             }
-            Collect::Assemble => {
-                // Held blocks (persisted inputs) were never tasks: copy them now.
-                let mut dst =
-                    assembled[r].lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_else(|| target(r));
-                for (b, br) in out.blocks.iter().enumerate() {
-                    if let BlockRef::Held(a) = br {
-                        copy_block(&mut dst, a, &out.chunks, &block_index[r][b]);
-                    }
-                }
-                Collected::Array(dst)
-            }
+            Collect::Assemble => Collected::Array(
+                assembled[r].lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_else(|| target(r)),
+            ),
         });
     }
     Ok((results, stats))
@@ -209,7 +167,7 @@ impl<T: Element> DArray<T> {
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn graph_with(&self, cfg: &Config) -> Result<TaskGraph> {
-        lower(std::slice::from_ref(&self.node), lower_options(cfg))
+        crate::run::graph(Roots::Arrays(std::slice::from_ref(&self.node)), cfg, cfg.memory_limit.resolve())
     }
 
     /// The optimizer's plan without building the task graph: cheap even for
@@ -244,12 +202,12 @@ impl<T: Element> DArray<T> {
     /// ```
     pub fn explain_with(&self, cfg: &Config) -> Result<crate::graph::Plan> {
         let roots = std::slice::from_ref(&self.node);
-        let opts = lower_options(cfg);
-        let mut p = crate::lower::plan(roots, opts)?;
+        let limit = cfg.memory_limit.resolve();
+        let mut p = crate::lower::plan(roots, crate::run::lower_options(cfg, limit))?;
         if p.block_tasks <= crate::graph::Plan::PROJECT_TASKS {
-            let g = lower(roots, opts)?;
-            let outputs = output_tasks(&g);
-            p.memory = Some(crate::exec::project(&g, &outputs, cfg.threads, result_bytes(&g)));
+            let g = crate::run::graph(Roots::Arrays(roots), cfg, limit)?;
+            let opts = crate::run::exec_options(cfg, limit, result_bytes(roots));
+            p.memory = Some(cfg.executor.project(&g, &crate::run::output_tasks(&g), &opts));
         }
         Ok(p)
     }
@@ -281,48 +239,21 @@ impl<T: Element> DArray<T> {
     where
         F: Fn(&[usize], &[usize], ndarray::ArrayViewD<'_, T>) -> Result<()> + Sync,
     {
-        let opts = lower_options(cfg);
-        let g = lower(std::slice::from_ref(&self.node), opts)?;
         let chunks = &self.node.chunks;
         let index: Vec<Vec<usize>> = chunks.block_indices().collect();
-        let give = |b: usize, a: &AnyArray| {
+        let sink = |at: &[(usize, usize)], b: Block<'_>| {
+            let a: &AnyArray = match &b {
+                Block::Held(a) => a,
+                Block::Computed(p) => match &**p {
+                    Payload::Array(a) => a,
+                    _ => unreachable!("outputs are arrays"),
+                },
+            };
             let v = T::view_any(a).expect("blocks have the array's element type");
-            f(&index[b], &chunks.block_offset(&index[b]), v.view())
-        };
-        let mut wanted: HashMap<u32, Vec<usize>> = HashMap::new();
-        for (b, br) in g.outputs[0].blocks.iter().enumerate() {
-            match br {
-                BlockRef::Task(t) => wanted.entry(*t).or_default().push(b),
-                // Persisted blocks are not tasks: hand them over first.
-                BlockRef::Held(a) => give(b, a)?,
-            }
-        }
-        let outputs = output_tasks(&g);
-        let on_output = |t: u32, p: Arc<Payload>| match &*p {
-            Payload::Array(a) => wanted[&t].iter().try_for_each(|&b| give(b, a)),
-            _ => unreachable!("outputs are arrays"),
+            at.iter().try_for_each(|&(_, b)| f(&index[b], &chunks.block_offset(&index[b]), v.view()))
         };
         // Blocks are streamed: nothing is assembled.
-        execute(&g, &outputs, cfg, 0, opts.memory_limit, &on_output)
-    }
-
-    /// The high-level expression in Graphviz DOT: one node per operation
-    /// with its shape, type and chunk grid.
-    ///
-    /// ```
-    /// use darray::DArray;
-    /// let x = DArray::<f64>::ones([4, 4], [2, 2])?;
-    /// assert!((&x + 1.0).sum().to_dot().contains("sum"));
-    /// # Ok::<(), darray::Error>(())
-    /// ```
-    pub fn to_dot(&self) -> String {
-        crate::diagnostics::dot::expr_dot(&self.node)
-    }
-
-    /// Writes the optimized task graph as `.dot`, or rendered as `.svg`,
-    /// `.png` or `.pdf` by Graphviz (an error if `dot` is not installed).
-    pub fn visualize(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        self.graph()?.visualize(path)
+        crate::run::run(Roots::Arrays(std::slice::from_ref(&self.node)), cfg, 0, &sink)
     }
 }
 

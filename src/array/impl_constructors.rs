@@ -125,7 +125,7 @@ impl<T: Element> DArray<T> {
         for b in &blocks {
             h.u64(b.node.token);
         }
-        let convert = |v: &crate::delayed::Value, shape: &[usize]| -> Result<crate::dtype::AnyArray> {
+        let convert = |v: &crate::ops::Value, shape: &[usize]| -> Result<crate::dtype::AnyArray> {
             let a = v.downcast_ref::<ndarray::ArrayD<T>>().expect("delayed blocks are arrays of T");
             if a.shape() != shape {
                 return Err(Error::Shape(format!(

@@ -18,33 +18,19 @@
 //! the calls that read them). A function may return `Result<R, E>` through
 //! the `try_` forms; its error, or a panic, is reported naming the task.
 
-mod lower;
-
-pub(crate) use lower::{lower_delayed, DelayedTask};
-
 use crate::error::{Error, Result};
-use crate::exec::{execute, Config, ExecStats};
+use crate::exec::ExecStats;
 use crate::expr::build::closure_token;
 use crate::graph::{Payload, TaskGraph};
 use crate::key::TokenHasher;
-use std::any::Any;
+use crate::run::{Block, Config, Roots};
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
-/// A value produced by a task.
-pub type Value = Arc<dyn Any + Send + Sync>;
-
-type CallFn = dyn Fn(&[&Value]) -> Result<Value> + Send + Sync;
-
-/// A node of a delayed graph.
-pub(crate) struct DNode {
-    pub(crate) token: u64,
-    pub(crate) name: Arc<str>,
-    pub(crate) deps: Vec<Arc<DNode>>,
-    pub(crate) f: Arc<CallFn>,
-}
+use crate::expr::DNode;
+use crate::ops::CallFn;
+pub use crate::ops::Value;
 
 /// A lazy value of type `T`: the result of a delayed call.
 pub struct Delayed<T> {
@@ -100,9 +86,8 @@ impl<T: Send + Sync + 'static> Delayed<T> {
 
     /// The graph that computes this value.
     pub fn graph(&self) -> Result<TaskGraph> {
-        let mut g = TaskGraph { tasks: vec![], outputs: vec![] };
-        lower_delayed(std::slice::from_ref(&self.node), &mut g.tasks, &mut HashMap::new());
-        Ok(g)
+        let cfg = Config::default();
+        crate::run::graph(Roots::Delayed(std::slice::from_ref(&self.node)), &cfg, None)
     }
 
     /// The graph in Graphviz DOT.
@@ -135,23 +120,18 @@ fn unwrap_value<T: Clone + Send + Sync + 'static>(v: Value) -> T {
 
 /// Runs delayed roots together; shared calls run once.
 fn run(roots: &[Arc<DNode>], cfg: &Config) -> Result<(Vec<Value>, ExecStats)> {
-    let mut tasks = vec![];
-    let mut index = HashMap::new();
-    let ids = lower_delayed(roots, &mut tasks, &mut index);
-    let g = TaskGraph { tasks, outputs: vec![] };
-    let got: Mutex<HashMap<u32, Value>> = Mutex::new(HashMap::new());
-    let on_output = |t: u32, p: Arc<Payload>| {
-        if let Payload::Value(v) = &*p {
-            got.lock().unwrap_or_else(|e| e.into_inner()).insert(t, v.clone());
+    let got: Vec<Mutex<Option<Value>>> = roots.iter().map(|_| Mutex::new(None)).collect();
+    let sink = |at: &[(usize, usize)], b: Block<'_>| {
+        let Block::Computed(p) = b else { unreachable!("delayed values are computed") };
+        let Payload::Value(v) = &*p else { unreachable!("delayed calls give values") };
+        for &(r, _) in at {
+            *got[r].lock().unwrap_or_else(|e| e.into_inner()) = Some(v.clone());
         }
         Ok(())
     };
-    let mut outs = ids.clone();
-    outs.sort_unstable();
-    outs.dedup();
-    let stats = execute(&g, &outs, cfg, 0, cfg.memory_limit.resolve(), &on_output)?;
-    let got = got.into_inner().unwrap_or_else(|e| e.into_inner());
-    Ok((ids.iter().map(|t| got[t].clone()).collect(), stats))
+    let stats = crate::run::run(Roots::Delayed(roots), cfg, 0, &sink)?;
+    let vals = got.into_iter().map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every root computed"));
+    Ok((vals.collect(), stats))
 }
 
 macro_rules! calls {

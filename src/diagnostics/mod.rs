@@ -1,6 +1,10 @@
 //! Seeing the work: progress bars, profiles and timelines, graph pictures.
+//! This layer sits above the arrays and the engine and adds its methods to
+//! their types (`DArray::to_dot`, `TaskGraph::visualize`,
+//! `Config::progress`), so nothing below it depends on it.
 
 pub(crate) mod dot;
+mod extend;
 mod profile;
 mod progress;
 mod timeline;

@@ -169,11 +169,6 @@ impl Profiler {
         crate::io::write_atomic(path, self.chrome_trace().as_bytes())
     }
 
-    /// Writes the self-contained HTML timeline (atomically).
-    pub fn write_html(&self, path: impl AsRef<Path>) -> Result<()> {
-        crate::io::write_atomic(path, super::timeline::html(&self.records(), &self.samples()).as_bytes())
-    }
-
     /// Time per operation and idle fraction per thread.
     pub fn summary(&self) -> String {
         let recs = self.records();

@@ -1,7 +1,7 @@
 //! A self-contained HTML page with an SVG timeline: tasks per thread as
 //! coloured bars (one colour per operation), memory and CPU below.
 
-use super::profile::{ResourceSample, TaskRecord};
+use super::profile::{Profiler, ResourceSample, TaskRecord};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -95,4 +95,11 @@ pub(crate) fn html(recs: &[TaskRecord], samples: &[ResourceSample]) -> String {
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>darray profile</title></head>\n<body>\n<h3>darray profile</h3>\n{svg}</body></html>\n"
     )
+}
+
+impl Profiler {
+    /// Writes the self-contained HTML timeline (atomically).
+    pub fn write_html(&self, path: impl AsRef<std::path::Path>) -> crate::Result<()> {
+        crate::io::write_atomic(path, html(&self.records(), &self.samples()).as_bytes())
+    }
 }

@@ -8,7 +8,7 @@
 //! result size: the results held for their readers at the peak, plus the
 //! results the workers build at once, plus the assembled result.
 
-use super::scheduler::{batch_size, prefer};
+use super::policy::{batch_size, prefer};
 use crate::error::{Error, Result};
 use crate::graph::{MemoryProjection, TaskGraph, TaskId};
 use std::cmp::Reverse;

@@ -1,134 +1,63 @@
-//! The threaded scheduler and its configuration.
+//! Executors: peers behind one trait that run a task graph. The threaded,
+//! locality-aware scheduler (`scheduler.rs`) is the default; `InOrder`
+//! runs the tasks one by one in graph order on the calling thread (the
+//! simplest correct executor, used as the test oracle).
 
+mod inorder;
 pub mod memory;
 pub mod observe;
 mod order;
+mod policy;
 mod pool;
 pub(crate) mod run;
 mod scheduler;
+mod task;
 
+pub use inorder::InOrder;
 pub use memory::MemoryLimit;
 pub use observe::{register, Observer, ObserverGuard, TaskEvent};
 pub use pool::MAX_THREADS;
-pub(crate) use scheduler::{execute, project};
+pub use scheduler::Threaded;
+
+use crate::error::Result;
+use crate::graph::{MemoryProjection, Payload, TaskGraph, TaskId};
 use std::sync::Arc;
 
-/// How to run a computation.
-///
-/// ```
-/// use darray::{Config, DArray};
-/// let x = DArray::<f64>::ones([100], [10]).unwrap();
-/// let (sum, stats) = x.sum().compute_with(&Config::default().threads(1)).unwrap();
-/// assert_eq!(sum[[]], 100.0);
-/// assert_eq!(stats.tasks_run, 10 + 1);
-/// ```
-#[derive(Clone)]
+/// Called with each output task's result as soon as it is ready (on the
+/// worker that made it); the result is handed over whole when no other
+/// task reads it. An error fails the computation like a failing task.
+pub type Sink<'a> = dyn Fn(TaskId, Arc<Payload>) -> Result<()> + Sync + 'a;
+
+/// What an executor is asked to do besides running the tasks.
+#[derive(Clone, Default)]
 #[non_exhaustive]
-pub struct Config {
-    /// Worker threads (default: all cores).
+pub struct ExecOptions {
+    /// Worker threads (an executor may use fewer).
     pub threads: usize,
-    /// Run the optimizer (fusion). Off: one task per operation and block.
-    pub optimize: bool,
-    /// Observers of this computation (besides globally registered ones).
+    /// Observers to notify (the configuration's and the registered ones).
     pub observers: Vec<Arc<dyn Observer>>,
-    /// Bytes of a file's blocks a computation may hold while it waits for
-    /// an aggregate of the same file (`x - x.mean(0)`) before it reads them
-    /// again instead (see [`Config::hold_bytes`]).
-    pub hold_bytes: usize,
-    /// The most memory a computation may plan to use (see
-    /// [`Config::memory_limit`]).
-    pub memory_limit: MemoryLimit,
+    /// The memory limit in bytes, resolved: a run whose projected peak
+    /// exceeds it is refused before any task runs.
+    pub memory_limit: Option<u64>,
+    /// Bytes of the result the caller assembles, for the projection.
+    pub result_bytes: u64,
 }
 
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("threads", &self.threads)
-            .field("optimize", &self.optimize)
-            .field("observers", &self.observers.len())
-            .field("hold_bytes", &self.hold_bytes)
-            .field("memory_limit", &self.memory_limit)
-            .finish()
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            optimize: true,
-            observers: vec![],
-            hold_bytes: crate::optimize::reread::HOLD_BYTES,
-            memory_limit: MemoryLimit::Auto,
-        }
-    }
-}
-
-impl Config {
-    /// Sets the number of worker threads (at least 1; more than
-    /// [`MAX_THREADS`] is an error when the computation runs).
-    pub fn threads(mut self, n: usize) -> Self {
-        self.threads = n.max(1);
-        self
-    }
-    /// Turns the optimizer on or off.
-    pub fn optimize(mut self, on: bool) -> Self {
-        self.optimize = on;
-        self
-    }
-    /// Sets the re-read budget: when part of a computation needs an aggregate
-    /// of a file before it can use the file's blocks (`x - x.mean(0)` read
-    /// from HDF5), it holds those blocks while they total at most `bytes`
-    /// and otherwise reads each again once the aggregate is known, so
-    /// memory stays bounded whatever the file's size (default 256 MiB).
-    ///
-    /// ```
-    /// use darray::Config;
-    /// let cfg = Config::default().hold_bytes(64 << 20);
-    /// assert_eq!(cfg.hold_bytes, 64 << 20);
-    /// ```
-    pub fn hold_bytes(mut self, bytes: usize) -> Self {
-        self.hold_bytes = bytes;
-        self
-    }
-    /// Sets the memory limit. Before a computation runs, its peak memory is
-    /// projected from the task graph (results held for their readers, the
-    /// blocks the workers build at once, and the assembled result; see
-    /// `ExecStats::memory`), and a projection above the limit is refused
-    /// with [`Error::MemoryLimit`](crate::Error::MemoryLimit) before anything
-    /// runs. The default, [`MemoryLimit::Auto`], is 80 % of the memory
-    /// available when the computation starts.
-    ///
-    /// ```
-    /// use darray::{Config, DArray, Error, MemoryLimit};
-    /// let x = DArray::<f64>::ones([1000, 1000], [100, 100])?;
-    /// let small = Config::default().memory_limit(MemoryLimit::Bytes(1 << 20));
-    /// // The 8 MB result alone does not fit in 1 MiB ...
-    /// assert!(matches!(x.compute_with(&small), Err(Error::MemoryLimit { .. })));
-    /// // ... but its sum streams through a few blocks at a time.
-    /// let (s, stats) = x.sum().compute_with(&small)?;
-    /// assert_eq!(s[[]], 1e6);
-    /// assert!(stats.memory.peak <= 1 << 20);
-    /// # Ok::<(), darray::Error>(())
-    /// ```
-    pub fn memory_limit(mut self, limit: MemoryLimit) -> Self {
-        self.memory_limit = limit;
-        self
-    }
-    /// Adds an observer (a profiler, a progress bar) to this computation.
-    pub fn observe(mut self, obs: Arc<dyn Observer>) -> Self {
-        self.observers.push(obs);
-        self
-    }
-    /// Shows a progress bar on standard error while computing (only when
-    /// standard error is a terminal).
-    pub fn progress(self, on: bool) -> Self {
-        if on {
-            self.observe(Arc::new(crate::diagnostics::ProgressBar::new()))
-        } else {
-            self
-        }
-    }
+/// Runs a task graph. Implementations are peers (as cubed's executors
+/// are): they differ in where and in what order tasks run, never in what a
+/// task computes (`run::run_task`, shared). A task's `owner` says where it
+/// would like to run; a single-process executor may ignore it.
+pub trait Executor: Send + Sync {
+    /// A short name, for messages and `Debug`.
+    fn name(&self) -> &str;
+    /// The projected peak memory of running `outputs` of `g` (all its
+    /// tasks) as this executor would.
+    fn project(&self, g: &TaskGraph, outputs: &[TaskId], opts: &ExecOptions) -> MemoryProjection;
+    /// Runs every task of `g` (dependencies first), handing the results of
+    /// `outputs` to `sink`; checks the projection against
+    /// `opts.memory_limit` first. The first failure stops the run and is
+    /// returned, naming its task.
+    fn execute(&self, g: &TaskGraph, outputs: &[TaskId], opts: &ExecOptions, sink: &Sink<'_>) -> Result<ExecStats>;
 }
 
 /// Counts from one run of the scheduler. They do not depend on timing, so

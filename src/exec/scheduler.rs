@@ -12,22 +12,17 @@
 //!   workers up to the thread count. Calling `compute` from inside a rayon
 //!   pool (even this one) therefore cannot deadlock.
 
-use super::observe::{global_observers, Observer, TaskEvent};
+use super::observe::Observer;
+use super::policy::{batch_size, prefer, BATCH};
 use super::pool::pool;
-use super::run::run_task;
-use super::{Config, ExecStats};
+use super::task::{deliver, lock, run_observed};
+use super::{ExecOptions, ExecStats, Executor, Sink};
 use crate::error::{Error, Result};
 use crate::graph::{MemoryProjection, Payload, TaskGraph, TaskId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Mutex};
-
-/// Called with each output task's result as soon as it is ready, on the
-/// worker that made it; the result is handed over whole when no other task
-/// reads it. An error fails the computation like a failing task.
-pub(crate) type OnOutput<'a> = dyn Fn(TaskId, Arc<Payload>) -> Result<()> + Sync + 'a;
 
 struct State<'g> {
     g: &'g TaskGraph,
@@ -43,7 +38,7 @@ struct State<'g> {
     active: AtomicUsize,
     failed: AtomicBool,
     error: Mutex<Option<Error>>,
-    on_output: &'g OnOutput<'g>,
+    on_output: &'g Sink<'g>,
     observers: Vec<Arc<dyn Observer>>,
     run: AtomicUsize,
     held: Counter,
@@ -92,38 +87,44 @@ fn dependents_of(g: &TaskGraph) -> (Vec<u32>, Vec<TaskId>) {
     (counts, dependents)
 }
 
-/// The memory projection of running `g` on `threads` workers, as `execute`
-/// computes it before it starts.
-pub(crate) fn project(g: &TaskGraph, outputs: &[TaskId], threads: usize, result_bytes: u64) -> MemoryProjection {
-    let (counts, dependents) = dependents_of(g);
-    let rank = super::order::order(g, outputs, &counts, &dependents);
-    super::memory::project(g, &rank, &counts, &dependents, threads, result_bytes)
+/// The threaded, locality-aware scheduler (the default executor): workers
+/// take ready tasks lowest rank first (`order.rs`), run the best dependent
+/// a task made ready next on the same worker, and free every result at its
+/// last reader.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Threaded;
+
+impl Executor for Threaded {
+    fn name(&self) -> &str {
+        "threaded"
+    }
+    fn project(&self, g: &TaskGraph, outputs: &[TaskId], opts: &ExecOptions) -> MemoryProjection {
+        let (counts, dependents) = dependents_of(g);
+        let rank = super::order::order(g, outputs, &counts, &dependents);
+        super::memory::project(g, &rank, &counts, &dependents, opts.threads, opts.result_bytes)
+    }
+    fn execute(&self, g: &TaskGraph, outputs: &[TaskId], opts: &ExecOptions, sink: &Sink<'_>) -> Result<ExecStats> {
+        execute(g, outputs, opts, sink)
+    }
 }
 
 /// Runs every task of `g`, handing output results to `on_output`, after
 /// checking the projected peak memory (with `result_bytes` of assembled
 /// result) against `limit` (`Config::memory_limit`, resolved by the caller).
-pub(crate) fn execute(
-    g: &TaskGraph,
-    outputs: &[TaskId],
-    cfg: &Config,
-    result_bytes: u64,
-    limit: Option<u64>,
-    on_output: &OnOutput<'_>,
-) -> Result<ExecStats> {
+fn execute(g: &TaskGraph, outputs: &[TaskId], opts: &ExecOptions, on_output: &Sink<'_>) -> Result<ExecStats> {
     let n = g.tasks.len();
     if n == 0 {
         return Ok(ExecStats::default());
     }
-    let pool = pool(cfg.threads)?;
+    let pool = pool(opts.threads)?;
     let (counts, dependents) = dependents_of(g);
     let mut is_output = vec![false; n];
     for &o in outputs {
         is_output[o as usize] = true;
     }
     let rank = super::order::order(g, outputs, &counts, &dependents);
-    let memory = super::memory::project(g, &rank, &counts, &dependents, cfg.threads, result_bytes);
-    super::memory::check(&memory, limit)?;
+    let memory = super::memory::project(g, &rank, &counts, &dependents, opts.threads, opts.result_bytes);
+    super::memory::check(&memory, opts.memory_limit)?;
     let ready: BinaryHeap<Reverse<(u32, TaskId)>> = g
         .tasks
         .iter()
@@ -134,7 +135,7 @@ pub(crate) fn execute(
     let initial = ready.len();
     let st = State {
         g,
-        threads: cfg.threads.max(1),
+        threads: opts.threads.max(1),
         waiting: g.tasks.iter().map(|t| AtomicU32::new(t.deps.len() as u32)).collect(),
         uses_left: (0..n).map(|i| AtomicU32::new(counts[i + 1] - counts[i])).collect(),
         dep_off: counts,
@@ -147,7 +148,7 @@ pub(crate) fn execute(
         failed: AtomicBool::new(false),
         error: Mutex::new(None),
         on_output,
-        observers: cfg.observers.iter().cloned().chain(global_observers()).collect(),
+        observers: opts.observers.clone(),
         run: AtomicUsize::new(0),
         held: Counter::default(),
         chunks: Counter::default(),
@@ -179,20 +180,6 @@ pub(crate) fn execute(
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic with a non-string payload".to_string()
-    }
-}
-
 /// Spawns workers while there is queued work and fewer than `threads` run.
 fn spawn_more<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>) {
     loop {
@@ -202,32 +189,6 @@ fn spawn_more<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>) {
         }
         if st.active.compare_exchange(a, a + 1, SeqCst, SeqCst).is_ok() {
             s.spawn(|s| worker(st, s, None));
-        }
-    }
-}
-
-/// Most ready tasks a worker takes from the shared queue at once.
-const BATCH: usize = 16;
-
-/// How many of `queued` ready tasks a worker takes at once: enough to spare
-/// the lock, and enough left for the other workers. (The memory plan
-/// replays this rule, `memory::project`.)
-pub(super) fn batch_size(queued: usize, threads: usize) -> usize {
-    (queued / (4 * threads)).clamp(1, BATCH)
-}
-
-/// Offers `u`, just made ready, as the task to run next after `best`: the
-/// lower rank wins; returns the task to queue instead, if any.
-pub(super) fn prefer(best: &mut Option<TaskId>, u: TaskId, rank: &[u32]) -> Option<TaskId> {
-    match *best {
-        Some(b) if rank[b as usize] <= rank[u as usize] => Some(u),
-        Some(b) => {
-            *best = Some(u);
-            Some(b)
-        }
-        None => {
-            *best = Some(u);
-            None
         }
     }
 }
@@ -289,25 +250,8 @@ fn run_one(st: &State<'_>, t: TaskId) -> Result<Option<TaskId>> {
         .map(|&d| lock(&st.slots[d as usize]).clone().expect("a dependency's result is held until its dependents run"))
         .collect();
     let refs: Vec<&Payload> = inputs.iter().map(|a| &**a).collect();
-    let observed = !st.observers.is_empty();
-    let event = TaskEvent { index: t as usize, key: &task.key, thread: rayon::current_thread_index().unwrap_or(0) };
-    if observed {
-        for o in &st.observers {
-            o.on_task_start(&event);
-        }
-    }
-    let result = catch_unwind(AssertUnwindSafe(|| run_task(task, &refs)));
-    if observed {
-        let bytes = result.as_ref().map_or(0, |r| r.as_ref().map_or(0, Payload::nbytes));
-        for o in &st.observers {
-            o.on_task_end(&event, bytes);
-        }
-    }
-    let out = match result {
-        Ok(Ok(p)) => Arc::new(p),
-        Ok(Err(e)) => return Err(Error::TaskFailed { task: task.key.to_string(), source: Box::new(e) }),
-        Err(p) => return Err(Error::TaskPanicked { task: task.key.to_string(), message: panic_message(p) }),
-    };
+    let thread = rayon::current_thread_index().unwrap_or(0);
+    let out = Arc::new(run_observed(task, t, &refs, &st.observers, thread)?);
     drop(refs);
     drop(inputs);
     st.run.fetch_add(1, Relaxed);
@@ -321,11 +265,7 @@ fn run_one(st: &State<'_>, t: TaskId) -> Result<Option<TaskId>> {
     }
     let ti = t as usize;
     let deps = &st.dependents[st.dep_off[ti] as usize..st.dep_off[ti + 1] as usize];
-    let deliver = |p: Arc<Payload>| match catch_unwind(AssertUnwindSafe(|| (st.on_output)(t, p))) {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(Error::TaskFailed { task: task.key.to_string(), source: Box::new(e) }),
-        Err(p) => Err(Error::TaskPanicked { task: task.key.to_string(), message: panic_message(p) }),
-    };
+    let deliver = |p: Arc<Payload>| deliver(st.on_output, task, t, p);
     if deps.is_empty() {
         if st.is_output[ti] {
             deliver(out)?;

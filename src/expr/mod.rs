@@ -3,6 +3,9 @@
 //! its operation, parameters and inputs) that names its tasks.
 
 pub(crate) mod build;
+mod delayed;
+
+pub(crate) use delayed::DNode;
 
 pub(crate) use build::{
     concat, contract, elementwise, group_reduce, rechunk, reduce, reshape, slice, take, take_chunked, transpose,
@@ -10,7 +13,7 @@ pub(crate) use build::{
 
 use crate::chunks::Chunks;
 use crate::dtype::{AnyArray, DType};
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::kernels::{Kernel, Reducer, Source};
 pub(crate) use crate::ops::{BlockFn, BlockReader};
 use std::sync::Arc;
@@ -54,8 +57,7 @@ pub(crate) enum Pad {
     Wrap,
 }
 
-/// Turns a delayed value into a chunk of the expected shape.
-pub(crate) type ConvertFn = dyn Fn(&crate::delayed::Value, &[usize]) -> Result<AnyArray> + Send + Sync;
+pub(crate) use crate::ops::ConvertFn;
 
 /// One node of the expression DAG.
 pub struct Node {
@@ -115,7 +117,7 @@ pub(crate) enum NodeKind {
     GroupReduce { reducer: Arc<dyn Reducer>, axis: usize, layout: GroupLayout },
     /// Blocks computed by delayed calls, in row-major grid order, with the
     /// typed conversion of each call's value to a chunk.
-    FromDelayed { blocks: Vec<Arc<crate::delayed::DNode>>, convert: Arc<ConvertFn> },
+    FromDelayed { blocks: Vec<Arc<DNode>>, convert: Arc<ConvertFn> },
     /// An operation that could not be built; computing reports the error.
     Invalid(Error),
 }

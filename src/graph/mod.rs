@@ -23,7 +23,7 @@ pub enum Payload {
     /// Accumulators of a reduction.
     Partial(Vec<AnyArray>),
     /// The result of a delayed call.
-    Value(crate::delayed::Value),
+    Value(crate::ops::Value),
 }
 
 impl fmt::Debug for Payload {
@@ -99,7 +99,7 @@ pub(crate) struct FusedTask {
 pub(crate) enum TaskOp {
     Fused(FusedTask),
     /// A delayed call.
-    Delayed(crate::delayed::DelayedTask),
+    Delayed(DelayedTask),
     /// A block assembled from windows of other blocks (rechunk).
     Assemble {
         dtype: crate::dtype::DType,
@@ -151,7 +151,7 @@ pub(crate) enum TaskOp {
     },
     /// A delayed call's value taken as a chunk of the given shape.
     FromValue {
-        convert: Arc<crate::expr::ConvertFn>,
+        convert: Arc<crate::ops::ConvertFn>,
         shape: Vec<usize>,
     },
     /// One group's rows of grouped partials (dep position, row along
@@ -171,6 +171,25 @@ pub(crate) enum TaskOp {
     },
 }
 
+/// A delayed call as a task operation: its inputs are its deps' values.
+pub(crate) struct DelayedTask {
+    pub name: Arc<str>,
+    pub f: Arc<crate::ops::CallFn>,
+}
+
+impl DelayedTask {
+    pub(crate) fn run(&self, inputs: &[&Payload]) -> crate::Result<Payload> {
+        let vals: Vec<&crate::ops::Value> = inputs
+            .iter()
+            .map(|p| match p {
+                Payload::Value(v) => v,
+                _ => unreachable!("delayed calls read delayed values"),
+            })
+            .collect();
+        (self.f)(&vals).map(Payload::Value)
+    }
+}
+
 /// A block of a lowered node: a task, or a chunk already held.
 #[derive(Clone)]
 pub(crate) enum BlockRef {
@@ -178,11 +197,9 @@ pub(crate) enum BlockRef {
     Held(Arc<AnyArray>),
 }
 
-/// The blocks of one requested array, in row-major grid order.
+/// The blocks of one requested root (an array's, in row-major grid order;
+/// a delayed value's one task).
 pub(crate) struct Output {
-    pub dtype: crate::dtype::DType,
-    pub shape: Vec<usize>,
-    pub chunks: crate::chunks::Chunks,
     pub blocks: Vec<BlockRef>,
 }
 
@@ -260,7 +277,7 @@ impl TaskGraph {
             deps: t.deps.iter().map(|&d| &self.tasks[d as usize].key).collect(),
             ops: match &t.op {
                 TaskOp::Fused(f) => f.program.fused.clone(),
-                TaskOp::Delayed(d) => vec![d.0.name.to_string()],
+                TaskOp::Delayed(d) => vec![d.name.to_string()],
                 TaskOp::FromValue { .. } => vec!["from_delayed".to_string()],
                 TaskOp::Read { label, .. } => vec![label.to_string()],
                 TaskOp::Overlap { .. } => vec!["map_overlap".to_string()],
@@ -287,19 +304,6 @@ impl TaskGraph {
             d[i] = 1 + t.deps.iter().map(|&p| d[p as usize]).max().unwrap_or(0);
         }
         d.into_iter().max().unwrap_or(0)
-    }
-}
-
-impl TaskGraph {
-    /// The graph in Graphviz DOT; fused tasks are one node naming the
-    /// operations they fused.
-    pub fn to_dot(&self) -> String {
-        crate::diagnostics::dot::graph_dot(self)
-    }
-    /// Writes the graph as `.dot`, or rendered as `.svg`/`.png`/`.pdf`
-    /// where Graphviz's `dot` program is installed (an error otherwise).
-    pub fn visualize(&self, path: impl AsRef<std::path::Path>) -> crate::Result<()> {
-        crate::diagnostics::render(&self.to_dot(), path)
     }
 }
 

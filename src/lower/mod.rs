@@ -5,11 +5,13 @@
 
 mod blocks;
 mod builder;
+mod delayed;
 mod group;
 mod overlap;
 mod reduce;
 
 use builder::{ChunkLeaf, ProgramBuilder};
+pub(crate) use delayed::lower_delayed;
 
 use crate::chunks::GridIter;
 use crate::error::{Error, Result};
@@ -211,15 +213,7 @@ pub(crate) fn lower(roots: &[Arc<Node>], opts: LowerOptions) -> Result<TaskGraph
             l.emit(n);
         }
     }
-    let mut outputs: Vec<Output> = roots
-        .iter()
-        .map(|r| Output {
-            dtype: r.dtype,
-            shape: r.shape.clone(),
-            chunks: r.chunks.clone(),
-            blocks: l.blocks[&r.token].clone(),
-        })
-        .collect();
+    let mut outputs: Vec<Output> = roots.iter().map(|r| Output { blocks: l.blocks[&r.token].clone() }).collect();
     let wanted: Vec<TaskId> = outputs
         .iter()
         .flat_map(|o| o.blocks.iter())
@@ -360,7 +354,7 @@ impl Lowerer {
                 .map(|b| BlockRef::Task(self.push(Key::new(n.token, &n.label, &b), vec![], read_op(n, reader, &b))))
                 .collect(),
             NodeKind::FromDelayed { blocks, convert } => {
-                let calls = crate::delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
+                let calls = delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
                 let label: Arc<str> = Arc::from("from_delayed");
                 let grid = n.chunks.clone();
                 grid.block_indices()

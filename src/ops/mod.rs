@@ -3,6 +3,11 @@
 //! to another process. User code enters through the traits here, as the
 //! `Custom` case of each kind of operation.
 
+mod call;
+
+pub use call::Value;
+pub(crate) use call::{CallFn, ConvertFn};
+
 use crate::dtype::AnyArray;
 use crate::error::Result;
 

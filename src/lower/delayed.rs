@@ -1,27 +1,10 @@
 //! Lowering delayed calls to tasks: one task per distinct call.
 
-use super::{DNode, Value};
-use crate::error::Result;
-use crate::graph::{Payload, Task, TaskId, TaskOp};
+use crate::expr::DNode;
+use crate::graph::{DelayedTask, Task, TaskId, TaskOp};
 use crate::key::Key;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// A delayed call as a task operation.
-pub(crate) struct DelayedTask(pub(crate) Arc<DNode>);
-
-impl DelayedTask {
-    pub(crate) fn run(&self, inputs: &[&Payload]) -> Result<Payload> {
-        let vals: Vec<&Value> = inputs
-            .iter()
-            .map(|p| match p {
-                Payload::Value(v) => v,
-                _ => unreachable!("delayed calls read delayed values"),
-            })
-            .collect();
-        (self.0.f)(&vals).map(Payload::Value)
-    }
-}
 
 /// Appends tasks for `roots` and everything they call (once per token);
 /// returns the roots' task ids.
@@ -49,7 +32,7 @@ pub(crate) fn lower_delayed(
         tasks.push(Task {
             key: Key::new(n.token, &n.name, &[]),
             deps,
-            op: TaskOp::Delayed(DelayedTask(n.clone())),
+            op: TaskOp::Delayed(DelayedTask { name: n.name.clone(), f: n.f.clone() }),
             est_bytes: 0,
         });
         index.insert(n.token, id);

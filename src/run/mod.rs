@@ -1,0 +1,111 @@
+//! One run of a computation, whatever its roots: optimize and lower them
+//! as the configuration says, execute the graph on the configured executor,
+//! and hand each root's blocks to a sink. `compute`, `persist`,
+//! `for_each_block`, `compute_all` and delayed values all run through here.
+
+mod config;
+
+pub use config::Config;
+
+use crate::dtype::AnyArray;
+use crate::error::Result;
+use crate::exec::{ExecOptions, ExecStats};
+use crate::expr::{DNode, Node};
+use crate::graph::{BlockRef, Output, Payload, TaskGraph, TaskId};
+use crate::lower::{lower, lower_delayed, LowerOptions};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// What a computation computes.
+#[derive(Clone, Copy)]
+pub(crate) enum Roots<'a> {
+    /// Arrays: each root's blocks, in row-major grid order.
+    Arrays(&'a [Arc<Node>]),
+    /// Delayed values: one block each.
+    Delayed(&'a [Arc<DNode>]),
+}
+
+/// A block handed to a sink: a task's result (whole when nothing else
+/// holds it) or a chunk that was already held (`persist`).
+pub(crate) enum Block<'a> {
+    Computed(Arc<Payload>),
+    Held(&'a Arc<AnyArray>),
+}
+
+/// Receives a block with the (root, block) positions it fills, on the
+/// worker that made it. An error stops the computation.
+pub(crate) type OutputSink<'a> = dyn Fn(&[(usize, usize)], Block<'_>) -> Result<()> + Sync + 'a;
+
+/// The lowering switches a configuration asks for, with the memory limit
+/// resolved once for the whole computation.
+pub(crate) fn lower_options(cfg: &Config, memory_limit: Option<u64>) -> LowerOptions {
+    LowerOptions { fuse: cfg.optimize, hold_bytes: cfg.hold_bytes, memory_limit }
+}
+
+/// The task graph of `roots`.
+pub(crate) fn graph(roots: Roots<'_>, cfg: &Config, memory_limit: Option<u64>) -> Result<TaskGraph> {
+    match roots {
+        Roots::Arrays(r) => lower(r, lower_options(cfg, memory_limit)),
+        Roots::Delayed(r) => {
+            let mut tasks = vec![];
+            let ids = lower_delayed(r, &mut tasks, &mut HashMap::new());
+            let outputs = ids.into_iter().map(|t| Output { blocks: vec![BlockRef::Task(t)] }).collect();
+            Ok(TaskGraph { tasks, outputs })
+        }
+    }
+}
+
+/// The output tasks in block order, each once: the scheduler's priorities
+/// start from them, so a fixed order gives the same schedule every run.
+pub(crate) fn output_tasks(g: &TaskGraph) -> Vec<TaskId> {
+    let mut seen = HashSet::new();
+    g.outputs
+        .iter()
+        .flat_map(|o| &o.blocks)
+        .filter_map(|b| match b {
+            BlockRef::Task(t) => Some(*t),
+            BlockRef::Held(_) => None,
+        })
+        .filter(|t| seen.insert(*t))
+        .collect()
+}
+
+/// What the executor is told: threads, observers (the configuration's and
+/// the registered ones), the limit and the result's size.
+pub(crate) fn exec_options(cfg: &Config, memory_limit: Option<u64>, result_bytes: u64) -> ExecOptions {
+    let mut opts = ExecOptions::default();
+    opts.threads = cfg.threads;
+    opts.observers = cfg.observers.iter().cloned().chain(crate::exec::observe::global_observers()).collect();
+    opts.memory_limit = memory_limit;
+    opts.result_bytes = result_bytes;
+    opts
+}
+
+/// Lowers and runs `roots` together (shared work runs once), handing every
+/// block to `sink`; `result_bytes` is what the caller assembles, for the
+/// memory plan.
+pub(crate) fn run(roots: Roots<'_>, cfg: &Config, result_bytes: u64, sink: &OutputSink<'_>) -> Result<ExecStats> {
+    let limit = cfg.memory_limit.resolve();
+    let g = graph(roots, cfg, limit)?;
+    // Output task -> the (root, block) positions it fills.
+    let mut wanted: HashMap<TaskId, Vec<(usize, usize)>> = HashMap::new();
+    for (r, out) in g.outputs.iter().enumerate() {
+        for (b, br) in out.blocks.iter().enumerate() {
+            if let BlockRef::Task(t) = br {
+                wanted.entry(*t).or_default().push((r, b));
+            }
+        }
+    }
+    let outputs = output_tasks(&g);
+    let opts = exec_options(cfg, limit, result_bytes);
+    let stats = cfg.executor.execute(&g, &outputs, &opts, &|t, p| sink(&wanted[&t], Block::Computed(p)))?;
+    // Held chunks were never tasks: handed over once the run succeeded.
+    for (r, out) in g.outputs.iter().enumerate() {
+        for (b, br) in out.blocks.iter().enumerate() {
+            if let BlockRef::Held(a) = br {
+                sink(&[(r, b)], Block::Held(a))?;
+            }
+        }
+    }
+    Ok(stats)
+}
