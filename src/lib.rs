@@ -40,7 +40,7 @@ mod kernels;
 pub mod key;
 mod lower;
 pub mod ops;
-mod optimize;
+pub mod optimize;
 mod program;
 mod run;
 pub mod time;

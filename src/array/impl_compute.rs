@@ -202,14 +202,7 @@ impl<T: Element> DArray<T> {
     /// ```
     pub fn explain_with(&self, cfg: &Config) -> Result<crate::graph::Plan> {
         let roots = std::slice::from_ref(&self.node);
-        let limit = cfg.memory_limit.resolve();
-        let mut p = crate::lower::plan(roots, crate::run::lower_options(cfg, limit))?;
-        if p.block_tasks <= crate::graph::Plan::PROJECT_TASKS {
-            let g = crate::run::graph(Roots::Arrays(roots), cfg, limit)?;
-            let opts = crate::run::exec_options(cfg, limit, result_bytes(roots));
-            p.memory = Some(cfg.executor.project(&g, &crate::run::output_tasks(&g), &opts));
-        }
-        Ok(p)
+        crate::run::explain(roots, cfg, result_bytes(roots))
     }
 }
 

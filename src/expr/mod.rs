@@ -29,8 +29,13 @@ pub(crate) enum AxisSel {
     NewAxis,
 }
 
-/// How a grouped reduction reads its input.
+/// How a grouped reduction reads its input (chosen by the optimizer's
+/// `group-layout` rule).
+#[derive(Clone)]
 pub(crate) enum GroupLayout {
+    /// Not chosen yet: `group[i]` is the group of position `i` along the
+    /// axis, or `None` to leave it out.
+    Undecided { input: Arc<Node>, group: Arc<Vec<Option<usize>>> },
     /// One partial per piece: a group's run inside one chunk, as a view of
     /// the input (few runs: contiguous groups, or groups in long runs).
     Pieces(Vec<(usize, Arc<Node>)>),
@@ -70,6 +75,7 @@ pub struct Node {
 }
 
 /// What a node does.
+#[derive(Clone)]
 pub(crate) enum NodeKind {
     /// Values generated from the global index.
     Source(Arc<dyn Source>),
@@ -162,7 +168,8 @@ impl Node {
             NodeKind::GroupReduce { layout: GroupLayout::Pieces(pieces), .. } => {
                 pieces.iter().map(|(_, p)| p).collect()
             }
-            NodeKind::GroupReduce { layout: GroupLayout::PerChunk { input, .. }, .. } => vec![input],
+            NodeKind::GroupReduce { layout: GroupLayout::PerChunk { input, .. }, .. }
+            | NodeKind::GroupReduce { layout: GroupLayout::Undecided { input, .. }, .. } => vec![input],
             NodeKind::MapBlocks { input, .. }
             | NodeKind::Overlap { input, .. }
             | NodeKind::Reduce { input, .. }
@@ -173,5 +180,45 @@ impl Node {
             | NodeKind::Reshape { input } => vec![input],
             _ => vec![],
         }
+    }
+
+    /// The same node (same token: it computes the same values) over other
+    /// inputs, given in the order of `inputs()`.
+    pub(crate) fn with_inputs(&self, new: Vec<Arc<Node>>) -> Arc<Node> {
+        let mut kind = self.kind.clone();
+        let mut it = new.into_iter();
+        let mut next = || it.next().expect("one replacement per input");
+        match &mut kind {
+            NodeKind::Elementwise { inputs, .. } | NodeKind::Concat { inputs, .. } => {
+                inputs.iter_mut().for_each(|i| *i = next())
+            }
+            NodeKind::Contract { a, b, .. } => {
+                *a = next();
+                *b = next();
+            }
+            NodeKind::GroupReduce { layout: GroupLayout::Pieces(pieces), .. } => {
+                pieces.iter_mut().for_each(|(_, p)| *p = next())
+            }
+            NodeKind::GroupReduce { layout: GroupLayout::PerChunk { input, .. }, .. }
+            | NodeKind::GroupReduce { layout: GroupLayout::Undecided { input, .. }, .. }
+            | NodeKind::MapBlocks { input, .. }
+            | NodeKind::Overlap { input, .. }
+            | NodeKind::Reduce { input, .. }
+            | NodeKind::Transpose { input, .. }
+            | NodeKind::Slice { input, .. }
+            | NodeKind::Rechunk { input }
+            | NodeKind::Take { input, .. }
+            | NodeKind::Reshape { input } => *input = next(),
+            _ => {}
+        }
+        let n = self;
+        Arc::new(Node {
+            token: n.token,
+            label: n.label.clone(),
+            shape: n.shape.clone(),
+            chunks: n.chunks.clone(),
+            dtype: n.dtype,
+            kind,
+        })
     }
 }

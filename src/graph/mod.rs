@@ -211,6 +211,9 @@ pub(crate) struct Task {
     /// The projected bytes of its result (an upper bound where the lowering
     /// does not know the exact shape), for the memory plan.
     pub est_bytes: u64,
+    /// Where the task would like to run: the process (rank) that owns its
+    /// block, 0 for the calling process. Single-process executors ignore it.
+    pub owner: u32,
 }
 
 /// The lowered graph of one or more arrays. Tasks are in a topological

@@ -34,6 +34,7 @@ pub(crate) fn lower_delayed(
             deps,
             op: TaskOp::Delayed(DelayedTask { name: n.name.clone(), f: n.f.clone() }),
             est_bytes: 0,
+            owner: 0,
         });
         index.insert(n.token, id);
     }

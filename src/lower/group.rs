@@ -93,7 +93,6 @@ impl Lowerer {
         let program = Arc::new(p);
         let token = TokenHasher::new("group-partial").u64(n.token).finish();
         let label: Arc<str> = Arc::from(partial_label.as_str());
-        let own = self.own_reads(token, &leaves);
         // Per group, per block of the other axes: (partial task, its row).
         let mut parts: Vec<Vec<Vec<(TaskId, usize)>>> = vec![vec![vec![]; nother]; ngroups];
         let grid = input.chunks.clone();
@@ -112,7 +111,7 @@ impl Lowerer {
                 .map(|g| g.map_or(GroupRows::SKIP, |g| present.binary_search(&g).expect("present") as u32))
                 .collect();
             let rows = Arc::new(GroupRows { axis, row_of, rows: present.len() });
-            let (deps, inputs) = self.bind(&offset, &leaves, &own);
+            let (deps, inputs) = self.bind(&offset, &leaves);
             let op = TaskOp::Fused(FusedTask {
                 program: program.clone(),
                 offset,

@@ -1,12 +1,43 @@
-//! Culling: drops tasks no output needs (dask's `cull`). Lowering emits
-//! every block of a materialised node; a slice or a partial use of it
-//! needs only some, and only those run.
+//! Culling (`cull`): drops tasks no output needs (dask's `cull`). Lowering
+//! emits every block of a materialised node; a slice or a partial use of
+//! it needs only some, and only those run. It runs last, after the passes
+//! that can leave tasks unread (`reread`).
 
-use crate::graph::{Task, TaskId};
+use super::{PhysicalPlan, Rule};
+use crate::error::Result;
+use crate::graph::{BlockRef, Task, TaskGraph, TaskId};
+
+pub(super) struct Cull;
+
+impl Rule for Cull {
+    fn name(&self) -> &str {
+        "cull"
+    }
+    fn graph(&self, g: &mut TaskGraph, _p: &PhysicalPlan) -> Result<()> {
+        let wanted: Vec<TaskId> = g
+            .outputs
+            .iter()
+            .flat_map(|o| o.blocks.iter())
+            .filter_map(|b| match b {
+                BlockRef::Task(t) => Some(*t),
+                BlockRef::Held(_) => None,
+            })
+            .collect();
+        let remap = cull(&mut g.tasks, &wanted);
+        for o in &mut g.outputs {
+            for b in &mut o.blocks {
+                if let BlockRef::Task(t) = b {
+                    *t = remap[*t as usize];
+                }
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Keeps the tasks reachable from `outputs`, in their order; returns the
 /// new id of each old task (`u32::MAX` when dropped).
-pub(crate) fn cull(tasks: &mut Vec<Task>, outputs: &[TaskId]) -> Vec<TaskId> {
+fn cull(tasks: &mut Vec<Task>, outputs: &[TaskId]) -> Vec<TaskId> {
     let mut keep = vec![false; tasks.len()];
     let mut stack: Vec<TaskId> = outputs.to_vec();
     while let Some(t) = stack.pop() {

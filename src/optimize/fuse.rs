@@ -1,5 +1,7 @@
 //! Fusion: decides which nodes become tasks of their own ("materialised")
 //! and which are inlined into their consumers' fused per-chunk programs.
+//! Nodes that block-moving operations read are forced by `materialise.rs`;
+//! the driver repeats the two until the plan is stable.
 //!
 //! Elementwise operations and sources are inlined into their consumer, so a
 //! chain like `((x + 1) * 2 - x).sum()` runs as one task per chunk that makes
@@ -8,52 +10,57 @@
 //! elementwise chains over them): recomputing those costs less than holding
 //! their chunks until every consumer has run.
 
+use super::{PhysicalPlan, Rule};
+use crate::error::Result;
 use crate::expr::{Node, NodeKind};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 /// Elementwise steps above which a multiply-read chain is held, not redone.
 const MAX_RECOMPUTE_OPS: usize = 8;
 
-/// Tokens of the nodes that get tasks of their own.
-///
-/// Operations that move whole blocks (a rechunk of held chunks, concatenate,
-/// products, take, reshape, overlap) read their inputs' blocks, so those
-/// inputs are materialised too; that can turn a rechunk planned as a view
-/// over a source into one over held chunks, which needs blocks of its own.
-/// The plan is therefore repeated with those inputs forced until it is
-/// stable (it only grows, so this ends).
-pub(crate) fn plan(
-    order: &[Arc<Node>],
-    consumers: &HashMap<u64, usize>,
-    roots: &HashSet<u64>,
-    fuse: bool,
-) -> HashSet<u64> {
-    let mut forced = HashSet::new();
-    loop {
-        let (out, needed) = plan_once(order, consumers, roots, fuse, &forced);
-        if needed.is_subset(&out) {
-            return out;
-        }
-        forced.extend(needed);
-        forced.extend(out);
+/// The fusion rule (`fuse`): recomputes the materialised set from the
+/// nodes other rules force (`PhysicalPlan::forced`).
+pub(super) struct Fusion;
+
+impl Rule for Fusion {
+    fn name(&self) -> &str {
+        "fuse"
+    }
+    fn plan(&self, p: &mut PhysicalPlan) -> Result<bool> {
+        let roots: HashSet<u64> = p.roots.iter().map(|r| r.token).collect();
+        let (out, views) = plan(p, &roots);
+        let changed = out != p.materialised || views != p.views;
+        p.materialised = out;
+        p.views = views;
+        Ok(changed)
     }
 }
 
-/// One round of the plan with the `forced` nodes materialised: the nodes
-/// that get tasks, and the inputs that block-moving operations read.
-fn plan_once(
-    order: &[Arc<Node>],
-    consumers: &HashMap<u64, usize>,
-    roots: &HashSet<u64>,
-    fuse: bool,
-    forced: &HashSet<u64>,
-) -> (HashSet<u64>, HashSet<u64>) {
+/// True when `n` can be produced again from sources alone, reading no
+/// chunk of another task: the precondition of inlining it anywhere, and of
+/// rechunking it as a mere change of view (`rechunk_plan.rs`).
+pub(super) fn from_sources(n: &Node) -> bool {
+    match &n.kind {
+        NodeKind::Source(_) | NodeKind::FromArray(_) => true,
+        NodeKind::Elementwise { .. }
+        | NodeKind::Transpose { .. }
+        | NodeKind::Slice { .. }
+        | NodeKind::Rechunk { .. } => n.inputs().iter().all(|i| from_sources(i)),
+        _ => false,
+    }
+}
+
+/// The nodes that get tasks of their own with `p.forced` materialised, and
+/// the rechunks among them that are views over sources (they fill any
+/// window, so they move no blocks).
+fn plan(p: &PhysicalPlan, roots: &HashSet<u64>) -> (HashSet<u64>, HashSet<u64>) {
+    let (order, consumers, forced) = (&p.order, &p.consumers, &p.forced);
     let mut cost: HashMap<u64, Option<usize>> = HashMap::new();
     // Whether a node, inlined, reads chunks of a materialised node: such a
     // group can only read windows inside one chunk of it.
     let mut windowed: HashMap<u64, bool> = HashMap::new();
     let mut out = HashSet::new();
+    let mut views = HashSet::new();
     for n in order {
         let reads_chunks = n.inputs().iter().any(|i| out.contains(&i.token) || windowed[&i.token]);
         // Ops to recompute this node from sources alone, if possible.
@@ -77,8 +84,7 @@ fn plan_once(
         cost.insert(n.token, c);
         windowed.insert(n.token, reads_chunks);
         let shared = consumers.get(&n.token).copied().unwrap_or(0) > 1;
-        let materialise = !fuse
-            || roots.contains(&n.token)
+        let materialise = roots.contains(&n.token)
             || forced.contains(&n.token)
             || match &n.kind {
                 NodeKind::Source(_) | NodeKind::FromArray(_) => false,
@@ -90,23 +96,10 @@ fn plan_once(
             };
         if materialise {
             out.insert(n.token);
+            if matches!(n.kind, NodeKind::Rechunk { .. }) && c.is_some() {
+                views.insert(n.token);
+            }
         }
     }
-    // Operations that move whole blocks read their inputs' blocks.
-    let mut needed = HashSet::new();
-    for n in order {
-        let moves_blocks = match &n.kind {
-            NodeKind::Rechunk { .. } => out.contains(&n.token) && cost[&n.token].is_none(),
-            NodeKind::Concat { .. }
-            | NodeKind::Contract { .. }
-            | NodeKind::Take { .. }
-            | NodeKind::Reshape { .. }
-            | NodeKind::Overlap { .. } => true,
-            _ => false,
-        };
-        if moves_blocks {
-            needed.extend(n.inputs().iter().map(|i| i.token));
-        }
-    }
-    (out, needed)
+    (out, views)
 }

@@ -1,72 +1,270 @@
-//! Re-reading instead of holding: the rule that keeps `x - x.mean(0)` over
-//! a file in bounded memory.
+//! Re-reading instead of holding (`reread`): the rule that keeps
+//! `x - x.mean(0)` over a file in bounded memory.
 //!
-//! A fusion group that reads blocks of a file (a `Read` node) *and* some
-//! other materialised node computed from the same file (a mean over time,
-//! a climatology) cannot run on a block until that other node is done,
-//! which needs every block of the file. Sharing one read of each block
-//! would hold the whole file in memory meanwhile. Such a group gets its
-//! own reads of the file's blocks instead: one more read and decompression
-//! per block (cheap next to holding gigabytes), and each block is freed as
-//! soon as the group has used it. Groups that only read the file (several
-//! reductions computed together) share one read and hold each block only
-//! briefly.
+//! A fused task that reads a block of a file *and* another task computed
+//! from the same file (a mean over time, a climatology) cannot run until
+//! that other task is done, which may need every block of the file.
+//! Sharing one read of each block would hold the whole file meanwhile.
+//! Such a task gets its own read of the block instead, which waits for the
+//! same tasks (its barrier): one more read and decompression per block
+//! (cheap next to holding gigabytes), and each block is freed as soon as
+//! it is used. Tasks that only read the file (several reductions computed
+//! together) share one read and hold each block only briefly.
+//!
+//! The cost model: sharing a block with a task behind a barrier holds it
+//! until the barrier is done; reading it again holds nothing. A task shares
+//! the blocks its barrier depends on while they total at most
+//! `hold_bytes` (`Config::hold_bytes`, default `HOLD_BYTES`; a cohort: a
+//! day-of-year climatology needs the same day of each year, a few blocks);
+//! past it, the block is read again (a mean over the whole time axis needs
+//! the whole file).
 
-use crate::expr::{Node, NodeKind};
-
-/// The cost model. Sharing a block with a group behind a barrier holds it
-/// until the barrier is done: memory for as long as the barrier takes.
-/// Reading it again costs one more read and decompression of the block and
-/// holds nothing. A group shares the blocks its barrier depends on while
-/// they total at most `hold_bytes` (`Config::hold_bytes`, default
-/// `HOLD_BYTES`; a cohort: a day-of-year climatology needs the same day of
-/// each year, a few blocks); past it, every block is read again (a mean
-/// over the whole time axis needs the whole file).
-pub(crate) const HOLD_BYTES: usize = 256 << 20;
-
-/// How many blocks of the file node `read` a barrier may hold (at least 1).
-pub(crate) fn max_held_blocks(read: &Node, hold_bytes: usize) -> usize {
-    let block = read.chunks.max_block_len() * read.dtype.size();
-    (hold_bytes / block.max(1)).max(1)
-}
-
+use super::{PhysicalPlan, Rule};
+use crate::error::Result;
+use crate::graph::{BlockRef, ChunkRef, Task, TaskGraph, TaskId, TaskOp};
+use crate::key::{Key, TokenHasher};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-/// The `Read` nodes each node is computed from (itself included).
-pub(crate) fn reads_below(order: &[Arc<Node>]) -> HashMap<u64, HashSet<u64>> {
-    let mut below: HashMap<u64, HashSet<u64>> = HashMap::new();
-    for n in order {
-        let mut s: HashSet<u64> = HashSet::new();
-        if matches!(n.kind, NodeKind::Read(_)) {
-            s.insert(n.token);
-        }
-        for i in n.inputs() {
-            if let Some(b) = below.get(&i.token) {
-                s.extend(b.iter().copied());
-            }
-        }
-        below.insert(n.token, s);
+/// The default re-read budget.
+pub(crate) const HOLD_BYTES: usize = 256 << 20;
+
+pub(super) struct Reread;
+
+impl Rule for Reread {
+    fn name(&self) -> &str {
+        "reread"
     }
-    below
+    fn graph(&self, g: &mut TaskGraph, p: &PhysicalPlan) -> Result<()> {
+        reread(g, p.hold_bytes);
+        Ok(())
+    }
 }
 
-/// The `Read` leaves of a fusion group (among `leaves`, its materialised
-/// inputs) that the group should read again rather than share.
-pub(crate) fn rereads<'a>(
-    leaves: impl Iterator<Item = &'a Node> + Clone,
-    below: &HashMap<u64, HashSet<u64>>,
-) -> Vec<u64> {
-    let mut out = vec![];
-    for l in leaves.clone() {
-        if !matches!(l.kind, NodeKind::Read(_)) || out.contains(&l.token) {
-            continue;
-        }
-        let barrier =
-            leaves.clone().any(|o| o.token != l.token && below.get(&o.token).is_some_and(|b| b.contains(&l.token)));
-        if barrier {
-            out.push(l.token);
+/// How many blocks of a file whose largest block is `block` bytes a
+/// barrier may hold (at least 1).
+pub(crate) fn max_held_blocks(block: u64, hold_bytes: usize) -> usize {
+    (hold_bytes as u64 / block.max(1)).max(1) as usize
+}
+
+/// Rebuilds the graph in order: fused tasks get their own reads of file
+/// blocks they would otherwise hold behind a barrier, inserted right
+/// before their first reader (so the order stays topological).
+fn reread(g: &mut TaskGraph, hold_bytes: usize) {
+    let mut sizes: HashMap<u64, (usize, u64)> = HashMap::new();
+    for t in &g.tasks {
+        if let TaskOp::Read { .. } = t.op {
+            let f = sizes.entry(t.key.token).or_default();
+            f.0 += 1;
+            f.1 = f.1.max(t.est_bytes);
         }
     }
-    out
+    // A file within the budget is held whatever waits on it.
+    let limits: HashMap<u64, usize> = sizes
+        .into_iter()
+        .map(|(tok, (n, block))| (tok, n, max_held_blocks(block, hold_bytes)))
+        .filter(|&(_, n, limit)| n > limit)
+        .map(|(tok, _, limit)| (tok, limit))
+        .collect();
+    if limits.is_empty() {
+        return;
+    }
+    let old = std::mem::take(&mut g.tasks);
+    let mut p = Pass {
+        tasks: Vec::with_capacity(old.len()),
+        limits,
+        reads: HashMap::new(),
+        copies: HashMap::new(),
+        reach_memo: HashMap::new(),
+        barrier_memo: HashMap::new(),
+    };
+    let mut remap: Vec<TaskId> = Vec::with_capacity(old.len());
+    for mut t in old {
+        t.deps.iter_mut().for_each(|d| *d = remap[*d as usize]);
+        if matches!(t.op, TaskOp::Fused(_)) {
+            p.rebind(&mut t);
+        }
+        let id = p.tasks.len() as TaskId;
+        if matches!(t.op, TaskOp::Read { .. }) && p.limits.contains_key(&t.key.token) {
+            p.reads.entry(t.key.token).or_default().insert(id);
+        }
+        remap.push(id);
+        p.tasks.push(t);
+    }
+    g.tasks = p.tasks;
+    for o in &mut g.outputs {
+        for b in &mut o.blocks {
+            if let BlockRef::Task(t) = b {
+                *t = remap[*t as usize];
+            }
+        }
+    }
+}
+
+struct Pass {
+    /// The graph so far (every dependency of the task being rebound).
+    tasks: Vec<Task>,
+    /// Blocks a barrier may hold, for the files past the budget.
+    limits: HashMap<u64, usize>,
+    /// The read tasks of each such file so far.
+    reads: HashMap<u64, HashSet<TaskId>>,
+    /// Re-read tasks made, by (copy token, block).
+    copies: HashMap<(u64, Box<[u32]>), TaskId>,
+    /// The read tasks of a file each task depends on, if few.
+    reach_memo: HashMap<(u64, TaskId), Option<Arc<Vec<TaskId>>>>,
+    /// Whether a barrier depends on few blocks of a file, by file and
+    /// (sorted) barrier: the blocks of one consumer usually wait on the
+    /// same few aggregate tasks.
+    barrier_memo: HashMap<(u64, Vec<TaskId>), bool>,
+}
+
+impl Pass {
+    /// The file a dependency reads, if it is a read of a file past the
+    /// budget.
+    fn file_of(&self, d: TaskId) -> Option<u64> {
+        let t = &self.tasks[d as usize];
+        (matches!(t.op, TaskOp::Read { .. }) && self.limits.contains_key(&t.key.token)).then_some(t.key.token)
+    }
+
+    /// Rebinds the file leaves of fused task `t` whose file another of its
+    /// inputs is computed from: shared while the barrier needs few blocks
+    /// of the file, read again past that.
+    fn rebind(&mut self, t: &mut Task) {
+        let TaskOp::Fused(f) = &t.op else { return };
+        // Files read by this task that another of its inputs reaches.
+        let read_files: HashSet<u64> = t.deps.iter().filter_map(|&d| self.file_of(d)).collect();
+        if read_files.is_empty() {
+            return;
+        }
+        let candidates: Vec<u64> = read_files
+            .into_iter()
+            .filter(|&file| {
+                t.deps
+                    .iter()
+                    .any(|&d| self.file_of(d) != Some(file) && self.reach(file, d).is_none_or(|r| !r.is_empty()))
+            })
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let is_candidate = |d: TaskId, p: &Pass| p.file_of(d).is_some_and(|f| candidates.contains(&f));
+        // The barrier: every other input, in order.
+        let barrier: Vec<TaskId> = t.deps.iter().copied().filter(|&d| !is_candidate(d, self)).collect();
+        let mut deps = barrier.clone();
+        let mut rebound: Vec<(usize, ChunkRef)> = vec![];
+        for (i, li) in f.inputs.iter().enumerate() {
+            let ChunkRef::Dep(pos) = li.chunk else { continue };
+            let r = t.deps[pos];
+            if !is_candidate(r, self) {
+                rebound.push((i, ChunkRef::Dep(dep_position(&mut deps, r))));
+                continue;
+            }
+            let file = self.tasks[r as usize].key.token;
+            let chosen = if self.local_barrier(file, &barrier) {
+                // A cohort: share the block; the ordering finishes the
+                // cohort together.
+                r
+            } else {
+                self.copy(r, t.key.token, &barrier)
+            };
+            rebound.push((i, ChunkRef::Dep(dep_position(&mut deps, chosen))));
+        }
+        let TaskOp::Fused(f) = &mut t.op else { unreachable!("checked above") };
+        for (i, c) in rebound {
+            f.inputs[i].chunk = c;
+        }
+        t.deps = deps;
+    }
+
+    /// The task's own read of the block `r` reads (one per task group and
+    /// block), waiting on `barrier`: read any earlier and it would only be
+    /// held.
+    fn copy(&mut self, r: TaskId, group: u64, barrier: &[TaskId]) -> TaskId {
+        let read = &self.tasks[r as usize];
+        let token = TokenHasher::new("reread").u64(read.key.token).u64(group).finish();
+        let at = (token, read.key.block.clone());
+        if let Some(&c) = self.copies.get(&at) {
+            return c;
+        }
+        let TaskOp::Read { dtype, reader, label, offset, shape } = &read.op else { unreachable!("copies are reads") };
+        let op = TaskOp::Read {
+            dtype: *dtype,
+            reader: reader.clone(),
+            label: label.clone(),
+            offset: offset.clone(),
+            shape: shape.clone(),
+        };
+        let key = Key { token, label: read.key.label.clone(), block: read.key.block.clone() };
+        let copy = Task { key, deps: barrier.to_vec(), op, est_bytes: read.est_bytes, owner: read.owner };
+        let id = self.tasks.len() as TaskId;
+        self.tasks.push(copy);
+        self.copies.insert(at, id);
+        id
+    }
+
+    /// Whether the tasks `barrier` depend on few enough blocks of `file`
+    /// to hold them.
+    fn local_barrier(&mut self, file: u64, barrier: &[TaskId]) -> bool {
+        let mut sorted = barrier.to_vec();
+        sorted.sort_unstable();
+        let key = (file, sorted);
+        if let Some(&b) = self.barrier_memo.get(&key) {
+            return b;
+        }
+        let limit = self.limits[&file];
+        let mut reach: HashSet<TaskId> = HashSet::new();
+        let mut local = true;
+        for &t in barrier {
+            match self.reach(file, t) {
+                Some(r) => reach.extend(r.iter().copied()),
+                None => local = false,
+            }
+            if !local || reach.len() > limit {
+                local = false;
+                break;
+            }
+        }
+        self.barrier_memo.insert(key, local);
+        local
+    }
+
+    /// The reads of `file` that task `t` depends on, or `None` past the
+    /// file's limit of them (memoised).
+    fn reach(&mut self, file: u64, t: TaskId) -> Option<Arc<Vec<TaskId>>> {
+        if let Some(r) = self.reach_memo.get(&(file, t)) {
+            return r.clone();
+        }
+        let limit = self.limits[&file];
+        let r = if self.reads.get(&file).is_some_and(|s| s.contains(&t)) {
+            Some(Arc::new(vec![t]))
+        } else {
+            let mut set: HashSet<TaskId> = HashSet::new();
+            let mut over = false;
+            for d in self.tasks[t as usize].deps.clone() {
+                match self.reach(file, d) {
+                    Some(r) => set.extend(r.iter().copied()),
+                    None => over = true,
+                }
+                if over || set.len() > limit {
+                    over = true;
+                    break;
+                }
+            }
+            (!over).then(|| {
+                let mut v: Vec<TaskId> = set.into_iter().collect();
+                v.sort_unstable();
+                Arc::new(v)
+            })
+        };
+        self.reach_memo.insert((file, t), r.clone());
+        r
+    }
+}
+
+/// The position of task `t` in `deps`, added if missing.
+fn dep_position(deps: &mut Vec<TaskId>, t: TaskId) -> usize {
+    deps.iter().position(|&d| d == t).unwrap_or_else(|| {
+        deps.push(t);
+        deps.len() - 1
+    })
 }

@@ -2,6 +2,7 @@
 //! executor and the observers.
 
 use crate::exec::{Executor, MemoryLimit, Observer, Threaded};
+use crate::optimize::Rule;
 use std::sync::Arc;
 
 /// How to run a computation.
@@ -31,6 +32,10 @@ pub struct Config {
     pub memory_limit: MemoryLimit,
     /// What runs the task graph (default: the threaded scheduler).
     pub executor: Arc<dyn Executor>,
+    /// Optimizer rules of the user's, run before the built-in ones.
+    pub rules: Vec<Arc<dyn Rule>>,
+    /// Names of rules not to run (see [`Config::without_rule`]).
+    pub disabled_rules: Vec<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -42,6 +47,8 @@ impl std::fmt::Debug for Config {
             .field("hold_bytes", &self.hold_bytes)
             .field("memory_limit", &self.memory_limit)
             .field("executor", &self.executor.name())
+            .field("rules", &self.rules.iter().map(|r| r.name().to_string()).collect::<Vec<_>>())
+            .field("disabled_rules", &self.disabled_rules)
             .finish()
     }
 }
@@ -55,6 +62,8 @@ impl Default for Config {
             hold_bytes: crate::optimize::reread::HOLD_BYTES,
             memory_limit: MemoryLimit::Auto,
             executor: Arc::new(Threaded),
+            rules: vec![],
+            disabled_rules: vec![],
         }
     }
 }
@@ -113,6 +122,31 @@ impl Config {
     /// Adds an observer (a profiler, a progress bar) to this computation.
     pub fn observe(mut self, obs: Arc<dyn Observer>) -> Self {
         self.observers.push(obs);
+        self
+    }
+    /// Adds an optimizer rule of the user's: its rewrites run before the
+    /// built-in rules (see [`Rule`] for an example).
+    pub fn rule(mut self, r: Arc<dyn Rule>) -> Self {
+        self.rules.push(r);
+        self
+    }
+    /// Leaves out the rule named `name` (`"fuse"` is the same as
+    /// `optimize(false)`; `"rechunk-plan"`, `"reread"`, `"cull"` and user
+    /// rules may go too). Rules the plan is not valid without
+    /// (`"group-layout"`, `"materialise"`) and unknown names are an error
+    /// when the computation is planned.
+    ///
+    /// ```
+    /// use darray::{Config, DArray, Error};
+    /// let x = DArray::<f64>::ones([8], [2])?;
+    /// let g = x.sum().graph_with(&Config::default().without_rule("fuse"))?;
+    /// assert_eq!(g.len(), 4 + 4 + 1); // ones, partials, aggregate
+    /// let bad = x.sum().graph_with(&Config::default().without_rule("materialise"));
+    /// assert!(matches!(bad, Err(Error::Invalid(_))));
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn without_rule(mut self, name: &str) -> Self {
+        self.disabled_rules.push(name.to_string());
         self
     }
     /// Sets the executor that runs the task graph ([`Threaded`] by

@@ -12,7 +12,8 @@ use crate::error::Result;
 use crate::exec::{ExecOptions, ExecStats};
 use crate::expr::{DNode, Node};
 use crate::graph::{BlockRef, Output, Payload, TaskGraph, TaskId};
-use crate::lower::{lower, lower_delayed, LowerOptions};
+use crate::lower::{block_tasks, lower, lower_delayed, LowerOptions};
+use crate::optimize::Optimizer;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -36,16 +37,22 @@ pub(crate) enum Block<'a> {
 /// worker that made it. An error stops the computation.
 pub(crate) type OutputSink<'a> = dyn Fn(&[(usize, usize)], Block<'_>) -> Result<()> + Sync + 'a;
 
-/// The lowering switches a configuration asks for, with the memory limit
-/// resolved once for the whole computation.
-pub(crate) fn lower_options(cfg: &Config, memory_limit: Option<u64>) -> LowerOptions {
-    LowerOptions { fuse: cfg.optimize, hold_bytes: cfg.hold_bytes, memory_limit }
+/// The optimizer a configuration asks for: its rules, gated by its flags.
+pub(crate) fn optimizer(cfg: &Config) -> Result<Optimizer> {
+    Optimizer::new(&cfg.rules, &cfg.disabled_rules, cfg.optimize, cfg.hold_bytes)
 }
 
-/// The task graph of `roots`.
+/// The task graph of `roots`: optimized (rewrite and plan), lowered, then
+/// the graph passes.
 pub(crate) fn graph(roots: Roots<'_>, cfg: &Config, memory_limit: Option<u64>) -> Result<TaskGraph> {
     match roots {
-        Roots::Arrays(r) => lower(r, lower_options(cfg, memory_limit)),
+        Roots::Arrays(r) => {
+            let opt = optimizer(cfg)?;
+            let plan = opt.plan(r)?;
+            let mut g = lower(&plan, LowerOptions { memory_limit })?;
+            opt.graph(&mut g, &plan)?;
+            Ok(g)
+        }
         Roots::Delayed(r) => {
             let mut tasks = vec![];
             let ids = lower_delayed(r, &mut tasks, &mut HashMap::new());
@@ -108,4 +115,21 @@ pub(crate) fn run(roots: Roots<'_>, cfg: &Config, result_bytes: u64, sink: &Outp
         }
     }
     Ok(stats)
+}
+
+/// The optimizer's plan for `roots` and, for graphs of at most
+/// `Plan::PROJECT_TASKS` block tasks, the executor's memory projection.
+pub(crate) fn explain(roots: &[Arc<Node>], cfg: &Config, result_bytes: u64) -> Result<crate::graph::Plan> {
+    let limit = cfg.memory_limit.resolve();
+    let opt = optimizer(cfg)?;
+    let plan = opt.plan(roots)?;
+    let tasks = block_tasks(&plan);
+    let mut p = crate::graph::Plan { nodes: plan.nodes(), groups: plan.groups(), block_tasks: tasks, memory: None };
+    if tasks <= crate::graph::Plan::PROJECT_TASKS {
+        let mut g = lower(&plan, LowerOptions { memory_limit: limit })?;
+        opt.graph(&mut g, &plan)?;
+        let opts = exec_options(cfg, limit, result_bytes);
+        p.memory = Some(cfg.executor.project(&g, &output_tasks(&g), &opts));
+    }
+    Ok(p)
 }

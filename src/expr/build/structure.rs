@@ -92,55 +92,12 @@ pub(crate) fn slice(input: Arc<Node>, sel: Vec<AxisSel>) -> Arc<Node> {
     Node::new(h.finish(), "getitem", shape, Chunks::from_sizes(sizes), dtype, NodeKind::Slice { input, sel })
 }
 
-/// Old blocks an assembly task may read (and new blocks an old block may
-/// feed) before the rechunk goes through an intermediate grid.
-const MAX_RECHUNK_FAN: usize = 32;
-
-/// True when `n` can be produced again from sources alone (no chunk of
-/// another task is needed): rechunking it is then only a change of view.
-fn recomputable(n: &Node) -> bool {
-    match &n.kind {
-        NodeKind::Source(_) | NodeKind::FromArray(_) => true,
-        NodeKind::Elementwise { .. }
-        | NodeKind::Transpose { .. }
-        | NodeKind::Slice { .. }
-        | NodeKind::Rechunk { .. } => n.inputs().iter().all(|i| recomputable(i)),
-        _ => false,
-    }
-}
-
-/// A rechunk node onto `chunks` (already checked against the shape).
-///
-/// When every new block would gather many old blocks and every old block
-/// would feed many new ones (turning column blocks into row blocks, say),
-/// the data goes through an intermediate grid whose blocks are the
-/// geometric mean of the two sizes on each axis (as dask's planner does),
-/// so each stage reads about the square root of the direct fan-in.
+/// A rechunk node onto `chunks` (already checked against the shape). How
+/// it runs (directly, or through an intermediate grid) is the optimizer's
+/// choice (`optimize/rechunk_plan.rs`).
 pub(crate) fn rechunk(input: Arc<Node>, chunks: Chunks) -> Arc<Node> {
     if input.error().is_some() || chunks == input.chunks {
         return input;
-    }
-    let nd = input.shape.len();
-    let typical = |c: &Chunks, a: usize| c.sizes()[a].iter().copied().max().unwrap_or(0).max(1);
-    let fan_in: usize = (0..nd).map(|a| typical(&chunks, a).div_ceil(typical(&input.chunks, a))).product();
-    let fan_out: usize = (0..nd).map(|a| typical(&input.chunks, a).div_ceil(typical(&chunks, a))).product();
-    if fan_in > MAX_RECHUNK_FAN && fan_out > MAX_RECHUNK_FAN && !recomputable(&input) {
-        let mid: Vec<Vec<usize>> = (0..nd)
-            .map(|a| {
-                let len = input.shape[a];
-                let m = ((typical(&chunks, a) * typical(&input.chunks, a)) as f64).sqrt().round() as usize;
-                let m = m.clamp(1, len.max(1));
-                let mut v = vec![m; len / m];
-                if len % m > 0 || v.is_empty() {
-                    v.push(len % m);
-                }
-                v
-            })
-            .collect();
-        let mid = Chunks::from_sizes(mid);
-        if mid != chunks && mid != input.chunks {
-            return rechunk(rechunk(input, mid), chunks);
-        }
     }
     let mut h = TokenHasher::new("rechunk");
     for l in chunks.sizes() {
