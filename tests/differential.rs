@@ -1,7 +1,7 @@
 //! Differential tests: random programs (an input made in one of the ways a
 //! user can make one, a chain of up to six operations, sometimes a final
 //! reduction) computed by darray with the optimizer on and off, on 1 and 2
-//! threads, against an oracle written from NumPy's documented semantics as
+//! threads, on the threaded and the in-order executor, against an oracle written from NumPy's documented semantics as
 //! plain loops over `ndarray::ArrayD<f64>` (tests/differential/oracle.rs).
 //!
 //! A failure prints the program (`Program`'s `Debug`), NumPy's answer and

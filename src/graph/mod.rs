@@ -64,6 +64,17 @@ pub(crate) struct LeafInput {
     pub start: Vec<usize>,
 }
 
+impl LeafInput {
+    /// The position of the dependency it reads (tests).
+    #[cfg(test)]
+    pub(crate) fn chunk_dep(&self) -> usize {
+        match self.chunk {
+            ChunkRef::Dep(d) => d,
+            ChunkRef::Held(_) => panic!("a held chunk"),
+        }
+    }
+}
+
 /// A window of a dependency (or held chunk) copied into an assembled block.
 #[derive(Clone)]
 pub(crate) struct Piece {
@@ -322,5 +333,29 @@ impl fmt::Display for TaskGraph {
             writeln!(f)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Hand-made graphs for the unit tests of the passes and executors.
+    use super::*;
+
+    /// A task that gives the empty value, reading `deps`.
+    pub(crate) fn call(deps: &[TaskId], est_bytes: u64) -> Task {
+        let f: Arc<crate::ops::CallFn> = Arc::new(|_| Ok(Arc::new(()) as crate::ops::Value));
+        let label: Arc<str> = Arc::from("call");
+        Task {
+            key: Key { token: deps.len() as u64, label: label.clone(), block: Box::new([]) },
+            deps: deps.to_vec(),
+            op: TaskOp::Delayed(DelayedTask { name: label, f }),
+            est_bytes,
+            owner: 0,
+        }
+    }
+
+    /// A graph of such tasks: `deps[i]` are the dependencies of task `i`.
+    pub(crate) fn graph(deps: &[&[TaskId]]) -> TaskGraph {
+        TaskGraph { tasks: deps.iter().map(|d| call(d, 8)).collect(), outputs: vec![] }
     }
 }

@@ -268,3 +268,127 @@ fn dep_position(deps: &mut Vec<TaskId>, t: TaskId) -> usize {
         deps.len() - 1
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtype::{AnyArray, DType};
+    use crate::graph::testing::call;
+    use crate::graph::{FusedTask, LeafInput, Output};
+    use crate::program::{AxisMap, LeafDef, Program, Terminal};
+
+    struct Zeros;
+    impl crate::ops::BlockReader for Zeros {
+        fn read(&self, _offset: &[usize], shape: &[usize]) -> Result<AnyArray> {
+            Ok(AnyArray::default_of(DType::F64, shape))
+        }
+    }
+
+    const FILE: u64 = 7;
+    const BLOCK: u64 = 100;
+
+    fn read(b: usize) -> Task {
+        let label: Arc<str> = Arc::from("read");
+        Task {
+            key: Key::new(FILE, &label, &[b]),
+            deps: vec![],
+            op: TaskOp::Read { dtype: DType::F64, reader: Arc::new(Zeros), label, offset: vec![b], shape: vec![1] },
+            est_bytes: BLOCK,
+            owner: 0,
+        }
+    }
+
+    /// A fused task reading the chunks of `deps` (one leaf each).
+    fn fused(token: u64, b: usize, deps: &[TaskId]) -> Task {
+        let leaves = deps.iter().map(|_| LeafDef::Chunk { map: AxisMap::identity(1) }).collect();
+        let program = Program::new(leaves, vec![DType::F64; deps.len()], vec![], 0, vec![4], Terminal::Store, vec![]);
+        let inputs = (0..deps.len()).map(|i| LeafInput { leaf: i, chunk: ChunkRef::Dep(i), start: vec![0] }).collect();
+        let op = TaskOp::Fused(FusedTask {
+            program: Arc::new(program),
+            offset: vec![b],
+            shape: vec![1],
+            block: vec![b],
+            inputs,
+            group: None,
+        });
+        let label: Arc<str> = Arc::from("fused");
+        Task { key: Key::new(token, &label, &[b]), deps: deps.to_vec(), op, est_bytes: BLOCK, owner: 0 }
+    }
+
+    /// `x - agg(x)` over a file of 4 blocks, where each of the two
+    /// aggregates reads `cohort` of them (4: a mean over the whole axis).
+    fn anomaly(cohort: usize) -> TaskGraph {
+        let mut tasks: Vec<Task> = (0..4).map(read).collect();
+        // Aggregate k reads blocks k, k+2, ... (a cohort) or all of them.
+        let aggs: Vec<TaskId> = (0..2)
+            .map(|k| {
+                let deps: Vec<TaskId> = if cohort == 4 { (0..4).collect() } else { vec![k, k + 2] };
+                tasks.push(call(&deps, 8));
+                tasks.len() as TaskId - 1
+            })
+            .collect();
+        let mut outs = vec![];
+        for b in 0..4u32 {
+            tasks.push(fused(99, b as usize, &[b, aggs[b as usize % 2]]));
+            outs.push(BlockRef::Task(tasks.len() as TaskId - 1));
+        }
+        TaskGraph { tasks, outputs: vec![Output { blocks: outs }] }
+    }
+
+    fn reads_of(g: &TaskGraph, t: TaskId) -> Vec<&Task> {
+        g.tasks[t as usize]
+            .deps
+            .iter()
+            .map(|&d| &g.tasks[d as usize])
+            .filter(|d| matches!(d.op, TaskOp::Read { .. }))
+            .collect()
+    }
+
+    #[test]
+    fn blocks_behind_a_whole_file_aggregate_are_read_again() {
+        let mut g = anomaly(4);
+        // Budget for one block: the 4 blocks of the mean do not fit.
+        reread(&mut g, BLOCK as usize);
+        for o in &g.outputs[0].blocks {
+            let BlockRef::Task(t) = o else { panic!("tasks") };
+            let reads = reads_of(&g, *t);
+            assert_eq!(reads.len(), 1);
+            let r = reads[0];
+            assert_ne!(r.key.token, FILE, "a copy, not the shared read");
+            // The copy waits for the aggregate its reader waits for.
+            let agg = g.tasks[*t as usize].deps[0];
+            assert_eq!(r.deps, vec![agg]);
+            // Dependencies stay topological.
+            assert!(g.tasks[*t as usize].deps.iter().all(|&d| d < *t));
+        }
+        // Leaf inputs point at the deps they had (the aggregate, then the copy).
+        for o in &g.outputs[0].blocks {
+            let BlockRef::Task(t) = o else { unreachable!() };
+            let TaskOp::Fused(f) = &g.tasks[*t as usize].op else { panic!("fused") };
+            let deps = &g.tasks[*t as usize].deps;
+            assert!(matches!(g.tasks[deps[f.inputs[0].chunk_dep()] as usize].op, TaskOp::Read { .. }));
+            assert!(matches!(g.tasks[deps[f.inputs[1].chunk_dep()] as usize].op, TaskOp::Delayed(_)));
+        }
+    }
+
+    #[test]
+    fn a_cohort_within_the_budget_is_shared() {
+        let mut g = anomaly(2);
+        // Two blocks per aggregate fit a budget of two blocks (the file of
+        // four does not): share.
+        reread(&mut g, 2 * BLOCK as usize);
+        assert_eq!(g.tasks.len(), 4 + 2 + 4);
+        for o in &g.outputs[0].blocks {
+            let BlockRef::Task(t) = o else { unreachable!() };
+            assert_eq!(reads_of(&g, *t)[0].key.token, FILE);
+        }
+    }
+
+    #[test]
+    fn a_file_within_the_budget_is_never_read_again() {
+        let mut g = anomaly(4);
+        let before = g.tasks.len();
+        reread(&mut g, 4 * BLOCK as usize);
+        assert_eq!(g.tasks.len(), before);
+    }
+}

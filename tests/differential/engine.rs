@@ -1,6 +1,7 @@
 //! Builds a program with darray and computes it under each configuration.
 
 use super::program::*;
+use darray::exec::InOrder;
 use darray::io::hdf5::{File, ReadOptions, VarOptions, Writer};
 use darray::{compute_all, concatenate, stack, where_, Config, DArray, Element, Operand, ReduceOpts};
 use ndarray::{ArrayD, IxDyn, Slice, SliceInfoElem};
@@ -231,6 +232,15 @@ pub fn configs() -> Vec<(&'static str, Config)> {
         ("no optimize, 2 threads", Config::default().optimize(false).threads(2)),
         // Re-read file blocks rather than hold them (x - x.mean(0) over HDF5).
         ("optimize, 2 threads, hold_bytes(0)", Config::default().threads(2).hold_bytes(0)),
+        // The plainest executor, the oracle of the scheduler's order.
+        ("in-order executor", Config::default().executor(Arc::new(InOrder))),
+        ("in-order executor, no optimize", Config::default().optimize(false).executor(Arc::new(InOrder))),
+        ("in-order executor, hold_bytes(0)", Config::default().hold_bytes(0).executor(Arc::new(InOrder))),
+        // Without the optional rules.
+        (
+            "optimize, 2 threads, no rechunk-plan/reread/cull",
+            Config::default().threads(2).without_rule("rechunk-plan").without_rule("reread").without_rule("cull"),
+        ),
     ]
 }
 
