@@ -1,6 +1,8 @@
 //! CF decoding: `raw * scale_factor + add_offset`, raw values equal to
 //! `_FillValue` or `missing_value` becoming NaN. Only those attributes
-//! count: the HDF5 dataset fill value is a storage property, not a CF one.
+//! count: a format's storage fill value (HDF5's dataset fill value) is a
+//! storage property, not a CF one. Nothing here depends on the format: it
+//! works on a variable's attributes and a `DArray`.
 
 use super::AttrValue;
 use crate::array::DArray;
