@@ -64,7 +64,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What went wrong reading or writing data in a file or a store, whatever
-/// its format (HDF5 today): the `Io` case of [`Error`].
+/// its format (HDF5 today): the `Io` case of [`Error`](enum@Error).
 ///
 /// ```
 /// use darray::{io::hdf5::File, Error, IoError};

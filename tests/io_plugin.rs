@@ -324,7 +324,7 @@ impl Dataset for RawDir {
         let p = self.dir.join("attrs");
         Ok(parse_attrs(&std::fs::read_to_string(&p).map_err(|e| io_err(&p, e))?))
     }
-    fn open(&self, var: &Variable, _opts: &ReadOptions) -> Result<BlockSource> {
+    fn open_variable(&self, var: &Variable, _opts: &ReadOptions) -> Result<BlockSource> {
         let chunks = var.storage_chunks.clone().unwrap_or_default();
         let dtype = var.dtype.expect("described with a type");
         let reader = RawReader { dir: self.dir.join(&var.name), dtype, chunks: chunks.clone() };

@@ -310,7 +310,7 @@ impl<T: Element> DArray<T> {
     /// An array whose blocks `reader` reads: a task per block, run only for
     /// the blocks a result needs. This is how data from outside the engine
     /// plugs in (a format of another crate implements
-    /// [`BlockReader`](crate::BlockReader); the `darray::io` formats read
+    /// [`BlockReader`]; the `darray::io` formats read
     /// through it too). A block of the wrong shape or element type, or an
     /// error, fails the computation, naming the block's task. Each call is
     /// a new array: two arrays from one reader share no tasks.

@@ -38,10 +38,10 @@ pub trait Dataset {
     fn attrs(&self) -> Result<BTreeMap<String, AttrValue>>;
     /// Opens `var`, as [`variable`](Dataset::variable) described it and
     /// with an element type (`var.dtype` is `Some`), for reading its blocks.
-    fn open(&self, var: &Variable, opts: &ReadOptions) -> Result<BlockSource>;
+    fn open_variable(&self, var: &Variable, opts: &ReadOptions) -> Result<BlockSource>;
 }
 
-/// A variable opened for reading: what [`Dataset::open`] gives.
+/// A variable opened for reading: what [`Dataset::open_variable`] gives.
 pub struct BlockSource {
     /// Reads any block of the variable (offset and shape within its
     /// shape), in its element type, on worker threads.
@@ -135,7 +135,7 @@ fn read<D: Dataset + ?Sized, T: Element>(ds: &D, var: &Variable, opts: &ReadOpti
         }
         .into());
     }
-    let src = ds.open(var, opts)?;
+    let src = ds.open_variable(var, opts)?;
     let spec = match &opts.chunks {
         Some(c) => c.clone(),
         None => ChunkSpec::Shape(default_chunks(&var.shape, &src.unit, T::DTYPE.size())),

@@ -49,7 +49,8 @@ pub trait DatasetWriter: Sized {
     /// dimension scales).
     fn end_var(&mut self, var: Self::Var, spec: &VarSpec<'_>, opts: &VarOptions) -> Result<()>;
     /// Writes everything out and closes the dataset; it is then moved to
-    /// its final name.
+    /// its final name. `Writer` syncs the file (or the directory's
+    /// entries) to disk first; a format of many files syncs each of them.
     fn close(self) -> Result<()>;
     /// Closes a dataset that will not be published (it is then removed).
     fn abort(self) {}

@@ -3,6 +3,12 @@
 //! in parallel), optionally with CF decoding, and write arrays back
 //! ([`Writer`]), streaming, compressed in parallel, atomically.
 //!
+//! Only what is HDF5's is here: [`File`] implements the format-neutral
+//! [`Dataset`] (the chunk index, the library's read path, attributes and
+//! dimension scales), [`H5Writer`] the [`DatasetWriter`](crate::io::DatasetWriter)
+//! behind [`Writer`]. Options, variables, CF decoding and the atomic writer
+//! are [`crate::io`]'s, re-exported here.
+//!
 //! ```
 //! use darray::io::hdf5::{File, Writer, VarOptions};
 //! use darray::DArray;
@@ -52,7 +58,9 @@ use std::sync::Arc;
 /// The format's name, in messages.
 const FORMAT: &str = "HDF5";
 
-/// An open HDF5 / NetCDF4 file.
+/// An open HDF5 / NetCDF4 file. Its methods are those of every
+/// [`Dataset`] (with [`DatasetExt`]), callable without importing the
+/// traits.
 pub struct File {
     path: PathBuf,
     h5: ::hdf5::File,
@@ -377,7 +385,7 @@ impl Dataset for File {
     fn attrs(&self) -> Result<BTreeMap<String, AttrValue>> {
         File::attrs(self)
     }
-    fn open(&self, var: &Variable, opts: &ReadOptions) -> Result<BlockSource> {
+    fn open_variable(&self, var: &Variable, opts: &ReadOptions) -> Result<BlockSource> {
         self.source(var, opts)
     }
 }
