@@ -110,7 +110,7 @@ fn run() -> Result<()> {
     // The anomalies against the climatology, streamed to a new file.
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)
-            .map_err(|e| darray::Error::Io { path: dir.display().to_string(), message: e.to_string() })?;
+            .map_err(|e| darray::IoError::File { path: dir.display().to_string(), message: e.to_string() })?;
     }
     let mut w = Writer::create(&out)?.config(cfg);
     let mut opts = VarOptions::default()
@@ -138,7 +138,8 @@ fn synthetic() -> Result<PathBuf> {
     if path.exists() {
         return Ok(path);
     }
-    std::fs::create_dir_all("data").map_err(|e| darray::Error::Io { path: "data".into(), message: e.to_string() })?;
+    std::fs::create_dir_all("data")
+        .map_err(|e| darray::IoError::File { path: "data".into(), message: e.to_string() })?;
     let (t, ny, nx) = (24 * 31, 73, 144);
     let (scale, offset, fill) = (0.002, 273.15, i16::MIN);
     let field = DArray::<f64>::from_fn([t, ny, nx], [24, ny, nx], move |i| {

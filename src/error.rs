@@ -37,37 +37,9 @@ pub enum Error {
     /// A user function returned an error.
     #[error("{0}")]
     User(String),
-    /// Reading or writing a file failed.
-    #[error("I/O error on {path}: {message}")]
-    Io { path: String, message: String },
-    /// The HDF5 library reported an error (an unreadable or truncated file,
-    /// a failed write).
-    #[error("HDF5 error on {path}: {message}")]
-    Hdf5 { path: String, message: String },
-    /// A variable (dataset) the file does not have.
-    #[error("{path} has no variable {name:?}; it has: {available}")]
-    NotFound { path: String, name: String, available: String },
-    /// A name in the file that is not a variable (a group, say).
-    #[error("{name:?} in {path} is a {kind}, not a variable (a dataset)")]
-    NotAVariable { path: String, name: String, kind: String },
-    /// A variable read as another element type than the one stored.
-    #[error(
-        "variable {name:?} in {path} holds {stored} values, not {requested}: read it as that type and \
-         convert with `.cast::<{requested}>()`, or read it with CF decoding (`File::array_decoded`)"
-    )]
-    DType { path: String, name: String, stored: String, requested: String },
-    /// A storage filter this build cannot decode, or an element type the
-    /// reader does not support.
-    #[error("variable {name:?} in {path}: {what} is not supported")]
-    Unsupported { path: String, name: String, what: String },
-    /// Stored data that cannot be what the file says it is (a truncated
-    /// file, a chunk that does not inflate to its size).
-    #[error("corrupt data in {path}: {detail}")]
-    Corrupt { path: String, detail: String },
-    /// A CF time coordinate that cannot be decoded (an unknown calendar,
-    /// malformed units).
-    #[error("time coordinate: {0}")]
-    Time(String),
+    /// Reading or writing a file or a dataset failed ([`IoError`] says how).
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// The Graphviz `dot` program is missing or failed.
     #[error("graphviz: {0}")]
     Graphviz(String),
@@ -86,16 +58,65 @@ pub enum Error {
     /// give a wrong answer. Please report it with the program that raised it.
     #[error("internal error (a bug in darray): {0}")]
     Internal(String),
-    /// A computation was cancelled because another task failed first.
-    #[error("computation cancelled")]
-    Cancelled,
 }
 
 /// Shorthand for `Result<T, darray::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What went wrong reading or writing data in a file or a store, whatever
+/// its format (HDF5 today): the `Io` case of [`Error`](enum@Error).
+///
+/// ```
+/// use darray::{io::hdf5::File, Error, IoError};
+/// let e = File::open("/no/such/file.nc").unwrap_err();
+/// assert!(matches!(e, Error::Io(IoError::File { .. })), "{e}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum IoError {
+    /// The operating system refused a file operation (a missing file, a
+    /// directory where a file was expected, no permission, a full disk), or
+    /// a writer refused to finish because an earlier write failed.
+    #[error("I/O error on {path}: {message}")]
+    File { path: String, message: String },
+    /// A format's library reported an error (HDF5: an unreadable or
+    /// truncated file, a failed write). `format` names the format.
+    #[error("{format} error on {path}: {message}")]
+    Format { format: &'static str, path: String, message: String },
+    /// A variable the file or store does not have.
+    #[error("{path} has no variable {name:?}; it has: {available}")]
+    NotFound { path: String, name: String, available: String },
+    /// A name that is not a variable (a group, say).
+    #[error("{name:?} in {path} is a {kind}, not a variable")]
+    NotAVariable { path: String, name: String, kind: String },
+    /// A variable read as another element type than the one stored.
+    #[error(
+        "variable {name:?} in {path} holds {stored} values, not {requested}: read it as that type and \
+         convert with `.cast::<{requested}>()`, or read it with CF decoding (`array_decoded`)"
+    )]
+    DType { path: String, name: String, stored: String, requested: String },
+    /// A storage filter or codec this build cannot decode, or an element
+    /// type the reader does not support.
+    #[error("variable {name:?} in {path}: {what} is not supported")]
+    Unsupported { path: String, name: String, what: String },
+    /// Stored data that cannot be what the file says it is (a truncated
+    /// file, a chunk that does not inflate to its size).
+    #[error("corrupt data in {path}: {detail}")]
+    Corrupt { path: String, detail: String },
+    /// A CF time coordinate that cannot be decoded (an unknown calendar,
+    /// malformed units).
+    #[error("time coordinate: {0}")]
+    Time(String),
+}
+
+impl IoError {
+    /// The operating system's error `e` on `path`.
+    pub fn file(path: &std::path::Path, e: &std::io::Error) -> IoError {
+        IoError::File { path: path.display().to_string(), message: e.to_string() }
+    }
+}
+
 impl Error {
     pub(crate) fn io(path: &std::path::Path, e: std::io::Error) -> Error {
-        Error::Io { path: path.display().to_string(), message: e.to_string() }
+        Error::Io(IoError::file(path, &e))
     }
 }

@@ -43,15 +43,15 @@ pub mod ops;
 pub mod optimize;
 mod program;
 mod run;
-pub mod time;
 
 pub use array::{compute_all, tensordot, ComputeAll, DArray, GroupBy, ReduceOpts};
 pub use array::{concatenate, stack, where_, Boundary, Operand, Sel};
 pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES, MAX_AXIS_BLOCKS};
 pub use dtype::{CastFrom, DType, Element, Float, Numeric};
-pub use error::{Error, Result};
+pub use error::{Error, IoError, Result};
 pub use exec::{register, ExecStats, Executor, MemoryLimit, Observer, ObserverGuard, TaskEvent, MAX_THREADS};
 pub use graph::{MemoryProjection, Plan, TaskGraph, TaskInfo};
+pub use io::time;
 pub use key::Key;
 pub use ops::{BlockFn, BlockReader};
 pub use run::Config;

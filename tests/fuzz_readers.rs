@@ -26,7 +26,7 @@
 //! `DARRAY_FUZZ_CASES=N` sets the number of cases (default 300).
 
 use darray::io::hdf5::{File, ReadOptions, VarOptions, Writer};
-use darray::{DArray, DType, Element, Error, Sel};
+use darray::{DArray, DType, Element, Error, IoError, Sel};
 use ndarray::ArrayD;
 use std::io::{BufRead, BufReader};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -1224,7 +1224,7 @@ fn fuzzer_findings_stay_fixed() {
     let p = dir.0.join("oversized.nc");
     std::fs::write(&p, m.apply(&seeds[*k])).unwrap();
     let e = File::open(&p).unwrap().array::<f64>("x").unwrap().compute().unwrap_err();
-    let Some(Error::Corrupt { detail, .. }) = root(&e) else { panic!("{e}") };
+    let Some(Error::Io(IoError::Corrupt { detail, .. })) = root(&e) else { panic!("{e}") };
     assert!(detail.contains("past the end of the file"), "{detail}");
 }
 

@@ -6,7 +6,7 @@
 mod common;
 
 use darray::io::hdf5::{AttrValue, File, ReadOptions, VarOptions, Writer};
-use darray::{Config, DArray, Error};
+use darray::{Config, DArray, Error, IoError};
 use ndarray::ArrayD;
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -166,12 +166,12 @@ fn writing_streams_in_bounded_memory() {
 #[test]
 fn bad_input_gives_typed_errors() {
     let missing = File::open(dir().join("no-such-file.nc")).unwrap_err();
-    assert!(matches!(missing, Error::Io { .. }), "{missing}");
+    assert!(matches!(missing, Error::Io(IoError::File { .. })), "{missing}");
     let f = File::open(shared("air_temperature.nc")).unwrap();
     let e = f.array::<f32>("nope").unwrap_err();
-    assert!(matches!(e, Error::NotFound { ref available, .. } if available.contains("air")), "{e}");
+    assert!(matches!(e, Error::Io(IoError::NotFound { ref available, .. }) if available.contains("air")), "{e}");
     let e = f.array::<f32>("air").unwrap_err();
-    assert!(matches!(e, Error::DType { ref stored, .. } if stored == "int16"), "{e}");
+    assert!(matches!(e, Error::Io(IoError::DType { ref stored, .. }) if stored == "int16"), "{e}");
     assert!(e.to_string().contains("cast::<float32>") || e.to_string().contains("cast"), "{e}");
     // A group is not a variable.
     let p = dir().join("group.h5");
@@ -179,12 +179,12 @@ fn bad_input_gives_typed_errors() {
     w.write("g/x", &DArray::<f64>::ones([3], [3]).unwrap(), &VarOptions::default()).unwrap();
     w.finish().unwrap();
     let g = File::open(&p).unwrap();
-    assert!(matches!(g.array::<f64>("g"), Err(Error::NotAVariable { .. })));
+    assert!(matches!(g.array::<f64>("g"), Err(Error::Io(IoError::NotAVariable { .. }))));
     assert_eq!(g.array::<f64>("g/x").unwrap().sum().compute().unwrap()[[]], 3.0);
     // Not an HDF5 file at all.
     let q = dir().join("text.nc");
     std::fs::write(&q, b"hello, not hdf5").unwrap();
-    assert!(matches!(File::open(&q), Err(Error::Hdf5 { .. })));
+    assert!(matches!(File::open(&q), Err(Error::Io(IoError::Format { .. }))));
 }
 
 #[test]
@@ -199,7 +199,7 @@ fn truncated_file_is_an_error_never_a_panic() {
             a.and(b)
         });
         let e = res.expect_err("a truncated file cannot be read whole");
-        assert!(matches!(root(&e), Error::Corrupt { .. } | Error::Hdf5 { .. }), "{e}");
+        assert!(matches!(root(&e), Error::Io(IoError::Corrupt { .. } | IoError::Format { .. })), "{e}");
     }
 }
 
@@ -214,10 +214,10 @@ fn corrupt_chunk_is_an_error_on_both_paths() {
     std::fs::write(&p, &bytes).unwrap();
     let f = File::open(&p).unwrap();
     let e = f.array::<i16>("air").unwrap().sum().compute().unwrap_err();
-    assert!(matches!(root(&e), Error::Corrupt { .. }), "{e}");
+    assert!(matches!(root(&e), Error::Io(IoError::Corrupt { .. })), "{e}");
     let lib = f.array_with::<i16>("air", &ReadOptions::default().library_path(true)).unwrap();
     let e = lib.sum().compute().unwrap_err();
-    assert!(matches!(root(&e), Error::Hdf5 { .. } | Error::Unsupported { .. }), "{e}");
+    assert!(matches!(root(&e), Error::Io(IoError::Format { .. } | IoError::Unsupported { .. })), "{e}");
     // The other chunks are intact: a slice of the last half-year reads fine.
     let by_chunk = ReadOptions::default().chunks([730, 25, 53]);
     let last = f.array_with::<i16>("air", &by_chunk).unwrap().slice(&[darray::Sel::span(2200, 2920)]);
@@ -305,14 +305,14 @@ fn a_failed_write_cannot_be_finished() {
             }
         };
         match case {
-            1 => assert!(matches!(root(&e), Error::Corrupt { .. } | Error::Hdf5 { .. }), "{e}"),
+            1 => assert!(matches!(root(&e), Error::Io(IoError::Corrupt { .. } | IoError::Format { .. })), "{e}"),
             _ => assert!(matches!(e, Error::TaskPanicked { ref message, .. } if message.contains("block 7")), "{e}"),
         }
         // Later writes are refused too (nothing is computed for them).
         let again = w.write("y", &DArray::<f64>::ones([4], [4]).unwrap(), &VarOptions::default()).unwrap_err();
-        assert!(matches!(again, Error::Io { .. }), "{again}");
+        assert!(matches!(again, Error::Io(IoError::File { .. })), "{again}");
         let e = w.finish().expect_err("a writer that saw an error must not finish");
-        let Error::Io { ref path, ref message } = e else { panic!("not an Io error: {e}") };
+        let Error::Io(IoError::File { ref path, ref message }) = e else { panic!("not an Io error: {e}") };
         assert_eq!(path, &p.display().to_string());
         assert!(message.contains("failed"), "{e}");
         assert_eq!(std::fs::read(&p).unwrap(), old_bytes, "case {case}: the old file was replaced");
@@ -339,7 +339,7 @@ fn a_panic_through_write_poisons_the_writer() {
     let x = DArray::<f64>::ones([10], [5]).unwrap();
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.write("x", &x, &VarOptions::default())));
     assert!(r.is_err(), "the observer's panic reaches the caller");
-    assert!(matches!(w.finish(), Err(Error::Io { ref message, .. }) if message.contains("panic")));
+    assert!(matches!(w.finish(), Err(Error::Io(IoError::File { ref message, .. })) if message.contains("panic")));
     assert!(!p.exists());
     assert!(files_named("poison-unwind.nc").is_empty());
 }
@@ -385,7 +385,7 @@ fn writing_a_name_twice_is_a_typed_error_naming_it() {
         let e = w.write(name, &y, &opts).unwrap_err();
         let Error::Invalid(ref m) = e else { panic!("{name}: not an Invalid error: {e}") };
         assert!(words.iter().all(|k| m.contains(k)), "{name}: {m}");
-        assert!(matches!(w.finish(), Err(Error::Io { .. })));
+        assert!(matches!(w.finish(), Err(Error::Io(IoError::File { .. }))));
         assert!(!p.exists());
     }
     assert!(files_named("twice.nc").is_empty());
@@ -489,8 +489,10 @@ fn opening_what_is_not_hdf5_is_a_typed_error() {
     for (p, kind, words) in cases {
         let e = std::panic::catch_unwind(|| File::open(&p)).unwrap_or_else(|_| panic!("{p:?}: a panic"));
         let e = e.expect_err("not an HDF5 file");
-        let (Error::Io { message, .. } | Error::Hdf5 { message, .. }) = &e else { panic!("{p:?}: {e:?}") };
-        assert_eq!(matches!(e, Error::Io { .. }), kind == "io", "{p:?}: {e}");
+        let Error::Io(IoError::File { message, .. } | IoError::Format { message, .. }) = &e else {
+            panic!("{p:?}: {e:?}")
+        };
+        assert_eq!(matches!(e, Error::Io(IoError::File { .. })), kind == "io", "{p:?}: {e}");
         assert!(message.to_lowercase().contains(&words.to_lowercase()), "{p:?}: {e}");
     }
     std::fs::remove_dir_all(&d).unwrap();

@@ -3,11 +3,12 @@
 
 use super::DArray;
 use crate::chunks::{ChunkSpec, Chunks};
-use crate::dtype::{CastFrom, Element, Float, Numeric};
+use crate::dtype::{AnyArray, CastFrom, DType, Element, Float, Numeric};
 use crate::error::{Error, Result};
 use crate::expr::{build::closure_token, Node, NodeKind};
 use crate::kernels::source::{Arange, Const, Dist, Erased, FromFn, Linspace, Random, TypedSource};
 use crate::key::TokenHasher;
+use crate::ops::BlockReader;
 use ndarray::{ArrayBase, Data, Dimension};
 use std::sync::Arc;
 
@@ -271,12 +272,12 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
 /// A typed block closure as a `BlockReader`.
 struct ReadFn<T, F>(F, std::marker::PhantomData<fn() -> T>);
 
-impl<T, F> crate::ops::BlockReader for ReadFn<T, F>
+impl<T, F> BlockReader for ReadFn<T, F>
 where
     T: Element,
     F: Fn(&[usize], &[usize]) -> Result<ndarray::ArrayD<T>> + Send + Sync,
 {
-    fn read(&self, offset: &[usize], shape: &[usize]) -> Result<crate::dtype::AnyArray> {
+    fn read(&self, offset: &[usize], shape: &[usize]) -> Result<AnyArray> {
         (self.0)(offset, shape).map(T::wrap)
     }
 }
@@ -284,8 +285,8 @@ where
 impl<T: Element> DArray<T> {
     /// An array whose blocks are read by `f(offset, shape)` (the global
     /// index of the block's first element, and the block's shape): a task
-    /// per block, run only for the blocks a result needs. This is how file
-    /// formats plug in (the HDF5 reader is one). An error or a block of the
+    /// per block, run only for the blocks a result needs: the closure form
+    /// of [`from_reader`](DArray::from_reader). An error or a block of the
     /// wrong shape fails the computation, naming the block's task.
     ///
     /// ```
@@ -303,20 +304,77 @@ impl<T: Element> DArray<T> {
     {
         let token = TokenHasher::new("from_block_fn").str(name).u64(closure_token()).finish();
         let reader = Arc::new(ReadFn(f, std::marker::PhantomData));
-        Self::from_reader(name, shape.as_ref(), chunks.into(), token, reader)
+        Self::from_reader_keyed(name, shape.as_ref(), chunks.into(), token, reader)
+    }
+
+    /// An array whose blocks `reader` reads: a task per block, run only for
+    /// the blocks a result needs. This is how data from outside the engine
+    /// plugs in (a format of another crate implements
+    /// [`BlockReader`]; the `darray::io` formats read
+    /// through it too). A block of the wrong shape or element type, or an
+    /// error, fails the computation, naming the block's task. Each call is
+    /// a new array: two arrays from one reader share no tasks.
+    ///
+    /// ```
+    /// use darray::{dtype::AnyArray, BlockReader, DArray};
+    /// use std::sync::Arc;
+    /// /// Element `[i, j]` is `i * 100 + j`.
+    /// struct Grid;
+    /// impl BlockReader for Grid {
+    ///     fn read(&self, offset: &[usize], shape: &[usize]) -> darray::Result<AnyArray> {
+    ///         let block = ndarray::ArrayD::from_shape_fn(shape, |i| ((offset[0] + i[0]) * 100 + offset[1] + i[1]) as i64);
+    ///         Ok(AnyArray::I64(block))
+    ///     }
+    /// }
+    /// let x = DArray::<i64>::from_reader("grid", [3, 4], [2, 3], Arc::new(Grid))?;
+    /// assert_eq!(x.sum().compute()?[[]], (0..3).flat_map(|i| (0..4).map(move |j| i * 100 + j)).sum::<i64>());
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn from_reader(
+        name: &str,
+        shape: impl AsRef<[usize]>,
+        chunks: impl Into<ChunkSpec>,
+        reader: Arc<dyn BlockReader>,
+    ) -> Result<Self> {
+        let token = TokenHasher::new("from_reader").str(name).u64(closure_token()).finish();
+        Self::from_reader_keyed(name, shape.as_ref(), chunks.into(), token, reader)
     }
 
     /// An array read by `reader`, named by `token` (which callers derive
-    /// from what identifies the data, so the same program gets the same keys).
-    pub(crate) fn from_reader(
+    /// from what identifies the data, so the same program gets the same
+    /// keys). Blocks of another element type than `T` are an error.
+    pub(crate) fn from_reader_keyed(
         name: &str,
         shape: &[usize],
         chunks: ChunkSpec,
         token: u64,
-        reader: Arc<dyn crate::ops::BlockReader>,
+        reader: Arc<dyn BlockReader>,
     ) -> Result<Self> {
         let chunks = Chunks::new(shape, &chunks, std::mem::size_of::<T>())?;
+        let reader = Arc::new(Typed { reader, dtype: T::DTYPE });
         let node = Node::new(token, name, shape.to_vec(), chunks, T::DTYPE, NodeKind::Read(reader));
         Ok(Self::from_node(node))
+    }
+}
+
+/// A reader whose blocks are checked to be of the array's element type
+/// (the engine's kernels rely on it; the shape is checked when the block
+/// is read).
+struct Typed {
+    reader: Arc<dyn BlockReader>,
+    dtype: DType,
+}
+
+impl BlockReader for Typed {
+    fn read(&self, offset: &[usize], shape: &[usize]) -> Result<AnyArray> {
+        let a = self.reader.read(offset, shape)?;
+        if a.dtype() != self.dtype {
+            return Err(Error::Invalid(format!(
+                "a reader gave a block of {} values for an array of {}",
+                a.dtype().name(),
+                self.dtype.name()
+            )));
+        }
+        Ok(a)
     }
 }

@@ -2,6 +2,7 @@
 
 mod impl_compute;
 mod impl_constructors;
+mod impl_expr;
 mod impl_group;
 mod impl_linalg;
 mod impl_ops;

@@ -1,61 +1,42 @@
-//! Files: writing them so that a failure never leaves a partial file under
-//! the final name.
+//! Files and stores: reading variables lazily as `DArray`s and writing
+//! arrays back, streamed and atomically.
+//!
+//! Everything here but [`hdf5`] is format-neutral: variables and
+//! attributes ([`Variable`], [`AttrValue`]), read and write options, CF
+//! decoding ([`CfDecoding`]), CF time axes ([`time`]), codecs (deflate,
+//! shuffle), and the atomic streamed [`Writer`]. A format plugs in by
+//! implementing two traits:
+//!
+//! - [`Dataset`] (reading): list and describe the variables, and open one
+//!   as a [`BlockSource`], a [`BlockReader`](crate::BlockReader) of its
+//!   blocks. [`DatasetExt`] then gives every dataset typed lazy arrays,
+//!   CF-decoded arrays and time axes.
+//! - [`DatasetWriter`] with its [`VarWriter`] (writing): create a dataset
+//!   at a path, define a variable, store its blocks (on the workers that
+//!   compute them), close. [`Writer<F>`](Writer) drives it and owns the
+//!   temporary name, the rename on `finish`, the cleanup on a drop or an
+//!   error, and the poisoning after a failed write.
+//!
+//! Errors are [`IoError`]s, inside [`Error::Io`](crate::Error::Io).
 
+mod atomic;
+mod attr;
+mod cf;
+pub(crate) mod codec;
+mod dataset;
 pub mod hdf5;
+mod options;
+pub mod time;
+mod variable;
+mod writer;
 
-use crate::error::{Error, Result};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+pub(crate) use atomic::temp_name;
+pub use atomic::write_atomic;
+pub use attr::AttrValue;
+pub use cf::CfDecoding;
+pub use dataset::{BlockSource, Dataset, DatasetExt};
+pub use options::{ReadOptions, VarOptions};
+pub use variable::Variable;
+pub use writer::{DatasetWriter, VarSpec, VarWriter, Writer};
 
-/// The temporary name a file is written under before it is renamed, beside
-/// it and used by no other writer: the process id, a process-wide counter
-/// and the time (which keeps names apart across a pid reused after a crash
-/// left a file behind).
-pub(crate) fn temp_name(path: &Path) -> PathBuf {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.partial-{}-{n}-{nanos:x}", std::process::id()))
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
-    let path = path.as_ref();
-    let tmp = temp_name(path);
-    let res = (|| {
-        let mut f = std::fs::File::create_new(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    res.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_write_replaces_and_cleans_up() {
-        let dir = std::env::temp_dir().join(format!("darray-io-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join("a.txt");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        let leftovers = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".partial-"));
-        assert_eq!(leftovers.count(), 0);
-        // Two names for one path never collide.
-        assert_ne!(temp_name(&p), temp_name(&p));
-        // A directory that does not exist: an error, and nothing left behind.
-        assert!(matches!(write_atomic(dir.join("no/such/file"), b"x"), Err(Error::Io { .. })));
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
+pub use crate::error::IoError;

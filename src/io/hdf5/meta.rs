@@ -4,7 +4,7 @@
 use super::{h5err, AttrValue};
 use crate::dtype::DType;
 use crate::error::Result;
-use ::hdf5::types::{FloatSize, IntSize, TypeDescriptor, VarLenArray, VarLenAscii, VarLenUnicode};
+use ::hdf5::types::{TypeDescriptor, VarLenArray, VarLenAscii, VarLenUnicode};
 use ::hdf5::{Attribute, Dataset, Location, ObjectReference, ObjectReference1, ReferencedObject};
 use std::collections::BTreeMap;
 
@@ -14,20 +14,15 @@ pub(crate) const BOOKKEEPING: &[&str] =
 
 /// Our element type for an HDF5 type, if there is one.
 pub(crate) fn dtype_of(d: &TypeDescriptor) -> Option<DType> {
-    Some(match d {
-        TypeDescriptor::Integer(IntSize::U1) => DType::I8,
-        TypeDescriptor::Integer(IntSize::U2) => DType::I16,
-        TypeDescriptor::Integer(IntSize::U4) => DType::I32,
-        TypeDescriptor::Integer(IntSize::U8) => DType::I64,
-        TypeDescriptor::Unsigned(IntSize::U1) => DType::U8,
-        TypeDescriptor::Unsigned(IntSize::U2) => DType::U16,
-        TypeDescriptor::Unsigned(IntSize::U4) => DType::U32,
-        TypeDescriptor::Unsigned(IntSize::U8) => DType::U64,
-        TypeDescriptor::Float(FloatSize::U4) => DType::F32,
-        TypeDescriptor::Float(FloatSize::U8) => DType::F64,
-        TypeDescriptor::Boolean => DType::Bool,
-        _ => return None,
-    })
+    macro_rules! find {
+        ($($t:ty => $v:ident),*) => {{
+            $(if *d == <$t as ::hdf5::H5Type>::type_descriptor() {
+                return Some(DType::$v);
+            })*
+            None
+        }};
+    }
+    crate::for_each_element!(find)
 }
 
 /// A readable name for an HDF5 type.
@@ -178,5 +173,36 @@ pub(crate) fn filter_name(f: &::hdf5::filters::Filter) -> String {
         Filter::NBit => "nbit".to_string(),
         Filter::ScaleOffset(_) => "scaleoffset".to_string(),
         Filter::User(id, _) => format!("filter {id}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::hdf5::types::{FloatSize, IntSize};
+
+    #[test]
+    fn element_types_of_hdf5_types() {
+        use TypeDescriptor as T;
+        let table = [
+            (T::Boolean, Some(DType::Bool)),
+            (T::Integer(IntSize::U1), Some(DType::I8)),
+            (T::Integer(IntSize::U2), Some(DType::I16)),
+            (T::Integer(IntSize::U4), Some(DType::I32)),
+            (T::Integer(IntSize::U8), Some(DType::I64)),
+            (T::Unsigned(IntSize::U1), Some(DType::U8)),
+            (T::Unsigned(IntSize::U2), Some(DType::U16)),
+            (T::Unsigned(IntSize::U4), Some(DType::U32)),
+            (T::Unsigned(IntSize::U8), Some(DType::U64)),
+            (T::Float(FloatSize::U4), Some(DType::F32)),
+            (T::Float(FloatSize::U8), Some(DType::F64)),
+            (T::VarLenUnicode, None),
+            (T::FixedAscii(3), None),
+        ];
+        for (d, want) in table {
+            assert_eq!(dtype_of(&d), want, "{d}");
+        }
+        assert_eq!(type_name(&T::FixedAscii(3)), "string");
+        assert_eq!(type_name(&T::Integer(IntSize::U2)), "int16");
     }
 }

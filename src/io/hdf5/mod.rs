@@ -3,6 +3,12 @@
 //! in parallel), optionally with CF decoding, and write arrays back
 //! ([`Writer`]), streaming, compressed in parallel, atomically.
 //!
+//! Only what is HDF5's is here: [`File`] implements the format-neutral
+//! [`Dataset`] (the chunk index, the library's read path, attributes and
+//! dimension scales), [`H5Writer`] the [`DatasetWriter`](crate::io::DatasetWriter)
+//! behind [`Writer`]. Options, variables, CF decoding and the atomic writer
+//! are [`crate::io`]'s, re-exported here.
+//!
 //! ```
 //! use darray::io::hdf5::{File, Writer, VarOptions};
 //! use darray::DArray;
@@ -24,179 +30,37 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod cf;
-mod filters;
 mod meta;
 mod read;
 mod write;
 
-pub use cf::CfDecoding;
-pub use write::{VarOptions, Writer};
+pub use crate::io::{AttrValue, CfDecoding, ReadOptions, VarOptions, Variable};
+pub use write::{H5Var, H5Writer};
+
+/// A new HDF5 / NetCDF4 file being written: the format-neutral atomic
+/// [`io::Writer`](crate::io::Writer) writing HDF5 (see there for how a
+/// failure never leaves a partial file).
+pub type Writer = crate::io::Writer<H5Writer>;
 
 use crate::array::DArray;
-use crate::chunks::{ChunkSpec, DEFAULT_CHUNK_BYTES};
 use crate::dtype::{AnyArray, DType, Element, Float};
-use crate::error::{Error, Result};
+use crate::error::{Error, IoError, Result};
+use crate::io::codec::Codec;
+use crate::io::{BlockSource, Dataset, DatasetExt};
 use crate::key::TokenHasher;
 use ::hdf5::filters::Filter;
-use filters::Step;
 use read::{ChunkIndex, ChunkPath, Path, Reader};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
-/// An attribute's value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AttrValue {
-    /// Text (fixed- or variable-length strings; arrays joined by newlines).
-    Str(String),
-    /// Signed integers (and booleans).
-    Int(Vec<i64>),
-    /// Unsigned integers.
-    UInt(Vec<u64>),
-    /// Floating-point numbers.
-    Float(Vec<f64>),
-    /// Another type, described.
-    Other(String),
-}
+/// The format's name, in messages.
+const FORMAT: &str = "HDF5";
 
-impl AttrValue {
-    /// The text, for a string attribute.
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            AttrValue::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-    /// Every value as `f64`, for a numeric attribute.
-    pub fn as_f64s(&self) -> Option<Vec<f64>> {
-        match self {
-            AttrValue::Int(v) => Some(v.iter().map(|&x| x as f64).collect()),
-            AttrValue::UInt(v) => Some(v.iter().map(|&x| x as f64).collect()),
-            AttrValue::Float(v) => Some(v.clone()),
-            _ => None,
-        }
-    }
-    /// The first value as `f64`, for a numeric attribute.
-    pub fn as_f64(&self) -> Option<f64> {
-        self.as_f64s().and_then(|v| v.first().copied())
-    }
-}
-
-impl fmt::Display for AttrValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn list<T: fmt::Display>(f: &mut fmt::Formatter<'_>, v: &[T]) -> fmt::Result {
-            match v {
-                [one] => write!(f, "{one}"),
-                _ => write!(f, "[{}]", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")),
-            }
-        }
-        match self {
-            AttrValue::Str(s) => write!(f, "{s:?}"),
-            AttrValue::Int(v) => list(f, v),
-            AttrValue::UInt(v) => list(f, v),
-            AttrValue::Float(v) => list(f, v),
-            AttrValue::Other(d) => write!(f, "<{d}>"),
-        }
-    }
-}
-
-macro_rules! attr_from {
-    ($($t:ty => $v:ident as $u:ty),*) => {$(
-        impl From<$t> for AttrValue {
-            fn from(x: $t) -> Self {
-                AttrValue::$v(vec![x as $u])
-            }
-        }
-        impl From<Vec<$t>> for AttrValue {
-            fn from(x: Vec<$t>) -> Self {
-                AttrValue::$v(x.into_iter().map(|x| x as $u).collect())
-            }
-        }
-    )*};
-}
-attr_from!(f64 => Float as f64, f32 => Float as f64, i64 => Int as i64, i32 => Int as i64, i16 => Int as i64,
-    i8 => Int as i64, u64 => UInt as u64, u32 => UInt as u64, u16 => UInt as u64, u8 => UInt as u64);
-
-impl From<&str> for AttrValue {
-    fn from(s: &str) -> Self {
-        AttrValue::Str(s.to_string())
-    }
-}
-
-impl From<String> for AttrValue {
-    fn from(s: String) -> Self {
-        AttrValue::Str(s)
-    }
-}
-
-/// What a file says about one variable (an HDF5 dataset).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Variable {
-    /// The dataset's path in the file, without the leading `/`.
-    pub name: String,
-    /// Its shape.
-    pub shape: Vec<usize>,
-    /// The element type, when it is one a `DArray` can hold.
-    pub dtype: Option<DType>,
-    /// The element type's name (`int16`, `float32`, `string`, ...).
-    pub type_name: String,
-    /// The storage chunk shape (`None` for contiguous storage).
-    pub storage_chunks: Option<Vec<usize>>,
-    /// Storage filters in pipeline order (`shuffle`, `deflate(4)`, ...).
-    pub filters: Vec<String>,
-    /// Dimension names from the attached dimension scales (`dim_k` where
-    /// an axis has none).
-    pub dims: Vec<String>,
-    /// Attributes (`units`, `long_name`, `scale_factor`, ...), without the
-    /// netCDF and HDF5 libraries' own bookkeeping attributes.
-    pub attrs: BTreeMap<String, AttrValue>,
-}
-
-impl fmt::Display for Variable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let dims: Vec<String> = self.dims.iter().zip(&self.shape).map(|(d, n)| format!("{d}: {n}")).collect();
-        write!(f, "{} {} ({})", self.name, self.type_name, dims.join(", "))?;
-        match &self.storage_chunks {
-            Some(c) => write!(f, " chunks {c:?}")?,
-            None => write!(f, " contiguous")?,
-        }
-        if !self.filters.is_empty() {
-            write!(f, " [{}]", self.filters.join(", "))?;
-        }
-        for key in ["long_name", "units"] {
-            if let Some(v) = self.attrs.get(key) {
-                write!(f, " {key}={v}")?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// How to read a variable: chunks and the read path.
-#[derive(Debug, Clone, Default)]
-pub struct ReadOptions {
-    chunks: Option<ChunkSpec>,
-    library_path: bool,
-}
-
-impl ReadOptions {
-    /// The array's chunks (by default whole multiples of the storage
-    /// chunks, grown along the leading axis toward the chunk byte budget).
-    pub fn chunks(mut self, chunks: impl Into<ChunkSpec>) -> Self {
-        self.chunks = Some(chunks.into());
-        self
-    }
-    /// Reads every block through the HDF5 library's hyperslab read instead
-    /// of the parallel chunk path (slower; for checking the two agree).
-    pub fn library_path(mut self, on: bool) -> Self {
-        self.library_path = on;
-        self
-    }
-}
-
-/// An open HDF5 / NetCDF4 file.
+/// An open HDF5 / NetCDF4 file. Its methods are those of every
+/// [`Dataset`] (with [`DatasetExt`]), callable without importing the
+/// traits.
 pub struct File {
     path: PathBuf,
     h5: ::hdf5::File,
@@ -268,23 +132,29 @@ fn not_hdf5(path: &FsPath) -> Option<String> {
 
 /// Maps a library error to ours, naming the file.
 pub(crate) fn h5err(path: &str) -> impl Fn(::hdf5::Error) -> Error + '_ {
-    move |e| Error::Hdf5 { path: path.to_string(), message: e.to_string() }
+    move |e| IoError::Format { format: FORMAT, path: path.to_string(), message: e.to_string() }.into()
 }
 
 impl File {
-    /// Opens a file for reading. A missing file or a directory is an `Io`
-    /// error; a file that is not HDF5 (an empty file, a text file, a NetCDF
-    /// classic file), or is truncated, an `Hdf5` error.
+    /// Opens a file for reading. A missing file or a directory is an
+    /// [`IoError::File`]; a file that is not HDF5 (an empty file, a text
+    /// file, a NetCDF classic file), or is truncated, an
+    /// [`IoError::Format`] (of format `"HDF5"`).
     pub fn open(path: impl AsRef<FsPath>) -> Result<File> {
         let path = path.as_ref().to_path_buf();
         let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
         if meta.is_dir() {
-            return Err(Error::Io { path: path.display().to_string(), message: "is a directory".to_string() });
+            return Err(
+                IoError::File { path: path.display().to_string(), message: "is a directory".to_string() }.into()
+            );
         }
         let h5 = ::hdf5::File::open(&path).map_err(|e| {
             let p = path.display().to_string();
             match not_hdf5(&path) {
-                Some(why) => Error::Hdf5 { path: p, message: format!("not an HDF5 / NetCDF4 file: {why}") },
+                Some(why) => {
+                    IoError::Format { format: FORMAT, path: p, message: format!("not an HDF5 / NetCDF4 file: {why}") }
+                        .into()
+                }
                 None => h5err(&p)(e),
             }
         })?;
@@ -328,11 +198,11 @@ impl File {
         let name = name.trim_start_matches('/');
         let exists = !name.is_empty() && self.h5.link_exists(name);
         if !exists {
-            return Err(Error::NotFound { path: self.p(), name: name.to_string(), available: self.names() });
+            return Err(IoError::NotFound { path: self.p(), name: name.to_string(), available: self.names() }.into());
         }
         self.h5.dataset(name).map_err(|e| {
             if self.h5.group(name).is_ok() {
-                Error::NotAVariable { path: self.p(), name: name.to_string(), kind: "group".to_string() }
+                IoError::NotAVariable { path: self.p(), name: name.to_string(), kind: "group".to_string() }.into()
             } else {
                 h5err(&self.p())(e)
             }
@@ -370,41 +240,12 @@ impl File {
     /// Asking for another type than the stored one is an error that says
     /// which type to ask for.
     pub fn array<T: Element>(&self, name: &str) -> Result<DArray<T>> {
-        self.array_with(name, &ReadOptions::default())
+        DatasetExt::array(self, name)
     }
 
     /// `array` with options (chunks, read path).
     pub fn array_with<T: Element>(&self, name: &str, opts: &ReadOptions) -> Result<DArray<T>> {
-        let ds = self.dataset(name)?;
-        let var = self.describe(&ds)?;
-        self.read_var(ds, &var, opts)
-    }
-
-    /// `array_with` of a dataset already opened and described.
-    fn read_var<T: Element>(&self, ds: ::hdf5::Dataset, var: &Variable, opts: &ReadOptions) -> Result<DArray<T>> {
-        let stored = var.dtype.ok_or_else(|| Error::Unsupported {
-            path: self.p(),
-            name: var.name.clone(),
-            what: format!("its element type ({})", var.type_name),
-        })?;
-        if stored != T::DTYPE {
-            return Err(Error::DType {
-                path: self.p(),
-                name: var.name.clone(),
-                stored: stored.name().to_string(),
-                requested: T::DTYPE.name().to_string(),
-            });
-        }
-        let (reader, chunks) = self.reader(ds, var, opts)?;
-        let spec = opts.chunks.clone().unwrap_or(ChunkSpec::Shape(chunks));
-        // The key names the file, the variable, the read path and the grid.
-        let grid = crate::chunks::Chunks::new(&var.shape, &spec, T::DTYPE.size())?;
-        let mut h = TokenHasher::new("hdf5-read");
-        h.str(&self.p()).str(&var.name).u64(opts.library_path as u64);
-        for l in grid.sizes() {
-            h.usizes(l);
-        }
-        DArray::from_reader(&format!("read-{}", var.name), &var.shape, spec, h.finish(), reader)
+        DatasetExt::array_with(self, name, opts)
     }
 
     /// A variable with CF decoding (`scale_factor`, `add_offset`,
@@ -412,36 +253,12 @@ impl File {
     /// The stored values are read as they are and decoded as part of
     /// whatever consumes them (one fused pass).
     pub fn array_decoded<T: Float>(&self, name: &str) -> Result<DArray<T>> {
-        self.array_decoded_with(name, &ReadOptions::default())
+        DatasetExt::array_decoded(self, name)
     }
 
     /// `array_decoded` with options.
     pub fn array_decoded_with<T: Float>(&self, name: &str, opts: &ReadOptions) -> Result<DArray<T>> {
-        let ds = self.dataset(name)?;
-        let var = self.describe(&ds)?;
-        let cf = CfDecoding::from_attrs(&var.attrs);
-        macro_rules! go {
-            ($s:ty) => {
-                Ok(cf.apply::<$s, T>(&self.read_var::<$s>(ds, &var, opts)?))
-            };
-        }
-        match var.dtype {
-            Some(DType::I8) => go!(i8),
-            Some(DType::I16) => go!(i16),
-            Some(DType::I32) => go!(i32),
-            Some(DType::I64) => go!(i64),
-            Some(DType::U8) => go!(u8),
-            Some(DType::U16) => go!(u16),
-            Some(DType::U32) => go!(u32),
-            Some(DType::U64) => go!(u64),
-            Some(DType::F32) => go!(f32),
-            Some(DType::F64) => go!(f64),
-            Some(DType::Bool) | None => Err(Error::Unsupported {
-                path: self.p(),
-                name: var.name,
-                what: format!("CF decoding of {} values", var.type_name),
-            }),
-        }
+        DatasetExt::array_decoded_with(self, name, opts)
     }
 
     /// The CF time coordinate `name` (its `units` and `calendar`
@@ -459,43 +276,56 @@ impl File {
     /// # Ok(()) }
     /// ```
     pub fn time_axis(&self, name: &str) -> Result<crate::time::TimeAxis> {
-        let var = self.variable(name)?;
-        let text = |k: &str| var.attrs.get(k).and_then(AttrValue::as_str).unwrap_or("").to_string();
-        let values: Vec<f64> = self.array_decoded::<f64>(name)?.compute()?.iter().copied().collect();
-        crate::time::TimeAxis::from_cf(&values, &text("units"), &text("calendar"))
+        DatasetExt::time_axis(self, name)
     }
 
-    /// The block reader of a variable, and its default chunk shape.
-    fn reader(
-        &self,
-        ds: ::hdf5::Dataset,
-        var: &Variable,
-        opts: &ReadOptions,
-    ) -> Result<(Arc<dyn crate::ops::BlockReader>, Vec<usize>)> {
+    /// The block reader of a variable, and its unit of storage.
+    fn source(&self, var: &Variable, opts: &ReadOptions) -> Result<BlockSource> {
         let p = self.p();
-        let dtype = var.dtype.expect("checked by the caller");
+        let ds = self.dataset(&var.name)?;
+        // What the reader relies on comes from the file, not the caller.
+        let desc = ds.dtype().and_then(|t| t.to_descriptor()).map_err(h5err(&p))?;
+        let (shape, storage_chunks) = (ds.shape(), ds.chunk());
+        let Some(dtype) = meta::dtype_of(&desc) else {
+            return Err(IoError::Unsupported {
+                path: p,
+                name: var.name.clone(),
+                what: format!("its element type ({})", meta::type_name(&desc)),
+            }
+            .into());
+        };
+        if var.dtype != Some(dtype) || var.shape != shape {
+            return Err(Error::Invalid(format!(
+                "variable {:?} of {p} holds {} values of shape {shape:?}, not {} of shape {:?} as described",
+                var.name,
+                dtype.name(),
+                var.dtype.map_or("unknown", DType::name),
+                var.shape
+            )));
+        }
         let big_endian = matches!(ds.dtype().map(|t| t.byte_order()), Ok(::hdf5::datatype::ByteOrder::BigEndian));
         let filters = ds.filters();
         for f in &filters {
             if !f.is_available() {
-                return Err(Error::Unsupported {
+                return Err(IoError::Unsupported {
                     path: p.clone(),
                     name: var.name.clone(),
                     what: format!("the {} filter (not built into this HDF5)", meta::filter_name(f)),
-                });
+                }
+                .into());
             }
         }
-        let steps: Option<Vec<Step>> = filters
+        let codecs: Option<Vec<Codec>> = filters
             .iter()
             .map(|f| match f {
-                Filter::Deflate(l) => Some(Step::Deflate(*l)),
-                Filter::Shuffle => Some(Step::Shuffle),
+                Filter::Deflate(l) => Some(Codec::Deflate(*l)),
+                Filter::Shuffle => Some(Codec::Shuffle),
                 _ => None,
             })
             .collect();
-        let base = var.storage_chunks.clone().unwrap_or_else(|| {
+        let unit = storage_chunks.clone().unwrap_or_else(|| {
             // Contiguous: rows along the leading axis are contiguous bytes.
-            let mut c = var.shape.clone();
+            let mut c = shape.clone();
             if let Some(c0) = c.first_mut() {
                 *c0 = 1;
             }
@@ -513,76 +343,64 @@ impl File {
         // of another layout, an integer using fewer bits, an odd shuffle
         // parameter) is for the library's conversions.
         let plain = dtype != DType::Bool && standard_layout(&ds, dtype, big_endian) && shuffle_fits(&ds, dtype);
-        let how = match (&var.storage_chunks, steps) {
-            (Some(chunk), Some(steps)) if !opts.library_path && plain && !unfiltered_edges => {
-                let index = ChunkIndex::read(&ds, &var.shape, chunk.clone(), dtype.size(), &p)?;
+        let how = match (storage_chunks, codecs) {
+            (Some(chunk), Some(codecs)) if !opts.library_path && plain && !unfiltered_edges => {
+                let index = ChunkIndex::read(&ds, &shape, chunk, dtype.size(), &p)?;
                 let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
                 let file_len = file.metadata().map_err(|e| Error::io(&self.path, e))?.len();
                 let fill = self.fill_value(&ds, dtype)?;
-                Path::Chunks(Box::new(ChunkPath { index, steps, file, file_len, fill }))
+                Path::Chunks(Box::new(ChunkPath { index, codecs, file, file_len, fill }))
             }
             _ => Path::Library,
         };
+        // The token names the file, the variable and the read path.
+        let mut h = TokenHasher::new("hdf5-read");
+        h.str(&p).str(&var.name).u64(opts.library_path as u64);
         let reader = Reader { path: p, name: var.name.clone(), dtype, big_endian, ds, how };
-        Ok((Arc::new(reader), default_chunks(&var.shape, &base, dtype.size())))
+        Ok(BlockSource { reader: Arc::new(reader), unit, token: h.finish() })
     }
 
     /// The dataset's fill value (what unwritten chunks hold), as a 0-d array.
     fn fill_value(&self, ds: &::hdf5::Dataset, dtype: DType) -> Result<AnyArray> {
         let dcpl = ds.dcpl().map_err(h5err(&self.p()))?;
-        macro_rules! fill {
-            ($t:ty) => {
-                <$t as Element>::wrap(ndarray::ArrayD::from_elem(
-                    vec![],
-                    dcpl.fill_value_as::<$t>().unwrap_or_default(),
-                ))
-            };
-        }
-        Ok(match dtype {
-            DType::Bool => fill!(bool),
-            DType::I8 => fill!(i8),
-            DType::I16 => fill!(i16),
-            DType::I32 => fill!(i32),
-            DType::I64 => fill!(i64),
-            DType::U8 => fill!(u8),
-            DType::U16 => fill!(u16),
-            DType::U32 => fill!(u32),
-            DType::U64 => fill!(u64),
-            DType::F32 => fill!(f32),
-            DType::F64 => fill!(f64),
-        })
+        Ok(crate::with_dtype!(dtype, T => {
+            T::wrap(ndarray::ArrayD::from_elem(vec![], dcpl.fill_value_as::<T>().unwrap_or_default()))
+        }))
+    }
+}
+
+impl Dataset for File {
+    fn format(&self) -> &'static str {
+        FORMAT
+    }
+    fn path(&self) -> &FsPath {
+        &self.path
+    }
+    fn variables(&self) -> Result<Vec<Variable>> {
+        File::variables(self)
+    }
+    fn variable(&self, name: &str) -> Result<Variable> {
+        File::variable(self, name)
+    }
+    fn attrs(&self) -> Result<BTreeMap<String, AttrValue>> {
+        File::attrs(self)
+    }
+    fn open_variable(&self, var: &Variable, opts: &ReadOptions) -> Result<BlockSource> {
+        self.source(var, opts)
     }
 }
 
 /// Whether the stored element type is the standard one of `dtype` (two's
 /// complement integers or IEEE floats using every bit, in that byte order).
 fn standard_layout(ds: &::hdf5::Dataset, dtype: DType, big: bool) -> bool {
-    use ::hdf5::globals as g;
+    use hdf5_sys::h5t::{H5T_order_t, H5Tequal, H5Tset_order};
     let Ok(t) = ds.dtype() else { return false };
-    let want = match (dtype, big) {
-        (DType::Bool, _) => return false,
-        (DType::I8, false) => *g::H5T_STD_I8LE,
-        (DType::I8, true) => *g::H5T_STD_I8BE,
-        (DType::I16, false) => *g::H5T_STD_I16LE,
-        (DType::I16, true) => *g::H5T_STD_I16BE,
-        (DType::I32, false) => *g::H5T_STD_I32LE,
-        (DType::I32, true) => *g::H5T_STD_I32BE,
-        (DType::I64, false) => *g::H5T_STD_I64LE,
-        (DType::I64, true) => *g::H5T_STD_I64BE,
-        (DType::U8, false) => *g::H5T_STD_U8LE,
-        (DType::U8, true) => *g::H5T_STD_U8BE,
-        (DType::U16, false) => *g::H5T_STD_U16LE,
-        (DType::U16, true) => *g::H5T_STD_U16BE,
-        (DType::U32, false) => *g::H5T_STD_U32LE,
-        (DType::U32, true) => *g::H5T_STD_U32BE,
-        (DType::U64, false) => *g::H5T_STD_U64LE,
-        (DType::U64, true) => *g::H5T_STD_U64BE,
-        (DType::F32, false) => *g::H5T_IEEE_F32LE,
-        (DType::F32, true) => *g::H5T_IEEE_F32BE,
-        (DType::F64, false) => *g::H5T_IEEE_F64LE,
-        (DType::F64, true) => *g::H5T_IEEE_F64BE,
-    };
-    ::hdf5::sync::sync(|| unsafe { hdf5_sys::h5t::H5Tequal(t.id(), want) }) > 0
+    // The library's standard type of `dtype` (a copy of its native one,
+    // `H5T_STD_I16LE` say), set to the stored byte order.
+    let want = crate::with_numeric!(dtype, T => ::hdf5::Datatype::from_type::<T>(), bool => return false);
+    let Ok(want) = want else { return false };
+    let order = if big { H5T_order_t::H5T_ORDER_BE } else { H5T_order_t::H5T_ORDER_LE };
+    ::hdf5::sync::sync(|| unsafe { H5Tset_order(want.id(), order) >= 0 && H5Tequal(t.id(), want.id()) > 0 })
 }
 
 /// Whether a shuffle filter, if any, shuffles whole elements (its parameter
@@ -607,36 +425,68 @@ fn shuffle_fits(ds: &::hdf5::Dataset, dtype: DType) -> bool {
     status < 0 || (n >= 1 && cd[0] as usize == dtype.size())
 }
 
-/// Whole storage chunks, grown along the leading axis while a block stays
-/// within the chunk byte budget.
-fn default_chunks(shape: &[usize], storage: &[usize], itemsize: usize) -> Vec<usize> {
-    let mut c: Vec<usize> = storage.iter().zip(shape).map(|(&c, &s)| c.min(s).max(1)).collect();
-    if let Some(&c0) = c.first() {
-        // Saturating: the extents come from the file, which may be corrupt.
-        let bytes = c.iter().fold(itemsize, |acc, &n| acc.saturating_mul(n));
-        let k = (DEFAULT_CHUNK_BYTES / bytes.max(1)).max(1);
-        let most = shape[0].div_ceil(c0).max(1);
-        c[0] = c0.saturating_mul(k.min(most));
-    }
-    c
-}
-
 #[cfg(test)]
 mod tests {
-    use super::default_chunks;
-    use crate::chunks::DEFAULT_CHUNK_BYTES;
+    use super::*;
 
+    /// Every numeric type in both byte orders is standard; another order,
+    /// another size or fewer bits is not. The oracle is the library's table
+    /// of predefined types.
     #[test]
-    fn default_chunks_grow_whole_storage_chunks_along_axis_0() {
-        // 73 x 181 x 360 f32 = 19.0 MB; 7 of them fit in 128 MiB.
-        assert_eq!(default_chunks(&[2920, 181, 360], &[73, 181, 360], 4), vec![511, 181, 360]);
-        // Never past the axis: one block.
-        assert_eq!(default_chunks(&[2920, 25, 53], &[730, 25, 53], 2), vec![2920, 25, 53]);
-        // A chunk above the budget stays one chunk.
-        assert_eq!(default_chunks(&[100, 10000, 10000], &[1, 10000, 10000], 8), vec![1, 10000, 10000]);
-        assert_eq!(default_chunks(&[], &[], 8), Vec::<usize>::new());
-        // Extents from a corrupt file do not overflow.
-        assert_eq!(default_chunks(&[usize::MAX, usize::MAX], &[usize::MAX, usize::MAX], 8), [usize::MAX; 2]);
-        assert_eq!(default_chunks(&[usize::MAX, 2], &[1, 2], 8)[0], DEFAULT_CHUNK_BYTES / 16);
+    fn standard_layouts_are_the_predefined_types() {
+        use ::hdf5::globals as g;
+        let dir = std::env::temp_dir().join(format!("darray-h5-layout-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = ::hdf5::File::create(dir.join("t.h5")).unwrap();
+        let table = [
+            (DType::I8, *g::H5T_STD_I8LE, *g::H5T_STD_I8BE),
+            (DType::I16, *g::H5T_STD_I16LE, *g::H5T_STD_I16BE),
+            (DType::I32, *g::H5T_STD_I32LE, *g::H5T_STD_I32BE),
+            (DType::I64, *g::H5T_STD_I64LE, *g::H5T_STD_I64BE),
+            (DType::U8, *g::H5T_STD_U8LE, *g::H5T_STD_U8BE),
+            (DType::U16, *g::H5T_STD_U16LE, *g::H5T_STD_U16BE),
+            (DType::U32, *g::H5T_STD_U32LE, *g::H5T_STD_U32BE),
+            (DType::U64, *g::H5T_STD_U64LE, *g::H5T_STD_U64BE),
+            (DType::F32, *g::H5T_IEEE_F32LE, *g::H5T_IEEE_F32BE),
+            (DType::F64, *g::H5T_IEEE_F64LE, *g::H5T_IEEE_F64BE),
+        ];
+        let make = |name: &str, t: hdf5_sys::h5i::hid_t| -> ::hdf5::Dataset {
+            let cname = std::ffi::CString::new(name).unwrap();
+            let id = ::hdf5::sync::sync(|| unsafe {
+                let space = hdf5_sys::h5s::H5Screate_simple(1, [4u64].as_ptr(), std::ptr::null());
+                let d = hdf5_sys::h5d::H5Dcreate2(
+                    f.id(),
+                    cname.as_ptr(),
+                    t,
+                    space,
+                    hdf5_sys::h5p::H5P_DEFAULT,
+                    hdf5_sys::h5p::H5P_DEFAULT,
+                    hdf5_sys::h5p::H5P_DEFAULT,
+                );
+                hdf5_sys::h5s::H5Sclose(space);
+                d
+            });
+            assert!(id >= 0);
+            ::hdf5::sync::sync(|| unsafe { hdf5_sys::h5d::H5Dclose(id) });
+            f.dataset(name).unwrap()
+        };
+        for (k, &(dtype, le, be)) in table.iter().enumerate() {
+            let (dl, db) = (make(&format!("le{k}"), le), make(&format!("be{k}"), be));
+            assert!(standard_layout(&dl, dtype, false) && standard_layout(&db, dtype, true), "{dtype:?}");
+            assert!(!standard_layout(&dl, dtype, true) && !standard_layout(&db, dtype, false), "{dtype:?}");
+            // Another type of the table is not this one's layout.
+            let other = table[(k + 1) % table.len()].0;
+            assert!(!standard_layout(&dl, other, false), "{dtype:?} as {other:?}");
+            assert!(!standard_layout(&dl, DType::Bool, false));
+        }
+        // An integer using fewer bits than its size.
+        let narrow = ::hdf5::sync::sync(|| unsafe {
+            let t = hdf5_sys::h5t::H5Tcopy(*g::H5T_STD_I32LE);
+            hdf5_sys::h5t::H5Tset_precision(t, 20);
+            t
+        });
+        assert!(!standard_layout(&make("narrow", narrow), DType::I32, false));
+        drop(f);
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -5,10 +5,10 @@
 //! Anything else (contiguous storage, other filters) goes through the
 //! library's hyperslab read, under its lock. Both give the same values.
 
-use super::filters::{inflate_into, unshuffle_into, Step};
 use super::h5err;
-use crate::dtype::{AnyArray, DType};
-use crate::error::{Error, Result};
+use crate::dtype::{AnyArray, DType, Element};
+use crate::error::{Error, IoError, Result};
+use crate::io::codec::{decode_elements, inflate_into, unshuffle_into, Codec};
 use crate::ops::BlockReader;
 use ::hdf5::{Dataset, Hyperslab, Selection, SliceOrIndex};
 use ndarray::IxDyn;
@@ -49,7 +49,7 @@ impl ChunkIndex {
     /// chunk would be quadratic in the number of chunks). A layout or an
     /// entry that cannot be right (a zero chunk extent, a chunk above
     /// HDF5's 4 GiB, a chunk outside the variable or not on the chunk grid,
-    /// two entries for one chunk) is `Error::Corrupt`.
+    /// two entries for one chunk) is `IoError::Corrupt`.
     pub(crate) fn read(
         ds: &Dataset,
         shape: &[usize],
@@ -57,7 +57,7 @@ impl ChunkIndex {
         itemsize: usize,
         path: &str,
     ) -> Result<ChunkIndex> {
-        let corrupt = |detail: String| Error::Corrupt { path: path.to_string(), detail };
+        let corrupt = |detail: String| -> Error { IoError::Corrupt { path: path.to_string(), detail }.into() };
         let bytes = chunk.iter().try_fold(itemsize as u64, |acc, &c| acc.checked_mul(c as u64));
         if chunk.len() != shape.len() || chunk.contains(&0) || bytes.is_none_or(|b| b > MAX_CHUNK_BYTES) {
             return Err(corrupt(format!(
@@ -102,10 +102,11 @@ impl ChunkIndex {
     }
 }
 
-/// Our own read path: positional reads, then the filter steps in reverse.
+/// Our own read path: positional reads, then the filters (codecs) in
+/// reverse.
 pub(crate) struct ChunkPath {
     pub index: ChunkIndex,
-    pub steps: Vec<Step>,
+    pub codecs: Vec<Codec>,
     /// The file, read at the chunk index's addresses (absolute: the chunk
     /// iterator of HDF5 >= 1.14.4 includes any user block).
     pub file: std::fs::File,
@@ -143,7 +144,7 @@ impl BlockReader for Reader {
 
 impl Reader {
     fn corrupt(&self, detail: String) -> Error {
-        Error::Corrupt { path: self.path.clone(), detail: format!("variable {:?}: {detail}", self.name) }
+        IoError::Corrupt { path: self.path.clone(), detail: format!("variable {:?}: {detail}", self.name) }.into()
     }
 
     /// Assembles the block from the stored chunks it overlaps.
@@ -193,10 +194,10 @@ impl Reader {
         let len = chunk.iter().product::<usize>() * size;
         // Steps run last to first; a shuffle that comes last is undone
         // while converting.
-        let active: Vec<(usize, Step)> =
-            cp.steps.iter().copied().enumerate().filter(|&(k, _)| k >= 32 || loc.mask & (1 << k) == 0).collect();
-        let shuffled = matches!(active.first(), Some((_, Step::Shuffle)));
-        let deflated = active.iter().any(|(_, s)| matches!(s, Step::Deflate(_)));
+        let active: Vec<(usize, Codec)> =
+            cp.codecs.iter().copied().enumerate().filter(|&(k, _)| k >= 32 || loc.mask & (1 << k) == 0).collect();
+        let shuffled = matches!(active.first(), Some((_, Codec::Shuffle)));
+        let deflated = active.iter().any(|(_, s)| matches!(s, Codec::Deflate(_)));
         let end = loc.addr.checked_add(loc.size);
         if end.is_none_or(|e| e > cp.file_len) {
             return Err(self.corrupt(format!(
@@ -216,10 +217,10 @@ impl Reader {
         })?;
         for (_, step) in active.iter().skip(usize::from(shuffled)).rev() {
             match step {
-                Step::Deflate(_) => {
+                Codec::Deflate(_) => {
                     inflate_into(&cur, len, &mut spare).map_err(|e| self.corrupt(format!("chunk {at:?}: {e}")))?
                 }
-                Step::Shuffle => {
+                Codec::Shuffle => {
                     spare.resize(cur.len(), 0);
                     unshuffle_into(&cur, size, &mut spare);
                 }
@@ -229,7 +230,7 @@ impl Reader {
         if cur.len() != len {
             return Err(self.corrupt(format!("chunk {at:?} holds {} bytes, not {len}", cur.len())));
         }
-        let out = convert(self.dtype, &cur, chunk, self.big_endian, shuffled);
+        let out = decode_elements(self.dtype, &cur, chunk, self.big_endian, shuffled);
         if cur.capacity() + spare.capacity() <= MAX_SCRATCH {
             SCRATCH.with(|s| *s.borrow_mut() = (cur, spare));
         }
@@ -244,39 +245,24 @@ impl Reader {
         let sel: Vec<SliceOrIndex> = offset.iter().zip(shape).map(|(&o, &n)| SliceOrIndex::from(o..o + n)).collect();
         let sel = Selection::from(Hyperslab::from(sel));
         let ds = &self.ds;
-        let err = |e: ::hdf5::Error| {
+        let err = |e: ::hdf5::Error| -> Error {
             let m = e.to_string();
             if m.contains("filter") {
-                Error::Unsupported {
+                IoError::Unsupported {
                     path: self.path.clone(),
                     name: self.name.clone(),
                     what: format!("reading it ({m})"),
                 }
+                .into()
             } else {
                 h5err(&self.path)(e)
             }
         };
-        macro_rules! typed {
-            ($t:ty) => {{
-                let a: ndarray::ArrayD<$t> =
-                    if shape.is_empty() { ds.read_dyn::<$t>() } else { ds.read_slice::<$t, _, IxDyn>(sel) }
-                        .map_err(err)?;
-                crate::dtype::Element::wrap(a)
-            }};
-        }
-        Ok(match self.dtype {
-            DType::Bool => typed!(bool),
-            DType::I8 => typed!(i8),
-            DType::I16 => typed!(i16),
-            DType::I32 => typed!(i32),
-            DType::I64 => typed!(i64),
-            DType::U8 => typed!(u8),
-            DType::U16 => typed!(u16),
-            DType::U32 => typed!(u32),
-            DType::U64 => typed!(u64),
-            DType::F32 => typed!(f32),
-            DType::F64 => typed!(f64),
-        })
+        Ok(crate::with_dtype!(self.dtype, T => {
+            let a: ndarray::ArrayD<T> =
+                if shape.is_empty() { ds.read_dyn::<T>() } else { ds.read_slice::<T, _, IxDyn>(sel) }.map_err(err)?;
+            T::wrap(a)
+        }))
     }
 }
 
@@ -291,45 +277,4 @@ fn next_chunk(ci: &mut [usize], lo: &[usize], hi: &[usize]) -> bool {
         ci[a] = lo[a];
     }
     false
-}
-
-/// Stored bytes (in the file's byte order) as an array; `shuffled`: the bytes are still in HDF5's
-/// shuffle order (byte `j` of element `i` at `j * n + i`), and the shuffle
-/// is undone in the same pass as the conversion (reading the byte planes
-/// side by side, which the compiler turns into vector interleaves).
-pub(crate) fn convert(dtype: DType, bytes: &[u8], shape: &[usize], big_endian: bool, shuffled: bool) -> AnyArray {
-    macro_rules! conv {
-        ($t:ty) => {{
-            const N: usize = std::mem::size_of::<$t>();
-            let n = bytes.len() / N;
-            let mut v: Vec<$t> = vec![0 as $t; n];
-            // SAFETY: a numeric type has no padding and any bytes are a value.
-            let dst = unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), n * N) };
-            if shuffled {
-                unshuffle_into(&bytes[..n * N], N, dst);
-            } else {
-                dst.copy_from_slice(&bytes[..n * N]);
-            }
-            if big_endian != cfg!(target_endian = "big") {
-                dst.chunks_exact_mut(N).for_each(<[u8]>::reverse);
-            }
-            crate::dtype::Element::wrap(ndarray::ArrayD::from_shape_vec(IxDyn(shape), v).expect("chunk-sized"))
-        }};
-    }
-    match dtype {
-        DType::Bool => crate::dtype::Element::wrap(
-            ndarray::ArrayD::from_shape_vec(IxDyn(shape), bytes.iter().map(|&b| b != 0).collect())
-                .expect("chunk-sized"),
-        ),
-        DType::I8 => conv!(i8),
-        DType::I16 => conv!(i16),
-        DType::I32 => conv!(i32),
-        DType::I64 => conv!(i64),
-        DType::U8 => conv!(u8),
-        DType::U16 => conv!(u16),
-        DType::U32 => conv!(u32),
-        DType::U64 => conv!(u64),
-        DType::F32 => conv!(f32),
-        DType::F64 => conv!(f64),
-    }
 }

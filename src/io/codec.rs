@@ -1,12 +1,19 @@
-//! The filters our own chunk path runs on worker threads, outside the HDF5
-//! lock: deflate (zlib streams, as HDF5 writes them) and byte shuffle.
+//! Codecs: the byte transforms between a chunk's values and its stored
+//! bytes, whatever the format (HDF5 calls them filters, Zarr codecs): zlib
+//! deflate with a bounded inflate, byte shuffle, and the conversion between
+//! stored bytes of either byte order and arrays. They run on worker
+//! threads, outside any format library's lock.
 
+use crate::dtype::{AnyArray, DType, Element};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use ndarray::IxDyn;
 
-/// One step of a chunk's filter pipeline.
+/// One step of a chunk's codec pipeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Step {
+pub(crate) enum Codec {
+    /// A zlib stream (HDF5's deflate filter, Zarr's `zlib`), at a level.
     Deflate(u8),
+    /// Byte shuffle of whole elements (HDF5's and numcodecs' `shuffle`).
     Shuffle,
 }
 
@@ -68,7 +75,7 @@ pub(crate) fn deflate(src: &[u8], level: u8) -> Vec<u8> {
     }
 }
 
-/// Undoes HDF5's shuffle: byte `j` of element `i` is stored at `j * n + i`.
+/// Undoes the shuffle: byte `j` of element `i` is stored at `j * n + i`.
 #[cfg(test)]
 fn unshuffle(src: &[u8], size: usize) -> Vec<u8> {
     let mut out = vec![0u8; src.len()];
@@ -76,7 +83,7 @@ fn unshuffle(src: &[u8], size: usize) -> Vec<u8> {
     out
 }
 
-/// Undoes HDF5's shuffle (byte `j` of element `i` is stored at `j * n + i`)
+/// Undoes the shuffle (byte `j` of element `i` is stored at `j * n + i`)
 /// into `dst`, as long as `src`.
 pub(crate) fn unshuffle_into(src: &[u8], size: usize, dst: &mut [u8]) {
     assert_eq!(src.len(), dst.len());
@@ -171,7 +178,7 @@ mod sse2 {
     }
 }
 
-/// HDF5's shuffle: groups byte `j` of every element together.
+/// The shuffle: groups byte `j` of every element together.
 pub(crate) fn shuffle(src: &[u8], size: usize) -> Vec<u8> {
     let n = src.len() / size;
     if size <= 1 || n <= 1 {
@@ -184,6 +191,52 @@ pub(crate) fn shuffle(src: &[u8], size: usize) -> Vec<u8> {
         }
     }
     out[n * size..].copy_from_slice(&src[n * size..]);
+    out
+}
+
+/// Stored bytes (in the byte order `big_endian` says) as an array of
+/// `dtype`; `shuffled`: the bytes are still in shuffle order (byte `j` of
+/// element `i` at `j * n + i`), and the shuffle is undone in the same pass
+/// as the conversion (reading the byte planes side by side, which the
+/// compiler turns into vector interleaves). `bytes` holds the elements of
+/// `shape`, or more (the rest is ignored).
+pub(crate) fn decode_elements(
+    dtype: DType,
+    bytes: &[u8],
+    shape: &[usize],
+    big_endian: bool,
+    shuffled: bool,
+) -> AnyArray {
+    let n: usize = shape.iter().product();
+    crate::with_numeric!(dtype, T => {
+        const N: usize = std::mem::size_of::<T>();
+        let mut v: Vec<T> = vec![T::default(); n];
+        // SAFETY: a numeric type has no padding and any bytes are a value.
+        let dst = unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), n * N) };
+        if shuffled {
+            unshuffle_into(&bytes[..n * N], N, dst);
+        } else {
+            dst.copy_from_slice(&bytes[..n * N]);
+        }
+        if big_endian != cfg!(target_endian = "big") {
+            dst.chunks_exact_mut(N).for_each(<[u8]>::reverse);
+        }
+        T::wrap(ndarray::ArrayD::from_shape_vec(IxDyn(shape), v).expect("chunk-sized"))
+    }, bool => bool::wrap(
+        ndarray::ArrayD::from_shape_vec(IxDyn(shape), bytes[..n].iter().map(|&b| b != 0).collect())
+            .expect("chunk-sized"),
+    ))
+}
+
+/// Native-endian bytes of values in C order.
+pub(crate) fn native_bytes<T: Element>(v: ndarray::ArrayViewD<'_, T>) -> Vec<u8> {
+    let n = v.len() * std::mem::size_of::<T>();
+    let mut out = Vec::with_capacity(n);
+    let std = v.as_standard_layout();
+    let s = std.as_slice().expect("standard layout");
+    // SAFETY: `T` is a plain numeric type (or bool) without padding; its
+    // bytes are read, never reinterpreted as another type.
+    out.extend_from_slice(unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<u8>(), n) });
     out
 }
 
@@ -243,5 +296,23 @@ mod tests {
         assert!(inflate(&[0x78, 0x9c, 0xff, 0xff, 0xff], 10).is_err());
         assert_eq!(inflate(&deflate(&[], 4), 0).unwrap(), Vec::<u8>::new());
         assert!(inflate(&deflate(&[], 4), 1).is_err());
+    }
+
+    #[test]
+    fn elements_round_trip_through_bytes_in_either_order_and_shuffled() {
+        let a = ndarray::ArrayD::from_shape_fn(IxDyn(&[3, 5]), |i| (i[0] * 5 + i[1]) as i32 * -70_001);
+        let native = native_bytes(a.view());
+        assert_eq!(native.len(), 15 * 4);
+        let back =
+            |bytes: &[u8], big, shuffled| i32::unwrap(decode_elements(DType::I32, bytes, &[3, 5], big, shuffled));
+        let big = cfg!(target_endian = "big");
+        assert_eq!(back(&native, big, false), Some(a.clone()));
+        assert_eq!(back(&shuffle(&native, 4), big, true), Some(a.clone()));
+        // The other byte order: each element's bytes reversed.
+        let swapped: Vec<u8> = native.chunks(4).flat_map(|c| c.iter().rev().copied()).collect();
+        assert_eq!(back(&swapped, !big, false), Some(a.clone()));
+        assert_eq!(back(&shuffle(&swapped, 4), !big, true), Some(a));
+        let b = decode_elements(DType::Bool, &[0, 1, 2, 0], &[2, 2], false, false);
+        assert_eq!(bool::unwrap(b).unwrap().into_raw_vec_and_offset().0, vec![false, true, true, false]);
     }
 }

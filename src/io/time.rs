@@ -12,7 +12,7 @@
 //! # Ok::<(), darray::Error>(())
 //! ```
 
-use crate::error::{Error, Result};
+use crate::error::{IoError, Result};
 use std::fmt;
 
 /// A date and time of the proleptic Gregorian calendar (UTC).
@@ -116,26 +116,27 @@ impl TimeAxis {
     /// `proleptic_gregorian`; empty means `standard`). Other calendars,
     /// malformed units, non-finite values and (in the standard calendar,
     /// which is Julian before 1582-10-15) dates before the Gregorian
-    /// reform are `Error::Time`.
+    /// reform are `IoError::Time`.
     pub fn from_cf(values: &[f64], units: &str, calendar: &str) -> Result<TimeAxis> {
         let cal = calendar.trim().to_ascii_lowercase();
         let standard = match cal.as_str() {
             "" | "standard" | "gregorian" => true,
             "proleptic_gregorian" => false,
             other => {
-                return Err(Error::Time(format!(
+                return Err(IoError::Time(format!(
                     "calendar {other:?} is not supported (standard, gregorian, proleptic_gregorian are)"
-                )))
+                ))
+                .into())
             }
         };
-        let bad_units = || Error::Time(format!("time units {units:?} are not \"<unit> since <date>\""));
+        let bad_units = || IoError::Time(format!("time units {units:?} are not \"<unit> since <date>\""));
         let (unit, reference) = units.split_once(" since ").ok_or_else(bad_units)?;
         let scale = match unit.trim().to_ascii_lowercase().as_str() {
             "seconds" | "second" | "secs" | "sec" | "s" => 1.0,
             "minutes" | "minute" | "mins" | "min" => 60.0,
             "hours" | "hour" | "hrs" | "hr" | "h" => 3600.0,
             "days" | "day" | "d" => 86400.0,
-            _ => return Err(bad_units()),
+            _ => return Err(bad_units().into()),
         };
         let epoch = parse_reference(reference, standard).ok_or_else(bad_units)?;
         let reform = days_from_civil(1582, 10, 15) as f64 * 86400.0;
@@ -144,12 +145,13 @@ impl TimeAxis {
         for &v in values {
             let s = epoch + v * scale;
             if !s.is_finite() {
-                return Err(Error::Time(format!("time value {v} is not a date")));
+                return Err(IoError::Time(format!("time value {v} is not a date")).into());
             }
             if standard && s < reform {
-                return Err(Error::Time(format!(
+                return Err(IoError::Time(format!(
                     "{v} {units} is before 1582-10-15, where the {cal:?} calendar is Julian; use proleptic_gregorian"
-                )));
+                ))
+                .into());
             }
             // To the nearest second: float time values carry rounding.
             let whole = s.round() as i64;
@@ -218,6 +220,7 @@ impl TimeAxis {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn civil_days_round_trip_and_known_dates() {
@@ -240,12 +243,24 @@ mod tests {
         assert_eq!(t.steps_per_day(), Some(24));
         let t = TimeAxis::from_cf(&[0.5, 365.0], "days since 2001-01-01T00:00:00Z", "gregorian").unwrap();
         assert_eq!((t.hours(), t.days_of_year(), t.years()), (vec![12, 0], vec![1, 1], vec![2001, 2002]));
-        assert!(matches!(TimeAxis::from_cf(&[0.0], "days since 2000-01-01", "noleap"), Err(Error::Time(_))));
-        assert!(matches!(TimeAxis::from_cf(&[0.0], "fortnights since 2000-01-01", ""), Err(Error::Time(_))));
-        assert!(matches!(TimeAxis::from_cf(&[0.0], "days after 2000-01-01", ""), Err(Error::Time(_))));
-        assert!(matches!(TimeAxis::from_cf(&[0.0], "days since 1500-01-01", "standard"), Err(Error::Time(_))));
+        assert!(matches!(
+            TimeAxis::from_cf(&[0.0], "days since 2000-01-01", "noleap"),
+            Err(Error::Io(IoError::Time(_)))
+        ));
+        assert!(matches!(
+            TimeAxis::from_cf(&[0.0], "fortnights since 2000-01-01", ""),
+            Err(Error::Io(IoError::Time(_)))
+        ));
+        assert!(matches!(TimeAxis::from_cf(&[0.0], "days after 2000-01-01", ""), Err(Error::Io(IoError::Time(_)))));
+        assert!(matches!(
+            TimeAxis::from_cf(&[0.0], "days since 1500-01-01", "standard"),
+            Err(Error::Io(IoError::Time(_)))
+        ));
         assert!(TimeAxis::from_cf(&[0.0], "days since 1500-01-01", "proleptic_gregorian").is_ok());
-        assert!(matches!(TimeAxis::from_cf(&[f64::NAN], "days since 2000-01-01", ""), Err(Error::Time(_))));
+        assert!(matches!(
+            TimeAxis::from_cf(&[f64::NAN], "days since 2000-01-01", ""),
+            Err(Error::Io(IoError::Time(_)))
+        ));
         // A reference before the reform is Julian in the standard calendar
         // (NCEP's "days since 0001-01-01"): Julian 0001-01-01 is two days
         // before the proleptic Gregorian one (values checked with cftime).

@@ -1,6 +1,8 @@
 //! CF decoding: `raw * scale_factor + add_offset`, raw values equal to
 //! `_FillValue` or `missing_value` becoming NaN. Only those attributes
-//! count: the HDF5 dataset fill value is a storage property, not a CF one.
+//! count: a format's storage fill value (HDF5's dataset fill value) is a
+//! storage property, not a CF one. Nothing here depends on the format: it
+//! works on a variable's attributes and a `DArray`.
 
 use super::AttrValue;
 use crate::array::DArray;
@@ -8,7 +10,20 @@ use crate::dtype::{Element, Float};
 use crate::key::TokenHasher;
 use std::collections::BTreeMap;
 
-/// The CF packing and missing-value attributes of a variable.
+/// The CF packing and missing-value attributes of a variable, and the
+/// decoding they define, for a variable of any format.
+///
+/// ```
+/// use darray::io::{AttrValue, CfDecoding};
+/// use darray::DArray;
+/// let attrs = [("scale_factor", AttrValue::from(0.5)), ("_FillValue", AttrValue::from(-1i16))];
+/// let cf = CfDecoding::from_attrs(&attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+/// let raw = DArray::from_array(ndarray::arr1(&[4i16, -1, 6]), [3])?;
+/// let t = cf.apply::<i16, f64>(&raw).compute()?;
+/// assert_eq!((t[[0]], t[[2]]), (2.0, 3.0));
+/// assert!(t[[1]].is_nan());
+/// # Ok::<(), darray::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfDecoding {
     /// `scale_factor` (1 when absent).

@@ -1,0 +1,97 @@
+//! How to read a variable and how to store one, for any format. The
+//! fields are public for formats to read; build the options with the
+//! methods.
+
+use super::AttrValue;
+use crate::chunks::ChunkSpec;
+use std::collections::BTreeMap;
+
+/// How to read a variable: chunks and the read path.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    /// The array's chunks; `None`: whole storage chunks, grown along the
+    /// leading axis toward the chunk byte budget.
+    pub chunks: Option<ChunkSpec>,
+    /// Read through the format's own library where a format has both that
+    /// and darray's parallel chunk decoder (HDF5 does).
+    pub library_path: bool,
+}
+
+impl ReadOptions {
+    /// The array's chunks (by default whole multiples of the storage
+    /// chunks, grown along the leading axis toward the chunk byte budget).
+    pub fn chunks(mut self, chunks: impl Into<ChunkSpec>) -> Self {
+        self.chunks = Some(chunks.into());
+        self
+    }
+    /// Reads every block through the format library (HDF5's hyperslab
+    /// read) instead of the parallel chunk path (slower; for checking the
+    /// two agree). A format with one read path ignores it.
+    pub fn library_path(mut self, on: bool) -> Self {
+        self.library_path = on;
+        self
+    }
+}
+
+/// How to store one variable.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct VarOptions {
+    /// The storage chunk shape; `None`: the array's own (first block's).
+    pub chunks: Option<Vec<usize>>,
+    /// Deflate (zlib) level 0-9, or `None` for no compression.
+    pub deflate: Option<u8>,
+    /// Byte shuffle before deflating.
+    pub shuffle: bool,
+    /// Dimension names, one per axis (or none).
+    pub dims: Vec<String>,
+    /// Attributes of the variable.
+    pub attrs: BTreeMap<String, AttrValue>,
+}
+
+impl Default for VarOptions {
+    /// The array's own chunk shape, deflate level 4 with shuffle (what
+    /// NetCDF4 archives commonly use), no dimension names, no attributes.
+    fn default() -> Self {
+        VarOptions { chunks: None, deflate: Some(4), shuffle: true, dims: vec![], attrs: BTreeMap::new() }
+    }
+}
+
+impl VarOptions {
+    /// The storage chunk shape (the array is rechunked to it if needed).
+    pub fn chunks(mut self, chunks: impl Into<Vec<usize>>) -> Self {
+        self.chunks = Some(chunks.into());
+        self
+    }
+    /// Deflate level 0-9, or `None` for no compression.
+    pub fn deflate(mut self, level: Option<u8>) -> Self {
+        self.deflate = level;
+        self
+    }
+    /// Byte shuffle before deflating (helps numeric data compress).
+    pub fn shuffle(mut self, on: bool) -> Self {
+        self.shuffle = on;
+        self
+    }
+    /// Dimension names, one per axis. In HDF5, a variable of that name
+    /// already in the file becomes the dimension scale, so write coordinate
+    /// variables before the variables that use them; otherwise a
+    /// NetCDF4-style dimension without values is made (and that name is
+    /// then taken).
+    pub fn dims<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.dims = names.into_iter().map(Into::into).collect();
+        self
+    }
+    /// An attribute. `_FillValue` and `missing_value` are stored in the
+    /// variable's own element type, as CF requires.
+    pub fn attr(mut self, name: &str, value: impl Into<AttrValue>) -> Self {
+        self.attrs.insert(name.to_string(), value.into());
+        self
+    }
+    /// Several attributes (say, those of a variable being transformed).
+    pub fn attrs(mut self, attrs: &BTreeMap<String, AttrValue>) -> Self {
+        self.attrs.extend(attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self
+    }
+}
