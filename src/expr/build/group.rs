@@ -35,7 +35,7 @@ pub(crate) fn group_reduce(
 ) -> Arc<Node> {
     let dtype = reducer.out_dtype();
     if let Some(e) = input.error() {
-        return Node::invalid(e.clone(), dtype);
+        return Node::invalid(e.clone(), dtype, &input);
     }
     let nd = input.shape.len();
     // Runs of one group inside one chunk: (group, start, end).
