@@ -1,9 +1,11 @@
 //! The per-chunk task graph: what the scheduler runs.
 
+mod codec;
 mod lower;
 mod memory;
 pub(crate) mod program;
 
+pub use codec::PAYLOAD_FORMAT_VERSION;
 pub(crate) use lower::{lower, plan, BlockRef, LowerOptions, Output};
 pub use memory::MemoryProjection;
 
