@@ -230,9 +230,9 @@ fn workload(name: &str, s: usize, cfg: &Config) -> Result<Option<Run>> {
                 Ok((x.slice(&[darray::Sel::span(0, n as isize)]), labels))
             });
             let (x, labels) = x?;
-            let g = x.groupby(0, &labels)?;
+            let g = x.groupby(0, &labels);
             let clim = g.mean();
-            let anom = &x - &g.expand(&clim)?;
+            let anom = &x - &g.expand(&clim);
             let (sum, std) = (clim.sum(), anom.std(0.0));
             let (r, compute_s) = timed(|| (&sum, &std).compute_all_with(cfg));
             let ((a, b), stats) = r?;

@@ -82,16 +82,16 @@ fn run() -> Result<()> {
         Some(t) => ("hour", t.hours()),
         None => ("all", vec![0; x.shape()[0]]),
     };
-    let g = x.groupby(0, &labels)?;
+    let g = x.groupby(0, &labels);
     let clim = g.nanmean();
-    let anomaly = &x - &g.expand(&clim)?;
+    let anomaly = &x - &g.expand(&clim);
     let spatial = ReduceOpts::axes((1..x.ndim()).collect::<Vec<_>>());
     let (mean, lo, hi) = (x.nanmean(), x.nanmin(), x.nanmax());
     let anomaly_std = anomaly.nanstd_with(&ReduceOpts::all(), 0.0);
     let cfg = Config::default().progress(true);
     let mut outs = vec![mean, lo, hi, anomaly_std, clim.nanmean_with(&spatial)];
     if let Some(t) = &time {
-        outs.push(x.groupby(0, &t.dates())?.nanmean().nanmean_with(&spatial)); // daily means
+        outs.push(x.groupby(0, &t.dates()).nanmean().nanmean_with(&spatial)); // daily means
     }
     // One graph: the file is read for the statistics and climatology, and
     // again for the anomalies (which need the climatology first).

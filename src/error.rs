@@ -54,6 +54,14 @@ pub enum Error {
          ({detail}); use smaller chunks, fewer threads, or raise `Config::memory_limit`"
     )]
     MemoryLimit { needed: u64, limit: u64, detail: String },
+    /// A payload with no byte encoding (a delayed call's result is an
+    /// arbitrary Rust value).
+    #[error("cannot encode {0}")]
+    NotEncodable(String),
+    /// Bytes that are not an encoded payload: truncated, corrupt, or of
+    /// another format version.
+    #[error("cannot decode payload bytes: {0}")]
+    Decode(String),
     /// A broken internal invariant: a bug in darray, caught before it could
     /// give a wrong answer. Please report it with the program that raised it.
     #[error("internal error (a bug in darray): {0}")]

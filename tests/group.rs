@@ -76,7 +76,7 @@ proptest! {
             if k % 11 == 3 { f64::NAN } else { (k % 97) as f64 - 48.0 }
         });
         let x = DArray::from_array(a.clone(), chunks).unwrap();
-        let g = x.groupby(axis, &labels).unwrap();
+        let g = x.groupby(axis, &labels);
         let tol = 1e-9;
         assert_close(&g.sum().compute().unwrap(), &grouped(&a, axis, &labels, |v| v.iter().sum()), tol)?;
         assert_close(&g.mean().compute().unwrap(), &grouped(&a, axis, &labels, mean), tol)?;
@@ -106,9 +106,9 @@ proptest! {
             (i.slice().iter().fold(seed % 997, |acc, &v| acc * 17 + v as u64) % 89) as f64
         });
         let x = DArray::from_array(a.clone(), chunks).unwrap();
-        let g = x.groupby(axis, &labels).unwrap();
+        let g = x.groupby(axis, &labels);
         let clim = g.mean();
-        let anom = &x - &g.expand(&clim).unwrap();
+        let anom = &x - &g.expand(&clim);
         prop_assert_eq!(anom.chunks()[axis].clone(), x.chunks()[axis].clone());
         let means = grouped(&a, axis, &labels, mean);
         let mut uniq = labels.clone();
@@ -134,11 +134,11 @@ proptest! {
         let x = DArray::from_array(a.clone(), chunks).unwrap();
         let labels: Vec<i64> = (0..shape[0]).map(|i| (i / every) as i64).collect();
         let want = grouped(&a, 0, &labels, |v| { let w = nanless(v); if w.is_empty() { f64::NAN } else { mean(&w) } });
-        assert_close(&x.resample(0, every).unwrap().nanmean().compute().unwrap(), &want, 1e-9)?;
+        assert_close(&x.resample(0, every).nanmean().compute().unwrap(), &want, 1e-9)?;
         // Weighted mean along the last axis, NaN skipped with its weight.
         let last = shape.len() - 1;
         let w: Vec<f64> = (0..shape[last]).map(|i| 1.0 + i as f64 * 0.5).collect();
-        let got = x.weighted_mean(last, &w).unwrap().compute().unwrap();
+        let got = x.weighted_mean(last, &w).compute().unwrap();
         let want = a.map_axis(Axis(last), |lane| {
             let (mut num, mut den) = (0.0, 0.0);
             for (v, wi) in lane.iter().zip(&w) {
@@ -157,48 +157,67 @@ fn task_counts_follow_the_labels_layout() {
     // Resampling 4 steps a group over chunks of 8: 2 groups per chunk, one
     // piece each; 10 chunks -> 20 partials and 20 merges.
     let x = DArray::<f64>::ones([80, 6], [8, 6]).unwrap();
-    let g = x.resample(0, 4).unwrap();
+    let g = x.resample(0, 4);
     let graph = g.mean().graph().unwrap();
     assert_eq!(graph.len(), 20 + 20);
     // Groups spread over every chunk (t mod 4): each step is a run of its
     // own, so one partial per step, merged per group.
     let labels: Vec<i64> = (0..80).map(|t| t % 4).collect();
-    let graph = x.groupby(0, &labels).unwrap().sum().graph().unwrap();
+    let graph = x.groupby(0, &labels).sum().graph().unwrap();
     assert_eq!(graph.len(), 80 + 4);
     // Runs of 2 steps inside chunks of 8: 4 runs per chunk.
     let labels: Vec<i64> = (0..80).map(|t| (t / 2) % 3).collect();
-    assert_eq!(x.groupby(0, &labels).unwrap().sum().graph().unwrap().len(), 40 + 3);
+    assert_eq!(x.groupby(0, &labels).sum().graph().unwrap().len(), 40 + 3);
 }
 
 #[test]
 fn bad_labels_are_typed_errors() {
     let x = DArray::<f64>::ones([10, 3], [5, 3]).unwrap();
-    assert!(matches!(x.groupby(0, &[0; 9]), Err(Error::Shape(_))));
-    assert!(matches!(x.groupby(2, &[0; 10]), Err(Error::Axis { .. })));
-    assert!(matches!(x.resample(0, 0), Err(Error::Invalid(_))));
-    let g = x.groupby(0, &[0, 0, 1, 1, 2, 2, 0, 0, 1, -1]).unwrap();
+    // A grouping that cannot be built carries its error, and so does every
+    // reduction of it: reported by validate and compute, never a panic.
+    let bad = x.groupby(0, &[0; 9]);
+    assert!(matches!(bad.error(), Some(Error::Shape(_))));
+    assert!(matches!(bad.sum().compute(), Err(Error::Shape(_))));
+    assert!(matches!(bad.count().validate(), Err(Error::Shape(_))));
+    // An errored result keeps the grouped array's shape, not `[]`.
+    assert_eq!(bad.mean().shape(), x.shape());
+    assert!(matches!(bad.clone().validate(), Err(Error::Shape(_))));
+    assert!(matches!(bad.expand(&x).compute(), Err(Error::Shape(_))));
+    assert!(matches!(x.groupby(2, &[0; 10]).var(1.0).compute(), Err(Error::Axis { .. })));
+    assert!(matches!(x.resample(0, 0).max().validate(), Err(Error::Invalid(_))));
+    // An errored input's error is passed on rather than a new one.
+    let errored = x.sum_axis(7);
+    assert!(matches!(errored.groupby(0, &[0; 9]).sum().compute(), Err(Error::Axis { axis: 7, .. })));
+    assert!(matches!(errored.resample(0, 0).sum().compute(), Err(Error::Axis { axis: 7, .. })));
+    assert!(matches!(errored.weighted_mean(1, &[1.0]).compute(), Err(Error::Axis { axis: 7, .. })));
+    let g = x.groupby(0, &[0, 0, 1, 1, 2, 2, 0, 0, 1, -1]);
     assert_eq!(g.labels(), &[0, 1, 2]);
-    assert!(matches!(g.expand(&g.mean()), Err(Error::Invalid(_))));
-    let g = x.groupby(0, &[0, 0, 1, 1, 2, 2, 0, 0, 1, 1]).unwrap();
-    assert!(matches!(g.expand(&x), Err(Error::Shape(_))));
-    assert!(matches!(x.weighted_mean(1, &[1.0, 2.0]), Err(Error::Shape(_))));
+    assert!(matches!(g.expand(&g.mean()).compute(), Err(Error::Invalid(_))));
+    let g = x.groupby(0, &[0, 0, 1, 1, 2, 2, 0, 0, 1, 1]);
+    assert!(g.error().is_none());
+    let e = g.expand(&x);
+    assert!(matches!(e.validate(), Err(Error::Shape(_))));
+    assert!(matches!(g.expand(&errored).compute(), Err(Error::Axis { axis: 7, .. })));
+    let w = x.weighted_mean(1, &[1.0, 2.0]);
+    assert_eq!(w.shape(), x.shape());
+    assert!(matches!(w.compute(), Err(Error::Shape(_))));
+    assert!(matches!(x.weighted_mean(2, &[1.0]).compute(), Err(Error::Axis { .. })));
 }
 
 #[test]
 fn no_groups_and_distinct_parameters_do_not_collide() {
     let x = DArray::<f64>::from_array(ndarray::arr2(&[[1.0, 2.0], [3.0, 5.0], [4.0, 9.0]]), [2, 1]).unwrap();
     // Every position left out: an empty group axis, not a panic.
-    let g = x.groupby(0, &[-1, -1, -1]).unwrap();
+    let g = x.groupby(0, &[-1, -1, -1]);
     assert_eq!(g.sum().compute().unwrap().shape(), &[0, 2]);
     // Reductions differing only in ddof, and maps differing only in output
     // type, are different computations.
-    let g = x.groupby(0, &[0, 0, 0]).unwrap();
+    let g = x.groupby(0, &[0, 0, 0]);
     let d = (&g.var(0.0) - &g.var(1.0)).compute().unwrap();
     assert!(d.iter().all(|&v| v < 0.0), "{d:?}");
     let both = (&x.var(0.0) - &x.var(1.0)).compute().unwrap();
     assert!(both[[]] < 0.0);
-    let (c, w) =
-        darray::compute_all((&x.count(&ReduceOpts::all()), &x.weighted_mean(1, &[1.0, 1.0]).unwrap())).unwrap();
+    let (c, w) = darray::compute_all((&x.count(&ReduceOpts::all()), &x.weighted_mean(1, &[1.0, 1.0]))).unwrap();
     assert_eq!(c[[]], 6);
     assert_eq!(w.into_raw_vec_and_offset().0, vec![1.5, 4.0, 6.5]);
 }
@@ -221,7 +240,7 @@ proptest! {
         });
         let labels: Vec<i64> = (0..n as i64).map(|t| if (t * 7 + seed as i64 % 5) % 11 == 0 { -1 } else { t % k }).collect();
         let x = DArray::from_array(a.clone(), chunks).unwrap();
-        let g = x.groupby(axis, &labels).unwrap();
+        let g = x.groupby(axis, &labels);
         let graph = g.sum().graph().unwrap();
         // Runs of one label inside one chunk; past 32 a chunk, one partial
         // per chunk (not per run); then a merge per group.

@@ -102,7 +102,7 @@ proptest! {
             match k % 29 { 5 => f64::NAN, 7 => f64::INFINITY, 11 => f64::NEG_INFINITY, _ => (k % 31) as f64 }
         });
         let x = DArray::from_array(a.clone(), chunks).unwrap();
-        let got = x.rolling_mean(axis, window, center).unwrap().compute().unwrap();
+        let got = x.rolling_mean(axis, window, center).compute().unwrap();
         let after = if center { (window - 1) / 2 } else { 0 };
         let mut want = a.clone();
         for (mut o, lane) in want.lanes_mut(Axis(axis)).into_iter().zip(a.lanes(Axis(axis))) {
@@ -123,9 +123,12 @@ proptest! {
 #[test]
 fn bad_windows_and_depths_are_errors() {
     let x = DArray::<f64>::ones([5, 4], [2, 2]).unwrap();
-    assert!(matches!(x.rolling_mean(0, 6, false), Err(Error::Invalid(_))));
-    assert!(matches!(x.rolling_mean(0, 0, false), Err(Error::Invalid(_))));
-    assert!(matches!(x.rolling_mean(2, 2, false), Err(Error::Axis { .. })));
+    assert!(matches!(x.rolling_mean(0, 6, false).compute(), Err(Error::Invalid(_))));
+    assert!(matches!(x.rolling_mean(0, 0, false).validate(), Err(Error::Invalid(_))));
+    assert!(matches!(x.rolling_mean(2, 2, false).compute(), Err(Error::Axis { .. })));
+    // The errored array keeps the input's shape; an input's own error wins.
+    assert_eq!(x.rolling_mean(0, 6, false).shape(), x.shape());
+    assert!(matches!(x.sum_axis(3).rolling_mean(0, 9, true).compute(), Err(Error::Axis { axis: 3, .. })));
     let f = |b: ArrayD<f64>, _: &[usize]| b;
     assert!(x.map_overlap(&[1], Boundary::Edge, f).validate().is_err());
     assert!(x.map_overlap(&[1, 4], Boundary::Reflect, f).validate().is_err());

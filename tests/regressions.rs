@@ -58,7 +58,7 @@ fn rolling_mean_does_not_lose_small_values_after_a_large_one() {
     let v = vec![1e16, 1.0, 1.0, 1.0, 1.0];
     for chunks in [1, 2, 3, 5] {
         let x = DArray::from_array(arr(&[5], v.clone()), [chunks]).unwrap();
-        let m = x.rolling_mean(0, 2, false).unwrap().compute().unwrap();
+        let m = x.rolling_mean(0, 2, false).compute().unwrap();
         // pandas: [NaN, 5e15, 1, 1, 1]
         assert!(m[0].is_nan());
         assert_eq!(m.as_slice().unwrap()[1..], [5e15, 1.0, 1.0, 1.0], "chunks {chunks}");
@@ -70,7 +70,7 @@ fn groupby_over_an_array_with_an_empty_axis() {
     for n in [3usize, 64, 200] {
         let x = DArray::<f64>::zeros([n, 0], [7, 1]).unwrap();
         let labels: Vec<i64> = (0..n as i64).map(|i| i % 5).collect();
-        let g = x.groupby(0, &labels).unwrap();
+        let g = x.groupby(0, &labels);
         let groups = n.min(5);
         assert_eq!(g.mean().compute().unwrap().shape(), &[groups, 0], "{n}");
         assert_eq!(g.sum().compute().unwrap().shape(), &[groups, 0], "{n}");

@@ -4,7 +4,7 @@
 use super::{DArray, ReduceOpts};
 use crate::dtype::{Element, Float, Numeric};
 use crate::error::{Error, Result};
-use crate::expr::{group_reduce, take_chunked};
+use crate::expr::{group_reduce, take_chunked, Node};
 use crate::kernels::reduce::{Max, Mean, Min, Moment, Moments, NanMax, NanMin, NanSum, Prod, Simple, Sum};
 use crate::kernels::Reducer;
 use std::sync::Arc;
@@ -14,19 +14,27 @@ use std::sync::Arc;
 /// with one position per group (in increasing label order) in place of the
 /// axis; [`expand`](GroupBy::expand) broadcasts per-group values back.
 ///
+/// Like an array, a grouping that cannot be built (a bad axis, labels of
+/// the wrong length) carries its error: [`error`](GroupBy::error) and
+/// [`validate`](GroupBy::validate) show it, and its reductions are arrays
+/// carrying it (shaped like the grouped array), reported by `compute`.
+///
 /// ```
 /// use darray::DArray;
 /// // Six monthly values over two years; labels are the calendar month.
 /// let x = DArray::from_array(ndarray::arr2(&[[1.0], [2.0], [3.0], [5.0], [6.0], [7.0]]), [2, 1])?;
-/// let g = x.groupby(0, &[1, 2, 3, 1, 2, 3])?;
+/// let g = x.groupby(0, &[1, 2, 3, 1, 2, 3]);
 /// let clim = g.mean();
 /// assert_eq!(clim.compute()?.into_raw_vec_and_offset().0, vec![3.0, 4.0, 5.0]);
-/// let anomaly = &x - &g.expand(&clim)?;
+/// let anomaly = &x - &g.expand(&clim);
 /// assert_eq!(anomaly.compute()?.into_raw_vec_and_offset().0, vec![-2.0, -2.0, -2.0, 2.0, 2.0, 2.0]);
 /// # Ok::<(), darray::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct GroupBy<T> {
+    /// The grouped array; when the grouping could not be built, an array
+    /// carrying the error (shaped like the input), which every reduction
+    /// then passes on (with no groups).
     x: DArray<T>,
     axis: usize,
     /// Group of each position (`None`: left out).
@@ -43,25 +51,38 @@ impl<T: Element> std::fmt::Debug for GroupBy<T> {
 impl<T: Element> DArray<T> {
     /// Groups the positions along `axis` by `labels` (one per position;
     /// negative labels leave a position out). Labels of the wrong length
-    /// or a bad axis are an error.
-    pub fn groupby(&self, axis: usize, labels: &[i64]) -> Result<GroupBy<T>> {
-        let x = self.clone().validate()?;
+    /// or a bad axis give a grouping carrying the error.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = DArray::<f64>::ones([4], 2)?;
+    /// let g = x.groupby(0, &[0, 1, 0]);
+    /// assert!(g.error().is_some());
+    /// assert!(matches!(g.sum().compute(), Err(darray::Error::Shape(_))));
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn groupby(&self, axis: usize, labels: &[i64]) -> GroupBy<T> {
+        let x = self;
+        if x.error().is_some() {
+            return GroupBy::failed(x.clone(), axis);
+        }
         if axis >= x.ndim() {
-            return Err(Error::Axis { axis, ndim: x.ndim() });
+            return GroupBy::failed(x.failed_with(Error::Axis { axis, ndim: x.ndim() }), axis);
         }
         if labels.len() != x.shape()[axis] {
-            return Err(Error::Shape(format!(
+            let e = Error::Shape(format!(
                 "{} labels for axis {axis} of length {} (shape {:?})",
                 labels.len(),
                 x.shape()[axis],
                 x.shape()
-            )));
+            ));
+            return GroupBy::failed(x.failed_with(e), axis);
         }
         let mut uniq: Vec<i64> = labels.iter().copied().filter(|&l| l >= 0).collect();
         uniq.sort_unstable();
         uniq.dedup();
         let group = labels.iter().map(|&l| (l >= 0).then(|| uniq.binary_search(&l).expect("a label"))).collect();
-        Ok(GroupBy { x, axis, group: Arc::new(group), labels: uniq })
+        GroupBy { x: x.clone(), axis, group: Arc::new(group), labels: uniq }
     }
 
     /// Groups of `every` consecutive positions along `axis` (hourly to daily
@@ -70,13 +91,15 @@ impl<T: Element> DArray<T> {
     /// ```
     /// use darray::DArray;
     /// let hourly = DArray::<f64>::arange(0.0, 48.0, 1.0, 12)?;
-    /// let daily = hourly.resample(0, 24)?.mean().compute()?;
+    /// let daily = hourly.resample(0, 24).mean().compute()?;
     /// assert_eq!(daily.into_raw_vec_and_offset().0, vec![11.5, 35.5]);
     /// # Ok::<(), darray::Error>(())
     /// ```
-    pub fn resample(&self, axis: usize, every: usize) -> Result<GroupBy<T>> {
+    pub fn resample(&self, axis: usize, every: usize) -> GroupBy<T> {
         if every == 0 {
-            return Err(Error::Invalid("resampling needs at least one position per group".into()));
+            // An error this array already carries is passed on instead.
+            let e = Error::Invalid("resampling needs at least one position per group".into());
+            return GroupBy::failed(self.failed_with(e), axis);
         }
         let n = self.shape().get(axis).copied().unwrap_or(0);
         let labels: Vec<i64> = (0..n).map(|i| (i / every) as i64).collect();
@@ -85,6 +108,22 @@ impl<T: Element> DArray<T> {
 }
 
 impl<T: Element> GroupBy<T> {
+    /// A grouping that could not be built: `x` carries the error.
+    fn failed(x: DArray<T>, axis: usize) -> GroupBy<T> {
+        GroupBy { x, axis, group: Arc::new(vec![]), labels: vec![] }
+    }
+    /// The error this grouping carries, if building it (or the grouped
+    /// array) failed.
+    pub fn error(&self) -> Option<&Error> {
+        self.x.error()
+    }
+    /// `Ok(self)` if the grouping was built without error.
+    pub fn validate(self) -> Result<Self> {
+        match self.x.error() {
+            Some(e) => Err(e.clone()),
+            None => Ok(self),
+        }
+    }
     /// The group labels, in the order of the result's group axis.
     pub fn labels(&self) -> &[i64] {
         &self.labels
@@ -108,11 +147,18 @@ impl<T: Element> GroupBy<T> {
     /// The result is chunked like the grouped array along the axis, so it
     /// fuses with it; each block gathers only the groups it needs, and the
     /// expanded array is never held whole. Every position must be in a
-    /// group.
-    pub fn expand<U: Element>(&self, per_group: &DArray<U>) -> Result<DArray<U>> {
-        let p = per_group.clone().validate()?;
+    /// group. An error of the grouping or of `per_group`, or values of the
+    /// wrong shape, give an array carrying the error.
+    pub fn expand<U: Element>(&self, per_group: &DArray<U>) -> DArray<U> {
+        let p = per_group;
+        if let Some(e) = self.error() {
+            return DArray::from_node(Node::invalid(e.clone(), U::DTYPE, &self.x.node));
+        }
+        if p.error().is_some() {
+            return p.clone();
+        }
         if p.ndim() <= self.axis || p.shape()[self.axis] != self.ngroups() {
-            return Err(Error::Shape(format!(
+            return p.failed_with(Error::Shape(format!(
                 "per-group values of shape {:?} for {} groups along axis {}",
                 p.shape(),
                 self.ngroups(),
@@ -120,11 +166,12 @@ impl<T: Element> GroupBy<T> {
             )));
         }
         let idx: Option<Vec<usize>> = self.group.iter().copied().collect();
-        let idx = idx.ok_or_else(|| {
-            Error::Invalid("positions left out of every group (negative labels) cannot be expanded".into())
-        })?;
+        let Some(idx) = idx else {
+            let e = Error::Invalid("positions left out of every group (negative labels) cannot be expanded".into());
+            return p.failed_with(e);
+        };
         let out = self.x.chunks()[self.axis].clone();
-        Ok(DArray::from_node(take_chunked(p.node, self.axis, idx, out)))
+        DArray::from_node(take_chunked(p.node.clone(), self.axis, idx, out))
     }
 }
 
@@ -206,23 +253,29 @@ impl<T: Element> DArray<T> {
 impl<T: Float> DArray<T> {
     /// Weighted mean along `axis` (area weighting by cos(latitude), say):
     /// `sum(w x) / sum(w)`, NaN values skipped together with their weights.
-    /// One weight per position along the axis.
+    /// One weight per position along the axis; a bad axis or weights of
+    /// the wrong length give an array carrying the error.
     ///
     /// ```
     /// use darray::DArray;
     /// let x = DArray::from_array(ndarray::arr2(&[[1.0, 3.0], [f64::NAN, 5.0]]), [1, 2])?;
-    /// let m = x.weighted_mean(1, &[1.0, 3.0])?.compute()?;
+    /// let m = x.weighted_mean(1, &[1.0, 3.0]).compute()?;
     /// assert_eq!(m.into_raw_vec_and_offset().0, vec![2.5, 5.0]);
+    /// assert!(x.weighted_mean(1, &[1.0]).validate().is_err());
     /// # Ok::<(), darray::Error>(())
     /// ```
-    pub fn weighted_mean(&self, axis: usize, weights: &[T]) -> Result<DArray<T::Sum>> {
-        let x = self.clone().validate()?;
+    pub fn weighted_mean(&self, axis: usize, weights: &[T]) -> DArray<T::Sum> {
+        let x = self;
         let nd = x.ndim();
+        let bad = |e: Error| DArray::from_node(Node::invalid(e, <T::Sum as Element>::DTYPE, &x.node));
+        if let Some(e) = x.error() {
+            return bad(e.clone());
+        }
         if axis >= nd {
-            return Err(Error::Axis { axis, ndim: nd });
+            return bad(Error::Axis { axis, ndim: nd });
         }
         if weights.len() != x.shape()[axis] {
-            return Err(Error::Shape(format!(
+            return bad(Error::Shape(format!(
                 "{} weights for axis {axis} of length {}",
                 weights.len(),
                 x.shape()[axis]
@@ -234,10 +287,14 @@ impl<T: Float> DArray<T> {
         let w = ndarray::ArrayD::from_shape_vec(shape, weights.to_vec()).expect("one weight per position");
         let mut chunks: Vec<Vec<usize>> = vec![vec![1]; nd];
         chunks[axis] = x.chunks()[axis].clone();
-        let w = DArray::from_array(w, crate::ChunkSpec::Explicit(chunks))?;
+        // The grid is `x`'s own along `axis` and one block elsewhere: valid.
+        let w = match DArray::from_array(w, crate::ChunkSpec::Explicit(chunks)) {
+            Ok(w) => w,
+            Err(e) => return bad(e),
+        };
         let valid = x.map_named("notnan", 0, |v: T| if v.is_nan() { T::zero() } else { T::one() });
-        let num = (&x * &w).nansum_axis(axis);
+        let num = (x * &w).nansum_axis(axis);
         let den = (&valid * &w).sum_axis(axis);
-        Ok(&num / &den)
+        &num / &den
     }
 }

@@ -12,8 +12,14 @@ use crate::kernels::product::{ContractSpec, Gemm};
 use ndarray::LinalgScalar;
 use std::sync::Arc;
 
-fn invalid<T: Float>(e: Error) -> DArray<T> {
-    DArray::from_node(Node::invalid(e, T::DTYPE))
+/// A product that cannot be built: an operand's own error comes first (it
+/// explains the bad shapes), else `e`, shaped like `a`.
+fn invalid<T: Float>(a: &DArray<T>, b: &DArray<T>, e: Error) -> DArray<T> {
+    match (a.error(), b.error()) {
+        (Some(ea), _) => DArray::from_node(Node::invalid(ea.clone(), T::DTYPE, &a.node)),
+        (None, Some(eb)) => DArray::from_node(Node::invalid(eb.clone(), T::DTYPE, &b.node)),
+        (None, None) => DArray::from_node(Node::invalid(e, T::DTYPE, &a.node)),
+    }
 }
 
 fn build<T: Float + LinalgScalar>(a: &DArray<T>, b: &DArray<T>, spec: ContractSpec) -> DArray<T> {
@@ -40,14 +46,18 @@ pub fn tensordot<T: Float + LinalgScalar>(
     axes_b: &[usize],
 ) -> DArray<T> {
     if axes_a.len() != axes_b.len() {
-        return invalid(Error::Invalid(format!("{} axes of a paired with {} axes of b", axes_a.len(), axes_b.len())));
+        return invalid(
+            a,
+            b,
+            Error::Invalid(format!("{} axes of a paired with {} axes of b", axes_a.len(), axes_b.len())),
+        );
     }
     for (axes, nd) in [(axes_a, a.ndim()), (axes_b, b.ndim())] {
         if let Some(&bad) = axes.iter().find(|&&x| x >= nd) {
-            return invalid(Error::Axis { axis: bad, ndim: nd });
+            return invalid(a, b, Error::Axis { axis: bad, ndim: nd });
         }
         if (1..axes.len()).any(|i| axes[..i].contains(&axes[i])) {
-            return invalid(Error::Invalid(format!("repeated axis in {axes:?}")));
+            return invalid(a, b, Error::Invalid(format!("repeated axis in {axes:?}")));
         }
     }
     let spec = ContractSpec {
@@ -74,9 +84,11 @@ impl<T: Float + LinalgScalar> DArray<T> {
         match (self.ndim(), other.ndim()) {
             (1, 1) | (1, 2) => tensordot(self, other, &[0], &[0]),
             (2, 1) | (2, 2) => tensordot(self, other, &[1], &[0]),
-            (p, q) => invalid(Error::Invalid(format!(
-                "dot takes 1-D or 2-D arrays, got {p}-D and {q}-D; use matmul or tensordot"
-            ))),
+            (p, q) => invalid(
+                self,
+                other,
+                Error::Invalid(format!("dot takes 1-D or 2-D arrays, got {p}-D and {q}-D; use matmul or tensordot")),
+            ),
         }
     }
 
@@ -99,11 +111,15 @@ impl<T: Float + LinalgScalar> DArray<T> {
             return self.dot(other);
         }
         if p != q || p < 2 || self.shape()[..p - 2] != other.shape()[..q - 2] {
-            return invalid(Error::Shape(format!(
-                "matmul needs equal batch axes, got shapes {:?} and {:?}",
-                self.shape(),
-                other.shape()
-            )));
+            return invalid(
+                self,
+                other,
+                Error::Shape(format!(
+                    "matmul needs equal batch axes, got shapes {:?} and {:?}",
+                    self.shape(),
+                    other.shape()
+                )),
+            );
         }
         let spec = ContractSpec {
             batch: (0..p - 2).map(|i| (i, i)).collect(),

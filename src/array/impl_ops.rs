@@ -144,7 +144,7 @@ impl<T: Element> DArray<T> {
         f: impl Fn(ArrayD<T>, &[usize]) -> ArrayD<U> + Send + Sync + 'static,
     ) -> DArray<U> {
         if let Some(e) = self.error() {
-            return DArray::from_node(Node::invalid(e.clone(), U::DTYPE));
+            return DArray::from_node(Node::invalid(e.clone(), U::DTYPE, &self.node));
         }
         let token = TokenHasher::new("map_blocks").u64(closure_token()).u64(self.node.token).finish();
         let n = &self.node;

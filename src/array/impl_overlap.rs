@@ -64,9 +64,9 @@ impl<T: Element> DArray<T> {
         f: impl Fn(ArrayD<T>, &[usize]) -> ArrayD<U> + Send + Sync + 'static,
     ) -> DArray<U> {
         if let Some(e) = self.error() {
-            return DArray::from_node(Node::invalid(e.clone(), U::DTYPE));
+            return DArray::from_node(Node::invalid(e.clone(), U::DTYPE, &self.node));
         }
-        let bad = |m: String| DArray::from_node(Node::invalid(Error::Invalid(m), U::DTYPE));
+        let bad = |m: String| DArray::from_node(Node::invalid(Error::Invalid(m), U::DTYPE, &self.node));
         if depth.len() != self.ndim() {
             return bad(format!("{} depths for an array of {} dimensions", depth.len(), self.ndim()));
         }
@@ -106,27 +106,32 @@ impl<T: Float> DArray<T> {
     /// xarray compute `rolling(window, center).mean()`: the window ends at
     /// the position (or, with `center`, is centred on it, the extra
     /// position of an even window before it); positions whose window is
-    /// not complete, or holds a NaN, are NaN. A window longer than the axis
-    /// is an error.
+    /// not complete, or holds a NaN, are NaN. A bad axis, or a window that
+    /// is empty or longer than the axis, gives an array carrying the error.
     ///
     /// ```
     /// use darray::DArray;
     /// let x = DArray::<f64>::arange(0.0, 6.0, 1.0, 4)?;
-    /// let m = x.rolling_mean(0, 3, false)?.compute()?;
+    /// let m = x.rolling_mean(0, 3, false).compute()?;
     /// assert!(m[0].is_nan() && m[1].is_nan());
     /// assert_eq!(m.as_slice().unwrap()[2..], [1.0, 2.0, 3.0, 4.0]);
-    /// let c = x.rolling_mean(0, 3, true)?.compute()?;
+    /// let c = x.rolling_mean(0, 3, true).compute()?;
     /// assert_eq!(c.as_slice().unwrap()[1..5], [1.0, 2.0, 3.0, 4.0]);
+    /// assert!(x.rolling_mean(0, 7, false).validate().is_err());
     /// # Ok::<(), darray::Error>(())
     /// ```
-    pub fn rolling_mean(&self, axis: usize, window: usize, center: bool) -> crate::Result<DArray<T>> {
-        let x = self.clone().validate()?;
+    pub fn rolling_mean(&self, axis: usize, window: usize, center: bool) -> DArray<T> {
+        let x = self;
+        if x.error().is_some() {
+            return x.clone();
+        }
         let nd = x.ndim();
+        let bad = |e: Error| DArray::from_node(Node::invalid(e, T::DTYPE, &x.node));
         if axis >= nd {
-            return Err(Error::Axis { axis, ndim: nd });
+            return bad(Error::Axis { axis, ndim: nd });
         }
         if window == 0 || window > x.shape()[axis] {
-            return Err(Error::Invalid(format!("window {window} for axis {axis} of length {}", x.shape()[axis])));
+            return bad(Error::Invalid(format!("window {window} for axis {axis} of length {}", x.shape()[axis])));
         }
         // The window of position i is [i + after + 1 - window, i + after].
         let after = if center { (window - 1) / 2 } else { 0 };
@@ -135,7 +140,7 @@ impl<T: Float> DArray<T> {
         let mut depth = vec![0; nd];
         depth[axis] = d;
         let nan = T::nan();
-        Ok(x.map_overlap(&depth, Boundary::Constant(nan), move |b: ArrayD<T>, _| {
+        x.map_overlap(&depth, Boundary::Constant(nan), move |b: ArrayD<T>, _| {
             let mut out = ArrayD::from_elem(b.raw_dim(), nan);
             let n = b.shape()[axis];
             for (lane, mut o) in b.lanes(Axis(axis)).into_iter().zip(out.lanes_mut(Axis(axis))) {
@@ -157,7 +162,7 @@ impl<T: Float> DArray<T> {
                 }
             }
             out
-        }))
+        })
     }
 }
 

@@ -177,7 +177,7 @@ impl<T: Numeric> DArray<T> {
                 if max { "argmax" } else { "argmin" },
                 o.axes
             ));
-            return DArray::from_node(Node::invalid(e, crate::DType::I64));
+            return DArray::from_node(Node::invalid(e, crate::DType::I64, &self.node));
         }
         self.reduce_node(Arc::new(Arg::<T>::new(max)), o, true)
     }

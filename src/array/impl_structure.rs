@@ -77,10 +77,6 @@ fn normalise(start: Option<isize>, stop: Option<isize>, step: isize, n: usize) -
 }
 
 impl<T: Element> DArray<T> {
-    fn with_error(&self, e: Error) -> DArray<T> {
-        DArray::from_node(Node::invalid(e, T::DTYPE))
-    }
-
     /// Reverses the axes (NumPy's `x.T`).
     ///
     /// ```
@@ -106,7 +102,7 @@ impl<T: Element> DArray<T> {
     pub fn swap_axes(&self, a: usize, b: usize) -> DArray<T> {
         let nd = self.ndim();
         if a >= nd || b >= nd {
-            return self.with_error(Error::Axis { axis: a.max(b), ndim: nd });
+            return self.failed_with(Error::Axis { axis: a.max(b), ndim: nd });
         }
         let mut perm: Vec<usize> = (0..nd).collect();
         perm.swap(a, b);
@@ -119,12 +115,12 @@ impl<T: Element> DArray<T> {
     /// read or computed.
     pub fn slice(&self, sel: &[Sel]) -> DArray<T> {
         if let Some(e) = self.error() {
-            return self.with_error(e.clone());
+            return self.failed_with(e.clone());
         }
         let nd = self.ndim();
         let used = sel.iter().filter(|s| !matches!(s, Sel::NewAxis)).count();
         if used > nd {
-            return self.with_error(Error::Invalid(format!("{used} indices for an array of {nd} axes")));
+            return self.failed_with(Error::Invalid(format!("{used} indices for an array of {nd} axes")));
         }
         let mut out = Vec::with_capacity(sel.len() + nd - used);
         let mut axis = 0;
@@ -132,7 +128,7 @@ impl<T: Element> DArray<T> {
             match s {
                 Sel::Range { start, stop, step } => {
                     if step == 0 {
-                        return self.with_error(Error::Invalid("slice step cannot be zero".into()));
+                        return self.failed_with(Error::Invalid("slice step cannot be zero".into()));
                     }
                     let (start, step, len) = normalise(start, stop, step, self.shape()[axis]);
                     out.push(AxisSel::Range { start, step, len });
@@ -142,7 +138,7 @@ impl<T: Element> DArray<T> {
                     let n = self.shape()[axis] as isize;
                     let j = if i < 0 { i + n } else { i };
                     if j < 0 || j >= n {
-                        return self.with_error(Error::Invalid(format!(
+                        return self.failed_with(Error::Invalid(format!(
                             "index {i} is out of bounds for axis {axis} with size {n}"
                         )));
                     }
@@ -171,11 +167,11 @@ impl<T: Element> DArray<T> {
     /// ```
     pub fn rechunk(&self, chunks: impl Into<ChunkSpec>) -> DArray<T> {
         if let Some(e) = self.error() {
-            return self.with_error(e.clone());
+            return self.failed_with(e.clone());
         }
         match Chunks::new(self.shape(), &chunks.into(), std::mem::size_of::<T>()) {
             Ok(c) => DArray::from_node(rechunk(self.node.clone(), c)),
-            Err(e) => self.with_error(e),
+            Err(e) => self.failed_with(e),
         }
     }
 }
@@ -194,11 +190,11 @@ impl<T: Element> DArray<T> {
     /// ```
     pub fn take(&self, indices: &[isize], axis: usize) -> DArray<T> {
         if let Some(e) = self.error() {
-            return self.with_error(e.clone());
+            return self.failed_with(e.clone());
         }
         let nd = self.ndim();
         if axis >= nd {
-            return self.with_error(Error::Axis { axis, ndim: nd });
+            return self.failed_with(Error::Axis { axis, ndim: nd });
         }
         let n = self.shape()[axis] as isize;
         let mut idx = Vec::with_capacity(indices.len());
@@ -206,7 +202,7 @@ impl<T: Element> DArray<T> {
             let j = if i < 0 { i + n } else { i };
             if j < 0 || j >= n {
                 return self
-                    .with_error(Error::Invalid(format!("index {i} is out of bounds for axis {axis} with size {n}")));
+                    .failed_with(Error::Invalid(format!("index {i} is out of bounds for axis {axis} with size {n}")));
             }
             idx.push(j as usize);
         }
@@ -243,7 +239,7 @@ impl<T: Element> DArray<T> {
 /// ```
 pub fn concatenate<T: Element>(arrays: &[DArray<T>], axis: usize) -> DArray<T> {
     if arrays.is_empty() {
-        return DArray::from_node(Node::invalid(
+        return DArray::from_node(Node::invalid_without_input(
             Error::Invalid("need at least one array to concatenate".into()),
             T::DTYPE,
         ));
@@ -264,14 +260,18 @@ pub fn concatenate<T: Element>(arrays: &[DArray<T>], axis: usize) -> DArray<T> {
 /// ```
 pub fn stack<T: Element>(arrays: &[DArray<T>], axis: usize) -> DArray<T> {
     let Some(first) = arrays.first() else {
-        return DArray::from_node(Node::invalid(Error::Invalid("need at least one array to stack".into()), T::DTYPE));
+        let e = Error::Invalid("need at least one array to stack".into());
+        return DArray::from_node(Node::invalid_without_input(e, T::DTYPE));
     };
+    if let Some(bad) = arrays.iter().find(|a| a.error().is_some()) {
+        return bad.clone();
+    }
     let nd = first.ndim();
     if axis > nd {
-        return first.with_error(Error::Axis { axis, ndim: nd + 1 });
+        return first.failed_with(Error::Axis { axis, ndim: nd + 1 });
     }
     if let Some(b) = arrays.iter().find(|a| a.shape() != first.shape()) {
-        return first.with_error(Error::Shape(format!("cannot stack shapes {:?} and {:?}", first.shape(), b.shape())));
+        return first.failed_with(Error::Shape(format!("cannot stack shapes {:?} and {:?}", first.shape(), b.shape())));
     }
     let mut sel = vec![Sel::all(); axis];
     sel.push(Sel::NewAxis);

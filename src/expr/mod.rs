@@ -139,16 +139,37 @@ impl Node {
     ) -> Arc<Node> {
         // Every shape passes here (broadcasts and reshapes make new ones):
         // one that overflows is an error, not a wrapped count.
-        if let Err(e) = crate::chunks::checked_len(&shape, dtype.size()) {
-            return Node::invalid(e, dtype);
+        let node = Node { token, label: Arc::from(label), shape, chunks, dtype, kind };
+        if let Err(e) = crate::chunks::checked_len(&node.shape, dtype.size()) {
+            // The error keeps the first input's shape (a valid one); an
+            // overflowing shape is never reported.
+            return match node.inputs().first() {
+                Some(input) => Node::invalid(e, dtype, input),
+                None => Node::invalid_without_input(e, dtype),
+            };
         }
-        Arc::new(Node { token, label: Arc::from(label), shape, chunks, dtype, kind })
+        Arc::new(node)
     }
 
-    /// A node standing for a build error.
-    pub(crate) fn invalid(err: Error, dtype: DType) -> Arc<Node> {
+    /// A node standing for a build error, with the shape and chunks of
+    /// `like`: the input of the operation that failed (for an operation of
+    /// several, the first), or the errored input an error is passed on
+    /// from. An errored array so keeps a well-formed shape and chains of
+    /// operations on it stay well-formed; the error surfaces at compute.
+    pub(crate) fn invalid(err: Error, dtype: DType, like: &Node) -> Arc<Node> {
+        Node::invalid_shaped(err, dtype, like.shape.clone(), like.chunks.clone())
+    }
+
+    /// A build error of an operation given no input at all (concatenating
+    /// no arrays): shape `[0]`, an empty 1-d array.
+    pub(crate) fn invalid_without_input(err: Error, dtype: DType) -> Arc<Node> {
+        Node::invalid_shaped(err, dtype, vec![0], Chunks::from_sizes(vec![vec![0]]))
+    }
+
+    fn invalid_shaped(err: Error, dtype: DType, shape: Vec<usize>, chunks: Chunks) -> Arc<Node> {
         let token = crate::key::TokenHasher::new("invalid").str(&err.to_string()).finish();
-        Node::new(token, "invalid", vec![], Chunks::from_sizes(vec![]), dtype, NodeKind::Invalid(err))
+        let label = Arc::from("invalid");
+        Arc::new(Node { token, label, shape, chunks, dtype, kind: NodeKind::Invalid(err) })
     }
 
     /// The build error this node stands for (builders propagate an

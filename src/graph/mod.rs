@@ -1,7 +1,9 @@
 //! The per-chunk task graph: what the scheduler runs.
 
+mod codec;
 mod memory;
 
+pub use codec::PAYLOAD_FORMAT_VERSION;
 pub use memory::MemoryProjection;
 
 use crate::dtype::AnyArray;

@@ -20,7 +20,7 @@ pub(crate) fn group_reduce(
 ) -> Arc<Node> {
     let dtype = reducer.out_dtype();
     if let Some(e) = input.error() {
-        return Node::invalid(e.clone(), dtype);
+        return Node::invalid(e.clone(), dtype, &input);
     }
     let layout = GroupLayout::Undecided { input: input.clone(), group: Arc::new(group.to_vec()) };
     let mut shape = input.shape.clone();

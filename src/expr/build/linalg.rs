@@ -18,8 +18,11 @@ pub(crate) fn contract(
     split_every: usize,
 ) -> Arc<Node> {
     let dtype = a.dtype;
-    if let Some(e) = a.error().or(b.error()) {
-        return Node::invalid(e.clone(), dtype);
+    if let Some(e) = a.error() {
+        return Node::invalid(e.clone(), dtype, &a);
+    }
+    if let Some(e) = b.error() {
+        return Node::invalid(e.clone(), dtype, &b);
     }
     let pairs: Vec<(usize, usize)> = spec.batch.iter().chain(&spec.contract).copied().collect();
     for &(x, y) in &pairs {
@@ -27,6 +30,7 @@ pub(crate) fn contract(
             return Node::invalid(
                 Error::Shape(format!("shapes {:?} and {:?} do not align on axes {x} and {y}", a.shape, b.shape)),
                 dtype,
+                &a,
             );
         }
     }

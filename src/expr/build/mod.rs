@@ -38,14 +38,14 @@ pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, E
 /// chunking the result on the common refinement of their chunk boundaries.
 pub(crate) fn elementwise(kernel: Arc<dyn Kernel>, token_extra: u64, inputs: Vec<Arc<Node>>) -> Arc<Node> {
     let dtype = kernel.out_dtype();
-    if let Some(e) = inputs.iter().find_map(|n| n.error()) {
-        return Node::invalid(e.clone(), dtype);
+    if let Some((n, e)) = inputs.iter().find_map(|n| n.error().map(|e| (n, e))) {
+        return Node::invalid(e.clone(), dtype, n);
     }
     let mut shape: Vec<usize> = vec![];
     for n in &inputs {
         match broadcast_shapes(&shape, &n.shape) {
             Ok(s) => shape = s,
-            Err(e) => return Node::invalid(e, dtype),
+            Err(e) => return Node::invalid(e, dtype, &inputs[0]),
         }
     }
     let nd = shape.len();
@@ -87,7 +87,7 @@ pub(crate) fn reduce(
 ) -> Arc<Node> {
     let dtype = reducer.out_dtype();
     if let Some(e) = input.error() {
-        return Node::invalid(e.clone(), dtype);
+        return Node::invalid(e.clone(), dtype, &input);
     }
     let nd = input.shape.len();
     let mut axes: Vec<usize> = match axes {
@@ -95,20 +95,21 @@ pub(crate) fn reduce(
         Some(a) => a.to_vec(),
     };
     if let Some(&bad) = axes.iter().find(|&&a| a >= nd) {
-        return Node::invalid(Error::Axis { axis: bad, ndim: nd }, dtype);
+        return Node::invalid(Error::Axis { axis: bad, ndim: nd }, dtype, &input);
     }
     axes.sort_unstable();
     if axes.windows(2).any(|w| w[0] == w[1]) {
-        return Node::invalid(Error::Invalid(format!("repeated axis in {axes:?}")), dtype);
+        return Node::invalid(Error::Invalid(format!("repeated axis in {axes:?}")), dtype, &input);
     }
     if split_every < 2 {
-        return Node::invalid(Error::Invalid(format!("split_every must be at least 2, got {split_every}")), dtype);
+        let e = Error::Invalid(format!("split_every must be at least 2, got {split_every}"));
+        return Node::invalid(e, dtype, &input);
     }
     let reduced_len: usize = axes.iter().map(|&a| input.shape[a]).product();
     // NumPy raises even when the result is empty too ((0, 0) over axis 0),
     // "for consistency" (its test_reduce_zero_axis).
     if no_identity && reduced_len == 0 {
-        return Node::invalid(Error::EmptyReduction { op: static_name(reducer.name()) }, dtype);
+        return Node::invalid(Error::EmptyReduction { op: static_name(reducer.name()) }, dtype, &input);
     }
     let mut shape = vec![];
     let mut sizes = vec![];

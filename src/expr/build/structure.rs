@@ -11,12 +11,13 @@ use std::sync::Arc;
 /// A transpose node: output axis `j` is input axis `perm[j]`.
 pub(crate) fn transpose(input: Arc<Node>, perm: &[usize]) -> Arc<Node> {
     if let Some(e) = input.error() {
-        return Node::invalid(e.clone(), input.dtype);
+        return Node::invalid(e.clone(), input.dtype, &input);
     }
     let nd = input.shape.len();
     let mut seen = vec![false; nd];
     if perm.len() != nd || perm.iter().any(|&p| p >= nd || std::mem::replace(&mut seen[p], true)) {
-        return Node::invalid(Error::Invalid(format!("{perm:?} is not a permutation of {nd} axes")), input.dtype);
+        let e = Error::Invalid(format!("{perm:?} is not a permutation of {nd} axes"));
+        return Node::invalid(e, input.dtype, &input);
     }
     if perm.iter().enumerate().all(|(i, &p)| i == p) {
         return input;
@@ -60,7 +61,7 @@ fn runs_by_chunk(chunks: &Chunks, axis: usize, coords: impl Iterator<Item = usiz
 /// chunks are the runs of selected coordinates within each input chunk.
 pub(crate) fn slice(input: Arc<Node>, sel: Vec<AxisSel>) -> Arc<Node> {
     if let Some(e) = input.error() {
-        return Node::invalid(e.clone(), input.dtype);
+        return Node::invalid(e.clone(), input.dtype, &input);
     }
     let mut shape = vec![];
     let mut sizes = vec![];
@@ -113,15 +114,18 @@ pub(crate) fn rechunk(input: Arc<Node>, chunks: Chunks) -> Arc<Node> {
 /// dropped (unless all are).
 pub(crate) fn concat(inputs: Vec<Arc<Node>>, axis: usize) -> Arc<Node> {
     let Some(first) = inputs.first() else {
-        return Node::invalid(Error::Invalid("need at least one array to concatenate".into()), DType::F64);
+        return Node::invalid_without_input(
+            Error::Invalid("need at least one array to concatenate".into()),
+            DType::F64,
+        );
     };
     let dtype = first.dtype;
-    if let Some(e) = inputs.iter().find_map(|n| n.error()) {
-        return Node::invalid(e.clone(), dtype);
+    if let Some((n, e)) = inputs.iter().find_map(|n| n.error().map(|e| (n, e))) {
+        return Node::invalid(e.clone(), dtype, n);
     }
     let nd = first.shape.len();
     if axis >= nd {
-        return Node::invalid(Error::Axis { axis, ndim: nd }, dtype);
+        return Node::invalid(Error::Axis { axis, ndim: nd }, dtype, first);
     }
     for n in &inputs {
         let same = n.shape.len() == nd && (0..nd).all(|a| a == axis || n.shape[a] == first.shape[a]);
@@ -132,6 +136,7 @@ pub(crate) fn concat(inputs: Vec<Arc<Node>>, axis: usize) -> Arc<Node> {
                     first.shape, n.shape
                 )),
                 dtype,
+                first,
             );
         }
     }
@@ -188,7 +193,7 @@ pub(crate) fn take(input: Arc<Node>, axis: usize, indices: Vec<usize>) -> Arc<No
 pub(crate) fn take_chunked(input: Arc<Node>, axis: usize, indices: Vec<usize>, out: Vec<usize>) -> Arc<Node> {
     let dtype = input.dtype;
     if let Some(e) = input.error() {
-        return Node::invalid(e.clone(), dtype);
+        return Node::invalid(e.clone(), dtype, &input);
     }
     let mut shape = input.shape.clone();
     shape[axis] = indices.len();
@@ -230,14 +235,14 @@ fn round_chunks(sizes: &[usize], m: usize) -> Vec<usize> {
 pub(crate) fn reshape(input: Arc<Node>, shape: Vec<usize>) -> Arc<Node> {
     let dtype = input.dtype;
     if let Some(e) = input.error() {
-        return Node::invalid(e.clone(), dtype);
+        return Node::invalid(e.clone(), dtype, &input);
     }
     if let Err(e) = crate::chunks::checked_len(&shape, dtype.size()) {
-        return Node::invalid(e, dtype);
+        return Node::invalid(e, dtype, &input);
     }
     let (ins, outs) = (&input.shape, &shape);
     if ins.iter().product::<usize>() != outs.iter().product::<usize>() {
-        return Node::invalid(Error::Shape(format!("cannot reshape {ins:?} into {outs:?}")), dtype);
+        return Node::invalid(Error::Shape(format!("cannot reshape {ins:?} into {outs:?}")), dtype, &input);
     }
     if ins == outs {
         return input;
