@@ -1,16 +1,17 @@
 //! Collecting a fusion group into a `Program`: elementwise steps, views
 //! folded into leaf maps, and leaves (sources, arrays, other nodes' chunks).
 
-use super::Lowerer;
 use crate::dtype::DType;
 use crate::expr::{AxisSel, Node, NodeKind};
 use crate::program::{AxisMap, Instr, LeafDef, Program, Terminal};
 use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Collects a fusion group into a program.
 pub(super) struct ProgramBuilder<'a> {
-    l: &'a Lowerer,
+    /// The nodes that are tasks of their own: leaves of the program.
+    materialised: &'a HashSet<u64>,
     leaves: Vec<LeafDef>,
     leaf_dtypes: Vec<DType>,
     chunk_leaves: Vec<ChunkLeaf>,
@@ -31,9 +32,9 @@ pub(super) enum Val {
 }
 
 impl<'a> ProgramBuilder<'a> {
-    pub(super) fn new(l: &'a Lowerer) -> Self {
+    pub(super) fn new(materialised: &'a HashSet<u64>) -> Self {
         ProgramBuilder {
-            l,
+            materialised,
             leaves: vec![],
             leaf_dtypes: vec![],
             chunk_leaves: vec![],
@@ -63,7 +64,7 @@ impl<'a> ProgramBuilder<'a> {
             return v;
         }
         let map = map.to_vec();
-        let v = if self.l.materialised.contains(&n.token) && !inline {
+        let v = if self.materialised.contains(&n.token) && !inline {
             self.leaf(n, LeafDef::Chunk { map })
         } else {
             match &n.kind {

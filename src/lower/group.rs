@@ -39,7 +39,7 @@ impl Lowerer {
         // Per group, per block of the other axes: the partials to merge.
         let mut parts: Vec<Vec<Vec<TaskId>>> = vec![vec![vec![]; nother]; ngroups];
         for (g, piece) in pieces {
-            let mut b = ProgramBuilder::new(self);
+            let mut b = ProgramBuilder::new(&self.materialised);
             let out = b.value(piece, false, &AxisMap::identity(nd));
             let terminal = Terminal::Partial { reducer: reducer.clone(), reduced: reduced.clone(), finish: None };
             let (p, leaves) = b.finish(out, piece, terminal, &partial_label);
@@ -86,7 +86,7 @@ impl Lowerer {
         let others = other_grid(n, axis);
         let nother: usize = others.iter().product();
         let partial_label = format!("{}-partial", reducer.name());
-        let mut b = ProgramBuilder::new(self);
+        let mut b = ProgramBuilder::new(&self.materialised);
         let out = b.value(input, false, &AxisMap::identity(nd));
         let terminal = Terminal::Partial { reducer: reducer.clone(), reduced: vec![false; nd], finish: None };
         let (p, leaves) = b.finish(out, input, terminal, &partial_label);

@@ -164,13 +164,13 @@ impl Lowerer {
             | NodeKind::Elementwise { .. }
             | NodeKind::Transpose { .. }
             | NodeKind::Slice { .. } => {
-                let mut b = ProgramBuilder::new(self);
+                let mut b = ProgramBuilder::new(&self.materialised);
                 let out = b.value(n, true, &AxisMap::identity(n.shape.len()));
                 let (p, leaves) = b.finish(out, n, Terminal::Store, "");
                 self.emit_group(n, n.token, &n.label, p, &leaves)
             }
             NodeKind::MapBlocks { f, input } => {
-                let mut b = ProgramBuilder::new(self);
+                let mut b = ProgramBuilder::new(&self.materialised);
                 let out = b.value(input, false, &AxisMap::identity(input.shape.len()));
                 let (p, leaves) = b.finish(out, input, Terminal::MapBlocks(f.clone()), "map_blocks");
                 self.emit_group(input, n.token, &n.label, p, &leaves)
@@ -181,7 +181,7 @@ impl Lowerer {
             NodeKind::Rechunk { input } if self.materialised.contains(&input.token) => self.emit_rechunk(n, input),
             NodeKind::Rechunk { .. } => {
                 // Over sources: the group reads the new grid directly.
-                let mut b = ProgramBuilder::new(self);
+                let mut b = ProgramBuilder::new(&self.materialised);
                 let out = b.value(n, true, &AxisMap::identity(n.shape.len()));
                 let (p, leaves) = b.finish(out, n, Terminal::Store, "");
                 self.emit_group(n, n.token, &n.label, p, &leaves)

@@ -29,7 +29,7 @@ impl Lowerer {
         let name = reducer.name().to_string();
 
         // Level 0: one fused partial per input block.
-        let mut b = ProgramBuilder::new(self);
+        let mut b = ProgramBuilder::new(&self.materialised);
         let out = b.value(input, false, &AxisMap::identity(nd));
         let finish0 = finished(&dims);
         let partial_name = format!("{name}-{}", if finish0 { "aggregate" } else { "partial" });

@@ -3,7 +3,7 @@
 //! it needs only some, and only those run. It runs last, after the passes
 //! that can leave tasks unread (`reread`).
 
-use super::{PhysicalPlan, Rule};
+use super::rule::{PhysicalPlan, Rule};
 use crate::error::Result;
 use crate::graph::{BlockRef, Task, TaskGraph, TaskId};
 

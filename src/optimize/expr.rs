@@ -5,7 +5,7 @@ use crate::dtype::DType;
 use crate::expr::Node;
 use std::sync::Arc;
 
-/// A node of a lazy expression, for optimizer rules ([`super::Rule`]):
+/// A node of a lazy expression, for optimizer rules ([`Rule`](super::Rule)):
 /// what it computes, its inputs, and its shape, type and chunks. Get one
 /// from an array with `DArray::expr`; turn one back with
 /// `DArray::from_expr`.

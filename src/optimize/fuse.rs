@@ -10,7 +10,7 @@
 //! elementwise chains over them): recomputing those costs less than holding
 //! their chunks until every consumer has run.
 
-use super::{PhysicalPlan, Rule};
+use super::rule::{PhysicalPlan, Rule};
 use crate::error::Result;
 use crate::expr::{Node, NodeKind};
 use std::collections::{HashMap, HashSet};

@@ -7,7 +7,8 @@
 //! group's partials merge into its block, and no more than partials are
 //! held.
 
-use super::{Expr, Rule};
+use super::expr::Expr;
+use super::rule::Rule;
 use crate::error::Result;
 use crate::expr::{slice, AxisSel, GroupLayout, Node, NodeKind};
 use std::sync::Arc;

@@ -6,7 +6,7 @@
 //! and this rule until the plan is stable (the forced set only grows, so
 //! it ends).
 
-use super::{PhysicalPlan, Rule};
+use super::rule::{PhysicalPlan, Rule};
 use crate::error::Result;
 use crate::expr::NodeKind;
 use std::collections::HashSet;

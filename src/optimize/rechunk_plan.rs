@@ -6,8 +6,9 @@
 //! square root of the direct fan-in. A rechunk of values made from sources
 //! alone is a change of view (`fuse::from_sources`) and needs no plan.
 
+use super::expr::Expr;
 use super::fuse::from_sources;
-use super::{Expr, Rule};
+use super::rule::Rule;
 use crate::chunks::Chunks;
 use crate::error::Result;
 use crate::expr::{rechunk, Node, NodeKind};

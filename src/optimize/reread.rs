@@ -19,7 +19,7 @@
 //! past it, the block is read again (a mean over the whole time axis needs
 //! the whole file).
 
-use super::{PhysicalPlan, Rule};
+use super::rule::{PhysicalPlan, Rule};
 use crate::error::Result;
 use crate::graph::{BlockRef, ChunkRef, Task, TaskGraph, TaskId, TaskOp};
 use crate::key::{Key, TokenHasher};

@@ -4,7 +4,8 @@
 //! is rebuilt where no rule fires, so the plan of an expression no rule
 //! touches is the expression itself.
 
-use super::{Expr, Rule};
+use super::expr::Expr;
+use super::rule::Rule;
 use crate::error::{Error, Result};
 use crate::expr::Node;
 use std::collections::HashMap;

@@ -1,9 +1,10 @@
 //! What a file says about its variables: element types, attributes,
 //! dimension names, filters.
 
-use super::{h5err, AttrValue};
+use super::common::h5err;
 use crate::dtype::DType;
 use crate::error::Result;
+use crate::io::AttrValue;
 use ::hdf5::types::{TypeDescriptor, VarLenArray, VarLenAscii, VarLenUnicode};
 use ::hdf5::{Attribute, Dataset, Location, ObjectReference, ObjectReference1, ReferencedObject};
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 //! Anything else (contiguous storage, other filters) goes through the
 //! library's hyperslab read, under its lock. Both give the same values.
 
-use super::h5err;
+use super::common::h5err;
 use crate::dtype::{AnyArray, DType, Element};
 use crate::error::{Error, IoError, Result};
 use crate::io::codec::{decode_elements, inflate_into, unshuffle_into, Codec};

@@ -3,10 +3,11 @@
 //! deflated on the worker thread that computed it; only the raw chunk write
 //! takes the HDF5 lock.
 
-use super::{h5err, AttrValue, FORMAT};
+use super::common::{close_on_exec, h5err, FORMAT};
 use crate::dtype::{DType, Element};
 use crate::error::{Error, IoError, Result};
 use crate::io::codec::{deflate, native_bytes, shuffle};
+use crate::io::AttrValue;
 use crate::io::{DatasetWriter, VarOptions, VarSpec, VarWriter};
 use ::hdf5::types::TypeDescriptor;
 use ::hdf5::{Dataset, Location};
@@ -44,7 +45,7 @@ impl DatasetWriter for H5Writer {
     fn create(tmp: &Path, path: &Path) -> Result<H5Writer> {
         let path = path.display().to_string();
         let file = ::hdf5::File::create_excl(tmp).map_err(h5err(&path))?;
-        super::close_on_exec(&file);
+        close_on_exec(&file);
         Ok(H5Writer { path, file, dims_made: BTreeSet::new() })
     }
 
