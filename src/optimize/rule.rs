@@ -100,10 +100,13 @@ impl PhysicalPlan {
     }
 }
 
+/// Nodes inputs first, and the distinct consumers of each.
+type Collected = (Vec<Arc<Node>>, HashMap<u64, usize>);
+
 /// Nodes reachable from `roots`, inputs first, deduplicated by token, and
 /// the number of distinct consumers of each; a node standing for a build
 /// error fails the plan.
-fn collect(roots: &[Arc<Node>]) -> Result<(Vec<Arc<Node>>, HashMap<u64, usize>)> {
+fn collect(roots: &[Arc<Node>]) -> Result<Collected> {
     let mut order = vec![];
     let mut seen = HashSet::new();
     let mut consumers: HashMap<u64, usize> = HashMap::new();

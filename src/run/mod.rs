@@ -80,12 +80,12 @@ pub(crate) fn output_tasks(g: &TaskGraph) -> Vec<TaskId> {
 /// What the executor is told: threads, observers (the configuration's and
 /// the registered ones), the limit and the result's size.
 pub(crate) fn exec_options(cfg: &Config, memory_limit: Option<u64>, result_bytes: u64) -> ExecOptions {
-    let mut opts = ExecOptions::default();
-    opts.threads = cfg.threads;
-    opts.observers = cfg.observers.iter().cloned().chain(crate::exec::observe::global_observers()).collect();
-    opts.memory_limit = memory_limit;
-    opts.result_bytes = result_bytes;
-    opts
+    ExecOptions {
+        threads: cfg.threads,
+        observers: cfg.observers.iter().cloned().chain(crate::exec::observe::global_observers()).collect(),
+        memory_limit,
+        result_bytes,
+    }
 }
 
 /// Lowers and runs `roots` together (shared work runs once), handing every
