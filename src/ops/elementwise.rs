@@ -354,7 +354,11 @@ impl ElemOp {
             }
             ElemOp::Binary(b) => {
                 if inputs[0] != inputs[1] {
-                    return Err(bad(format!("needs inputs of one type, got {} and {}", inputs[0].name(), inputs[1].name())));
+                    return Err(bad(format!(
+                        "needs inputs of one type, got {} and {}",
+                        inputs[0].name(),
+                        inputs[1].name()
+                    )));
                 }
                 check(b.takes(), inputs[0], &[])?;
                 Ok(b.out_dtype(inputs[0]))
