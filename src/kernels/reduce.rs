@@ -288,7 +288,7 @@ simple_op!(
     T,
     no_value_max::<T>(),
     |a, x| skip_nan(a, x, |p, q| p > q),
-    |a, b| { skip_nan(a, b, |p, q| p > q) }
+    |a, b| skip_nan(a, b, |p, q| p > q)
 );
 simple_op!(Any, ReduceOp::Any, [Element + Into<bool>], bool, bool, false, |a, x| a | x.into(), |a, b| a | b);
 simple_op!(All, ReduceOp::All, [Element + Into<bool>], bool, bool, true, |a, x| a & x.into(), |a, b| a & b);

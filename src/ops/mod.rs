@@ -15,7 +15,11 @@
 //! every kernel, source and reducer can say which op it was built from, so
 //! a program can be written as (op, types) steps and rebuilt elsewhere.
 //!
-//! Built-in ops serialise with serde. A `Custom` op stands for a closure
+//! Built-in ops serialise with serde, in readable form (`{"ScalarRight":
+//! {"op":"Add","scalar":{"F64":2.5}}}`). A binary format (CBOR, say)
+//! carries every scalar exactly; JSON cannot hold NaN or infinities, and
+//! `serde_json` parses floats exactly only with its `float_roundtrip`
+//! feature. A `Custom` op stands for a closure
 //! (`mapv`, `from_fn`, ...): it holds a name and a token, not the closure,
 //! so serialising one is an error naming it, and it cannot be rebuilt from
 //! data. This module is the bottom layer: it uses only the element types,
