@@ -18,8 +18,8 @@ use std::sync::Arc;
 pub trait Kernel: Send + Sync {
     /// Operation name, shown in graphs.
     fn name(&self) -> &str;
-    /// The op data the kernel was built from: with [`in_dtypes`]
-    /// (Kernel::in_dtypes), all that [`kernel_for`] needs to build it
+    /// The op data the kernel was built from: with the input types
+    /// ([`Kernel::in_dtypes`]), all that [`kernel_for`] needs to build it
     /// again (except for custom ops).
     fn op(&self) -> &ElemOp;
     /// Input element types, in argument order.
@@ -235,6 +235,8 @@ impl BinaryMaker for WithScalar<'_> {
     }
 }
 
+// Comparisons are generated for every type, `bool` among them.
+#[allow(clippy::bool_comparison)]
 fn binary(b: BinaryOp, t: DType, m: impl BinaryMaker) -> Result<Arc<dyn Kernel>> {
     use BinaryOp::*;
     let no = || Err(Error::Internal(format!("no {} kernel for {}", b.name(), t.name())));

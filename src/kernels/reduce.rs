@@ -25,8 +25,9 @@ pub enum Dest {
 
 /// A blocked reduction, type-erased.
 pub trait Reducer: Send + Sync {
-    /// The op data the reducer was built from: with [`in_dtype`]
-    /// (Reducer::in_dtype), all that [`reducer_for`] needs to build it again.
+    /// The op data the reducer was built from: with the input type
+    /// ([`Reducer::in_dtype`]), all that [`reducer_for`] needs to build it
+    /// again.
     fn op(&self) -> ReduceOp;
     /// Element type of the input.
     fn in_dtype(&self) -> DType;
