@@ -5,31 +5,151 @@
 use ndarray::ArrayD;
 use std::fmt::Debug;
 
-/// The element type of an array, as a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DType {
-    Bool,
-    I8,
-    I16,
-    I32,
-    I64,
-    U8,
-    U16,
-    U32,
-    U64,
-    F32,
-    F64,
+/// The one list of element types, with their `DType` variants, handed to
+/// the rule of this macro named first (`each`: to a caller's macro).
+/// Every per-type list in the crate comes from here.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __element_types {
+    ($rule:ident $args:tt) => {
+        $crate::__element_types! { @$rule $args bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64,
+        u8 => U8, u16 => U16, u32 => U32, u64 => U64, f32 => F32, f64 => F64 }
+    };
+    (@each ($m:ident [$($arg:tt)*]) $($list:tt)*) => {
+        $m! { $($arg)* $($list)* }
+    };
+    (@each_numeric ($m:ident [$($arg:tt)*]) bool => Bool, $($list:tt)*) => {
+        $m! { $($arg)* $($list)* }
+    };
+    (@with (($dt:expr) $t:ident ($body:expr)) $($ty:ty => $v:ident),*) => {
+        match $dt {
+            $($crate::DType::$v => {
+                #[allow(dead_code)]
+                type $t = $ty;
+                $body
+            })*
+        }
+    };
+    (@with_numeric (($dt:expr) $t:ident ($body:expr) ($bool:expr)) bool => Bool, $($ty:ty => $v:ident),*) => {
+        match $dt {
+            $crate::DType::Bool => $bool,
+            $($crate::DType::$v => {
+                #[allow(dead_code)]
+                type $t = $ty;
+                $body
+            })*
+        }
+    };
+    (@dispatch ($ty:ident ($val:expr) $a:ident ($body:expr)) $($t:ty => $v:ident),*) => {
+        match $val {
+            $($ty::$v($a) => $body,)*
+        }
+    };
 }
+
+/// Calls `$m!` with the extra arguments `$arg` (each followed by a comma),
+/// then the list of every element type and its `DType` variant
+/// (`bool => Bool, i8 => I8, ...`): code generated per type.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! for_each_element {
+    ($m:ident $(, $arg:tt)*) => {
+        $crate::__element_types! { each ($m [$($arg,)*]) }
+    };
+}
+
+/// As `for_each_element!` for the numeric types (all but `bool`).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! for_each_numeric {
+    ($m:ident $(, $arg:tt)*) => {
+        $crate::__element_types! { each_numeric ($m [$($arg,)*]) }
+    };
+}
+
+/// Evaluates `$body` with the type alias `$t` set to the element type of
+/// the `DType` value `$dt`: the one dispatch from a runtime type to
+/// monomorphised code.
+///
+/// ```
+/// use darray::{with_dtype, DType, Element};
+/// let size = with_dtype!(DType::I16, T => std::mem::size_of::<T>());
+/// assert_eq!(size, 2);
+/// ```
+#[macro_export]
+macro_rules! with_dtype {
+    ($dt:expr, $t:ident => $body:expr) => {
+        $crate::__element_types!(with (($dt) $t ($body)))
+    };
+}
+
+/// As `with_dtype!` for the numeric types; `Bool` evaluates `$bool`.
+///
+/// ```
+/// use darray::{with_numeric, DType, Numeric};
+/// let float = |d: DType| with_numeric!(d, T => <T as Numeric>::IS_FLOAT, bool => false);
+/// assert!(float(DType::F32) && !float(DType::U8) && !float(DType::Bool));
+/// ```
+#[macro_export]
+macro_rules! with_numeric {
+    ($dt:expr, $t:ident => $body:expr, bool => $bool:expr) => {
+        $crate::__element_types!(with_numeric (($dt) $t ($body) ($bool)))
+    };
+}
+
+/// As `with_dtype!` for `f32`/`f64`; any other type evaluates `$other`.
+#[macro_export]
+macro_rules! with_float {
+    ($dt:expr, $t:ident => $body:expr, other => $other:expr) => {
+        match $dt {
+            $crate::DType::F32 => {
+                #[allow(dead_code)]
+                type $t = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                #[allow(dead_code)]
+                type $t = f64;
+                $body
+            }
+            _ => $other,
+        }
+    };
+}
+
+/// Calls `$body` with `$a` bound to the typed content of an `AnyArray`,
+/// `AnyVec`, `AnySlice` or `AnySliceMut`, whatever its element type.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! dispatch {
+    ($ty:ident, $val:expr, $a:ident => $body:expr) => {
+        $crate::__element_types!(dispatch ($ty ($val) $a ($body)))
+    };
+}
+
+macro_rules! dtype_enum {
+    ($($t:ty => $v:ident),*) => {
+        /// The element type of an array, as a value.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum DType {
+            $(
+                #[doc = concat!("`", stringify!($t), "`")]
+                $v,
+            )*
+        }
+
+        impl DType {
+            /// Every element type.
+            pub const ALL: &'static [DType] = &[$(DType::$v),*];
+        }
+    };
+}
+for_each_element!(dtype_enum);
 
 impl DType {
     /// Bytes per element.
     pub fn size(self) -> usize {
-        match self {
-            DType::Bool | DType::I8 | DType::U8 => 1,
-            DType::I16 | DType::U16 => 2,
-            DType::I32 | DType::U32 | DType::F32 => 4,
-            DType::I64 | DType::U64 | DType::F64 => 8,
-        }
+        with_dtype!(self, T => std::mem::size_of::<T>())
     }
     /// NumPy's name for the type.
     pub fn name(self) -> &'static str {
@@ -49,201 +169,21 @@ impl DType {
     }
 }
 
-/// Calls `$m!` with the list of every element type and its `DType`
-/// variant (`bool => Bool, i8 => I8, ...`): the one place the eleven types
-/// are spelled out, for code generated per type.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! for_each_element {
-    ($m:ident $(, $arg:tt)*) => {
-        $m!($($arg,)* bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16,
-            u32 => U32, u64 => U64, f32 => F32, f64 => F64)
-    };
-}
-
-/// Evaluates `$body` with the type alias `$t` set to the element type of
-/// the `DType` value `$dt`: the one dispatch from a runtime type to
-/// monomorphised code.
-///
-/// ```
-/// use darray::{with_dtype, DType, Element};
-/// let size = with_dtype!(DType::I16, T => std::mem::size_of::<T>());
-/// assert_eq!(size, 2);
-/// ```
-#[macro_export]
-macro_rules! with_dtype {
-    ($dt:expr, $t:ident => $body:expr) => {
-        match $dt {
-            $crate::DType::Bool => {
-                type $t = bool;
-                $body
-            }
-            $crate::DType::I8 => {
-                type $t = i8;
-                $body
-            }
-            $crate::DType::I16 => {
-                type $t = i16;
-                $body
-            }
-            $crate::DType::I32 => {
-                type $t = i32;
-                $body
-            }
-            $crate::DType::I64 => {
-                type $t = i64;
-                $body
-            }
-            $crate::DType::U8 => {
-                type $t = u8;
-                $body
-            }
-            $crate::DType::U16 => {
-                type $t = u16;
-                $body
-            }
-            $crate::DType::U32 => {
-                type $t = u32;
-                $body
-            }
-            $crate::DType::U64 => {
-                type $t = u64;
-                $body
-            }
-            $crate::DType::F32 => {
-                type $t = f32;
-                $body
-            }
-            $crate::DType::F64 => {
-                type $t = f64;
-                $body
-            }
-        }
-    };
-}
-
-/// As `with_dtype!` for the numeric types; `Bool` evaluates `$bool`.
-#[macro_export]
-macro_rules! with_numeric {
-    ($dt:expr, $t:ident => $body:expr, bool => $bool:expr) => {
-        match $dt {
-            $crate::DType::Bool => $bool,
-            $crate::DType::I8 => {
-                type $t = i8;
-                $body
-            }
-            $crate::DType::I16 => {
-                type $t = i16;
-                $body
-            }
-            $crate::DType::I32 => {
-                type $t = i32;
-                $body
-            }
-            $crate::DType::I64 => {
-                type $t = i64;
-                $body
-            }
-            $crate::DType::U8 => {
-                type $t = u8;
-                $body
-            }
-            $crate::DType::U16 => {
-                type $t = u16;
-                $body
-            }
-            $crate::DType::U32 => {
-                type $t = u32;
-                $body
-            }
-            $crate::DType::U64 => {
-                type $t = u64;
-                $body
-            }
-            $crate::DType::F32 => {
-                type $t = f32;
-                $body
-            }
-            $crate::DType::F64 => {
-                type $t = f64;
-                $body
-            }
-        }
-    };
-}
-
-/// As `with_dtype!` for `f32`/`f64`; any other type evaluates `$other`.
-#[macro_export]
-macro_rules! with_float {
-    ($dt:expr, $t:ident => $body:expr, other => $other:expr) => {
-        match $dt {
-            $crate::DType::F32 => {
-                type $t = f32;
-                $body
-            }
-            $crate::DType::F64 => {
-                type $t = f64;
-                $body
-            }
-            _ => $other,
-        }
-    };
-}
-
-/// Calls `$body` with `$a` bound to the typed content of an `AnyArray` or
-/// `AnyVec`, whatever its element type.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! dispatch {
-    ($ty:ident, $val:expr, $a:ident => $body:expr) => {
-        match $val {
-            $ty::Bool($a) => $body,
-            $ty::I8($a) => $body,
-            $ty::I16($a) => $body,
-            $ty::I32($a) => $body,
-            $ty::I64($a) => $body,
-            $ty::U8($a) => $body,
-            $ty::U16($a) => $body,
-            $ty::U32($a) => $body,
-            $ty::U64($a) => $body,
-            $ty::F32($a) => $body,
-            $ty::F64($a) => $body,
-        }
-    };
-}
-
 macro_rules! any_container {
-    ($(#[$m:meta])* $name:ident, $inner:ident) => {
-        $(#[$m])*
+    ($name:ident, $inner:ident, $doc:literal, $($t:ty => $v:ident),*) => {
+        #[doc = $doc]
         #[derive(Debug, Clone, PartialEq)]
         pub enum $name {
-            Bool($inner<bool>),
-            I8($inner<i8>),
-            I16($inner<i16>),
-            I32($inner<i32>),
-            I64($inner<i64>),
-            U8($inner<u8>),
-            U16($inner<u16>),
-            U32($inner<u32>),
-            U64($inner<u64>),
-            F32($inner<f32>),
-            F64($inner<f64>),
+            $(
+                #[doc = concat!("Elements of type `", stringify!($t), "`.")]
+                $v($inner<$t>),
+            )*
         }
         impl $name {
             /// The element type held.
             pub fn dtype(&self) -> DType {
                 match self {
-                    $name::Bool(_) => DType::Bool,
-                    $name::I8(_) => DType::I8,
-                    $name::I16(_) => DType::I16,
-                    $name::I32(_) => DType::I32,
-                    $name::I64(_) => DType::I64,
-                    $name::U8(_) => DType::U8,
-                    $name::U16(_) => DType::U16,
-                    $name::U32(_) => DType::U32,
-                    $name::U64(_) => DType::U64,
-                    $name::F32(_) => DType::F32,
-                    $name::F64(_) => DType::F64,
+                    $($name::$v(_) => DType::$v,)*
                 }
             }
             /// Number of elements.
@@ -262,16 +202,8 @@ macro_rules! any_container {
     };
 }
 
-any_container!(
-    /// An n-d array of any element type: the payload of a chunk.
-    AnyArray,
-    ArrayD
-);
-any_container!(
-    /// A flat buffer of any element type: a tile register of a fused kernel.
-    AnyVec,
-    Vec
-);
+for_each_element!(any_container, AnyArray, ArrayD, "An n-d array of any element type: the payload of a chunk.");
+for_each_element!(any_container, AnyVec, Vec, "A flat buffer of any element type: a tile register of a fused kernel.");
 
 impl AnyArray {
     /// An array of default values (zeros, `false`).
@@ -360,14 +292,14 @@ impl AnyArray {
         };
         let (d, s) = (win(dst_start), win(src_start));
         macro_rules! cp {
-            ($($v:ident),*) => {
+            ($($t:ty => $v:ident),*) => {
                 match (self, src) {
                     $((AnyArray::$v(a), AnyArray::$v(b)) => a.slice_mut(d.as_slice()).assign(&b.slice(s.as_slice())),)*
                     _ => unreachable!("windows of one element type"),
                 }
             };
         }
-        cp!(Bool, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64)
+        for_each_element!(cp)
     }
     /// The array's shape.
     pub fn shape(&self) -> &[usize] {
@@ -375,40 +307,25 @@ impl AnyArray {
     }
 }
 
-/// A borrowed run of elements of any type (a tile register's window or a
-/// contiguous piece of a chunk, read in place).
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy)]
-pub enum AnySlice<'a> {
-    Bool(&'a [bool]),
-    I8(&'a [i8]),
-    I16(&'a [i16]),
-    I32(&'a [i32]),
-    I64(&'a [i64]),
-    U8(&'a [u8]),
-    U16(&'a [u16]),
-    U32(&'a [u32]),
-    U64(&'a [u64]),
-    F32(&'a [f32]),
-    F64(&'a [f64]),
-}
+macro_rules! any_slices {
+    ($($t:ty => $v:ident),*) => {
+        /// A borrowed run of elements of any type (a tile register's window
+        /// or a contiguous piece of a chunk, read in place).
+        #[doc(hidden)]
+        #[derive(Debug, Clone, Copy)]
+        pub enum AnySlice<'a> {
+            $($v(&'a [$t]),)*
+        }
 
-/// A mutably borrowed run of elements of any type.
-#[doc(hidden)]
-#[derive(Debug)]
-pub enum AnySliceMut<'a> {
-    Bool(&'a mut [bool]),
-    I8(&'a mut [i8]),
-    I16(&'a mut [i16]),
-    I32(&'a mut [i32]),
-    I64(&'a mut [i64]),
-    U8(&'a mut [u8]),
-    U16(&'a mut [u16]),
-    U32(&'a mut [u32]),
-    U64(&'a mut [u64]),
-    F32(&'a mut [f32]),
-    F64(&'a mut [f64]),
+        /// A mutably borrowed run of elements of any type.
+        #[doc(hidden)]
+        #[derive(Debug)]
+        pub enum AnySliceMut<'a> {
+            $($v(&'a mut [$t]),)*
+        }
+    };
 }
+for_each_element!(any_slices);
 
 impl<'a> AnySlice<'a> {
     /// The sub-run `[a, b)`.
@@ -497,8 +414,12 @@ pub trait Element: Copy + Send + Sync + Debug + PartialEq + PartialOrd + Default
     fn el_to_f64(self) -> f64;
     #[doc(hidden)]
     fn el_from_f64(x: f64) -> Self;
+    /// The bit pattern (integers sign- or zero-extended, floats' own bits).
     #[doc(hidden)]
     fn el_bits(self) -> u64;
+    /// The value of bit pattern `bits` (the inverse of `el_bits`).
+    #[doc(hidden)]
+    fn el_from_bits(bits: u64) -> Self;
 }
 
 /// `NumPy`-style conversion between element types (`as` semantics; `bool` as 0/1).
@@ -507,7 +428,7 @@ pub trait CastFrom<T>: Sized {
 }
 
 macro_rules! element {
-    ($t:ty, $v:ident, $is_nan:expr, $to:expr, $from:expr, $bits:expr) => {
+    ($t:ty, $v:ident, $is_nan:expr, $to:expr, $from:expr, $bits:expr, $from_bits:expr) => {
         impl sealed::Sealed for $t {}
         impl Element for $t {
             const DTYPE: DType = DType::$v;
@@ -573,21 +494,30 @@ macro_rules! element {
             fn el_bits(self) -> u64 {
                 ($bits)(self)
             }
+            #[allow(clippy::redundant_closure_call)]
+            fn el_from_bits(bits: u64) -> Self {
+                ($from_bits)(bits)
+            }
         }
     };
 }
 
 macro_rules! int_element {
     ($($t:ty => $v:ident),*) => {$(
-        element!($t, $v, |_| false, |x: $t| x as f64, |x: f64| x as $t, |x: $t| x as u64);
+        element!($t, $v, |_| false, |x: $t| x as f64, |x: f64| x as $t, |x: $t| x as u64, |b: u64| b as $t);
     )*};
 }
 int_element!(i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16, u32 => U32, u64 => U64);
-element!(f32, F32, |x: f32| x.is_nan(), |x: f32| x as f64, |x: f64| x as f32, |x: f32| x.to_bits() as u64);
-element!(f64, F64, |x: f64| x.is_nan(), |x: f64| x, |x: f64| x, |x: f64| x.to_bits());
-element!(bool, Bool, |_| false, |x: bool| x as u8 as f64, |x: f64| x != 0.0, |x: bool| x as u64);
+element!(f32, F32, |x: f32| x.is_nan(), |x: f32| x as f64, |x: f64| x as f32, |x: f32| x.to_bits() as u64, |b: u64| {
+    f32::from_bits(b as u32)
+});
+element!(f64, F64, |x: f64| x.is_nan(), |x: f64| x, |x: f64| x, |x: f64| x.to_bits(), f64::from_bits);
+element!(bool, Bool, |_| false, |x: bool| x as u8 as f64, |x: f64| x != 0.0, |x: bool| x as u64, |b: u64| b != 0);
 
 macro_rules! cast_num {
+    (list, $($t:ty => $v:ident),*) => {
+        cast_num!($($t),*);
+    };
     ($($from:ty),*) => {
         cast_num!(@each [$($from),*] [$($from),*]);
     };
@@ -612,7 +542,7 @@ macro_rules! cast_num {
         }
     };
 }
-cast_num!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+for_each_numeric!(cast_num, list);
 impl CastFrom<bool> for bool {
     fn cast_from(x: bool) -> bool {
         x

@@ -5,35 +5,24 @@ use super::DArray;
 use crate::chunks::{ChunkSpec, Chunks};
 use crate::dtype::{AnyArray, CastFrom, DType, Element, Float, Numeric};
 use crate::error::{Error, Result};
-use crate::expr::{build::closure_token, Node, NodeKind};
-use crate::kernels::source::{Arange, Const, Dist, Erased, FromFn, Linspace, Random, TypedSource};
+use crate::expr::{build::closure_token, source, Node, NodeKind};
+use crate::kernels::source::{source_for, Erased, FromFn, Source};
 use crate::key::TokenHasher;
-use crate::ops::BlockReader;
+use crate::ops::{BlockReader, Dist, Scalar, SourceOp};
 use ndarray::{ArrayBase, Data, Dimension};
 use std::sync::Arc;
 
 impl<T: Element> DArray<T> {
-    fn source<S: TypedSource<T> + 'static>(
-        shape: &[usize],
-        chunks: ChunkSpec,
-        h: &mut TokenHasher,
-        src: S,
-    ) -> Result<Self> {
+    /// An array of `shape` on `chunks` whose values `src` generates.
+    fn source_node(shape: &[usize], chunks: ChunkSpec, src: Arc<dyn Source>) -> Result<Self> {
         let chunks = Chunks::new(shape, &chunks, std::mem::size_of::<T>())?;
-        h.usizes(shape).u64(T::DTYPE as u64);
-        for l in chunks.sizes() {
-            h.usizes(l);
-        }
-        let name = src.name().to_string();
-        let node = Node::new(
-            h.finish(),
-            &name,
-            shape.to_vec(),
-            chunks,
-            T::DTYPE,
-            NodeKind::Source(Arc::new(Erased::new(src))),
-        );
-        Ok(Self::from_node(node))
+        Ok(Self::from_node(source(src, shape.to_vec(), chunks)))
+    }
+
+    /// An array of the built-in source `op`.
+    fn builtin_source(shape: &[usize], chunks: ChunkSpec, op: SourceOp) -> Result<Self> {
+        let src = source_for(&op, T::DTYPE, shape)?;
+        Self::source_node(shape, chunks, src)
     }
 
     /// An array filled with `value`.
@@ -45,9 +34,7 @@ impl<T: Element> DArray<T> {
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn full(shape: impl AsRef<[usize]>, value: T, chunks: impl Into<ChunkSpec>) -> Result<Self> {
-        let mut h = TokenHasher::new("full");
-        h.u64(value.el_bits());
-        Self::source(shape.as_ref(), chunks.into(), &mut h, Const(value, "full"))
+        Self::builtin_source(shape.as_ref(), chunks.into(), SourceOp::Const(Scalar::new(value)))
     }
 
     /// Builds an array by calling `f` on the global index of each element,
@@ -63,9 +50,8 @@ impl<T: Element> DArray<T> {
     where
         F: Fn(&[usize]) -> T + Send + Sync + 'static,
     {
-        let mut h = TokenHasher::new("from_fn");
-        h.u64(closure_token());
-        Self::source(shape.as_ref(), chunks.into(), &mut h, FromFn { f })
+        let op = SourceOp::Custom(crate::ops::CustomOp::new("from_fn", closure_token()));
+        Self::source_node(shape.as_ref(), chunks.into(), Arc::new(Erased::<T, _>::new(op, FromFn { f })))
     }
 
     /// Splits an in-memory ndarray array into chunks. Blocks are read as
@@ -188,9 +174,8 @@ impl<T: Numeric> DArray<T> {
             return Err(Error::TooLarge(format!("{} would have {len:e} elements", call())));
         }
         let len = if len > 0.0 { len as usize } else { 0 };
-        let mut h = TokenHasher::new("arange");
-        h.u64(start.el_bits()).u64(step.el_bits());
-        Self::source(&[len], chunks.into(), &mut h, Arange { start, step })
+        let op = SourceOp::Arange { start: Scalar::new(start), step: Scalar::new(step) };
+        Self::builtin_source(&[len], chunks.into(), op)
     }
 }
 
@@ -205,26 +190,12 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn linspace(start: T, stop: T, num: usize, endpoint: bool, chunks: impl Into<ChunkSpec>) -> Result<Self> {
-        let div = if endpoint { num.saturating_sub(1) } else { num };
-        let step = if div > 0 { (stop - start) / T::cast_from(div as u64) } else { T::zero() };
-        let last = if endpoint && num > 1 { Some((num - 1, stop)) } else { None };
-        let mut h = TokenHasher::new("linspace");
-        h.u64(start.el_bits()).u64(stop.el_bits()).u64(endpoint as u64);
-        Self::source(&[num], chunks.into(), &mut h, Linspace { start, step, last })
+        let op = SourceOp::Linspace { start: Scalar::new(start), stop: Scalar::new(stop), num, endpoint };
+        Self::builtin_source(&[num], chunks.into(), op)
     }
 
     fn random(shape: &[usize], chunks: ChunkSpec, seed: u64, dist: Dist) -> Result<Self> {
-        let mut strides = vec![1usize; shape.len()];
-        for a in (0..shape.len().saturating_sub(1)).rev() {
-            strides[a] = strides[a + 1] * shape[a + 1];
-        }
-        let mut h = TokenHasher::new("random");
-        h.u64(seed);
-        match dist {
-            Dist::Uniform { low, high } => h.u64(0).u64(low.to_bits()).u64(high.to_bits()),
-            Dist::Normal { mean, std } => h.u64(1).u64(mean.to_bits()).u64(std.to_bits()),
-        };
-        Self::source(shape, chunks, &mut h, Random::new(seed, strides, dist))
+        Self::builtin_source(shape, chunks, SourceOp::Random { seed, dist })
     }
 
     /// Uniform random values in `[low, high)`. Each value depends only on

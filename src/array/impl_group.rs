@@ -4,9 +4,8 @@
 use super::{DArray, ReduceOpts};
 use crate::dtype::{Element, Float, Numeric};
 use crate::error::{Error, Result};
-use crate::expr::{group_reduce, take_chunked, Node};
-use crate::kernels::reduce::{Max, Mean, Min, Moment, Moments, NanMax, NanMin, NanSum, Prod, Simple, Sum};
-use crate::kernels::Reducer;
+use crate::expr::{group_reduce_op, take_chunked, Node};
+use crate::ops::ReduceOp;
 use std::sync::Arc;
 
 /// The positions along one axis of an array, grouped by label: made by
@@ -137,8 +136,9 @@ impl<T: Element> GroupBy<T> {
         self.axis
     }
 
-    fn reduce<U: Element>(&self, r: Arc<dyn Reducer>) -> DArray<U> {
-        DArray::from_node(group_reduce(r, self.x.node.clone(), self.axis, &self.group, self.ngroups()))
+    /// The reduction `op` of each group, giving `U`.
+    fn reduce<U: Element>(&self, op: ReduceOp) -> DArray<U> {
+        DArray::from_node(group_reduce_op(op, self.x.node.clone(), self.axis, &self.group, self.ngroups(), U::DTYPE))
     }
 
     /// Per-group values (`per_group`, with the groups along the grouped
@@ -175,59 +175,26 @@ impl<T: Element> GroupBy<T> {
     }
 }
 
+// The grouped reductions: the entries of the reduction table marked
+// `group`, with the same ops, types and parameters as `DArray`'s.
+macro_rules! group_reductions {
+    ($($(#[$doc:meta])* $name:ident, $axis:ident, $with:ident ($($p:ident: $pt:ty),*) [$($bound:tt)*]
+        -> $out:ty = $op:expr $(, group $gdoc:literal)?;)*) => {$(
+        group_reductions!(@one [$($gdoc)?] $name ($($p: $pt),*) [$($bound)*] -> $out = $op);
+    )*};
+    (@one [] $($rest:tt)*) => {};
+    (@one [$gdoc:literal] $name:ident ($($p:ident: $pt:ty),*) [$($bound:tt)*] -> $out:ty = $op:expr) => {
+        impl<T: $($bound)*> GroupBy<T> {
+            #[doc = $gdoc]
+            pub fn $name(&self $(, $p: $pt)*) -> DArray<$out> {
+                self.reduce($op)
+            }
+        }
+    };
+}
+super::impl_reduce::reduction_table!(group_reductions);
+
 impl<T: Numeric> GroupBy<T> {
-    /// Sum of each group.
-    pub fn sum(&self) -> DArray<T::Sum> {
-        self.reduce(Arc::new(Simple::<T, Sum>::new()))
-    }
-    /// Product of each group.
-    pub fn prod(&self) -> DArray<T::Sum> {
-        self.reduce(Arc::new(Simple::<T, Prod>::new()))
-    }
-    /// Smallest value of each group (NaN if any is NaN).
-    pub fn min(&self) -> DArray<T> {
-        self.reduce(Arc::new(Simple::<T, Min>::new()))
-    }
-    /// Largest value of each group (NaN if any is NaN).
-    pub fn max(&self) -> DArray<T> {
-        self.reduce(Arc::new(Simple::<T, Max>::new()))
-    }
-    /// Mean of each group.
-    pub fn mean(&self) -> DArray<T::Mean> {
-        self.reduce(Arc::new(Mean::<T, T::Mean>::new(false)))
-    }
-    /// Variance of each group with `ddof` delta degrees of freedom.
-    pub fn var(&self, ddof: f64) -> DArray<T::Mean> {
-        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Var(ddof), false)))
-    }
-    /// Standard deviation of each group.
-    pub fn std(&self, ddof: f64) -> DArray<T::Mean> {
-        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Std(ddof), false)))
-    }
-    /// Sum of each group, NaN skipped.
-    pub fn nansum(&self) -> DArray<T::Sum> {
-        self.reduce(Arc::new(Simple::<T, NanSum>::new()))
-    }
-    /// Smallest value of each group, NaN skipped.
-    pub fn nanmin(&self) -> DArray<T> {
-        self.reduce(Arc::new(Simple::<T, NanMin>::new()))
-    }
-    /// Largest value of each group, NaN skipped.
-    pub fn nanmax(&self) -> DArray<T> {
-        self.reduce(Arc::new(Simple::<T, NanMax>::new()))
-    }
-    /// Mean of each group, NaN skipped.
-    pub fn nanmean(&self) -> DArray<T::Mean> {
-        self.reduce(Arc::new(Mean::<T, T::Mean>::new(true)))
-    }
-    /// Variance of each group, NaN skipped.
-    pub fn nanvar(&self, ddof: f64) -> DArray<T::Mean> {
-        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Var(ddof), true)))
-    }
-    /// Standard deviation of each group, NaN skipped.
-    pub fn nanstd(&self, ddof: f64) -> DArray<T::Mean> {
-        self.reduce(Arc::new(Moments::<T, T::Mean>::new(Moment::Std(ddof), true)))
-    }
     /// Number of values in each group that are not NaN.
     pub fn count(&self) -> DArray<i64> {
         let valid = self.x.map_named("notnan", 0, |v: T| i64::from(!v.el_is_nan()));

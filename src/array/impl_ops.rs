@@ -1,12 +1,18 @@
 //! Elementwise operations: arithmetic with broadcasting, math functions,
 //! comparisons, `where_`, casts, and user functions per element or block.
+//!
+//! Every built-in method builds its node from op data (`crate::ops`): the
+//! kernel for the element type is chosen once, when the node is built.
+//! User closures (`mapv`, and the crate's own named closures) are custom
+//! ops carrying their kernel.
 
 use super::DArray;
 use crate::dtype::{AnyArray, CastFrom, Element, Float, Numeric};
 use crate::error::Result;
-use crate::expr::{build::closure_token, elementwise, BlockFn, Node, NodeKind};
-use crate::kernels::elementwise::{Map1, Map2, Where};
+use crate::expr::{build::closure_token, elementwise, elementwise_kernel, BlockFn, Node, NodeKind};
+use crate::kernels::elementwise::Map1;
 use crate::key::TokenHasher;
+use crate::ops::{BinaryOp, ElemOp, Scalar, UnaryOp};
 use ndarray::ArrayD;
 use std::marker::PhantomData;
 use std::ops::{Add, BitAnd, BitOr, BitXor, Div, Mul, Neg, Not, Rem, Sub};
@@ -41,7 +47,7 @@ impl<T: Element> From<&DArray<T>> for Operand<T> {
     }
 }
 macro_rules! scalar_operand {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $v:ident),*) => {$(
         impl From<$t> for Operand<$t> {
             fn from(x: $t) -> Self {
                 Operand::Scalar(x)
@@ -49,7 +55,7 @@ macro_rules! scalar_operand {
         }
     )*};
 }
-scalar_operand!(bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+crate::for_each_element!(scalar_operand);
 
 /// A typed closure over a block and its index, as a `BlockFn`.
 pub(crate) struct TypedBlockFn<T, U, F>(pub F, pub PhantomData<fn(T) -> U>);
@@ -62,39 +68,38 @@ impl<T: Element, U: Element, F: Fn(ArrayD<T>, &[usize]) -> ArrayD<U> + Send + Sy
 }
 
 impl<T: Element> DArray<T> {
-    /// `f` applied to every element, fused with neighbouring operations.
-    /// `name` and `param` identify the operation in task keys.
+    /// The custom op `f`, applied to every element and fused with
+    /// neighbouring operations; `name` and `token` identify it in task keys.
     pub(crate) fn map_named<U: Element>(
         &self,
         name: &str,
-        param: u64,
+        token: u64,
         f: impl Fn(T) -> U + Send + Sync + 'static,
     ) -> DArray<U> {
-        DArray::from_node(elementwise(Arc::new(Map1::new(name, f)), param, vec![self.node.clone()]))
+        let kernel = Arc::new(Map1::new(ElemOp::custom(name, token), f));
+        DArray::from_node(elementwise_kernel(kernel, vec![self.node.clone()]))
     }
 
-    /// `f(self, other)` elementwise with broadcasting, or with a scalar.
-    pub(crate) fn zip_named<U: Element>(
-        &self,
-        other: Operand<T>,
-        name: &str,
-        f: impl Fn(T, T) -> U + Send + Sync + Copy + 'static,
-        flip: bool,
-    ) -> DArray<U> {
-        match other {
+    /// The built-in one-input op `op` on every element.
+    pub(crate) fn unary<U: Element>(&self, op: impl Into<ElemOp>) -> DArray<U> {
+        DArray::from_node(elementwise(op.into(), vec![self.node.clone()], U::DTYPE))
+    }
+
+    /// The binary op `op` of `self` and `other` (broadcast together, or a
+    /// scalar), with `self` on the right when `flip`.
+    pub(crate) fn binary<U: Element>(&self, op: BinaryOp, other: Operand<T>, flip: bool) -> DArray<U> {
+        let node = match other {
             Operand::Array(o) => {
                 let inputs = if flip { vec![o.node, self.node.clone()] } else { vec![self.node.clone(), o.node] };
-                DArray::from_node(elementwise(Arc::new(Map2::new(name, f)), 0, inputs))
+                elementwise(ElemOp::Binary(op), inputs, U::DTYPE)
             }
             Operand::Scalar(s) => {
-                let param = TokenHasher::new(if flip { "scalar-left" } else { "scalar" }).u64(s.el_bits()).finish();
-                if flip {
-                    self.map_named(name, param, move |x| f(s, x))
-                } else {
-                    self.map_named(name, param, move |x| f(x, s))
-                }
+                let scalar = Scalar::new(s);
+                let op = if flip { ElemOp::ScalarLeft { op, scalar } } else { ElemOp::ScalarRight { op, scalar } };
+                elementwise(op, vec![self.node.clone()], U::DTYPE)
             }
-        }
+        };
+        DArray::from_node(node)
     }
 
     /// Applies a function to every element. The function fuses into the
@@ -126,7 +131,7 @@ impl<T: Element> DArray<T> {
         if U::DTYPE == T::DTYPE {
             return DArray::from_node(self.node.clone());
         }
-        self.map_named(&format!("astype-{}", U::DTYPE.name()), 0, U::cast_from)
+        self.unary(ElemOp::Cast(U::DTYPE))
     }
 
     /// Runs `f` on each chunk (given with its block index); `f` must return
@@ -161,11 +166,11 @@ impl<T: Element> DArray<T> {
 
     /// `self == other` elementwise.
     pub fn equal(&self, other: impl Into<Operand<T>>) -> DArray<bool> {
-        self.zip_named(other.into(), "eq", |a, b| a == b, false)
+        self.binary(BinaryOp::Eq, other.into(), false)
     }
     /// `self != other` elementwise.
     pub fn not_equal(&self, other: impl Into<Operand<T>>) -> DArray<bool> {
-        self.zip_named(other.into(), "ne", |a, b| a != b, false)
+        self.binary(BinaryOp::Ne, other.into(), false)
     }
     /// `self < other` elementwise.
     ///
@@ -176,19 +181,19 @@ impl<T: Element> DArray<T> {
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn less(&self, other: impl Into<Operand<T>>) -> DArray<bool> {
-        self.zip_named(other.into(), "lt", |a, b| a < b, false)
+        self.binary(BinaryOp::Lt, other.into(), false)
     }
     /// `self <= other` elementwise.
     pub fn less_equal(&self, other: impl Into<Operand<T>>) -> DArray<bool> {
-        self.zip_named(other.into(), "le", |a, b| a <= b, false)
+        self.binary(BinaryOp::Le, other.into(), false)
     }
     /// `self > other` elementwise.
     pub fn greater(&self, other: impl Into<Operand<T>>) -> DArray<bool> {
-        self.zip_named(other.into(), "gt", |a, b| a > b, false)
+        self.binary(BinaryOp::Gt, other.into(), false)
     }
     /// `self >= other` elementwise.
     pub fn greater_equal(&self, other: impl Into<Operand<T>>) -> DArray<bool> {
-        self.zip_named(other.into(), "ge", |a, b| a >= b, false)
+        self.binary(BinaryOp::Ge, other.into(), false)
     }
 }
 
@@ -211,44 +216,35 @@ pub fn where_<T: Element>(cond: &DArray<bool>, a: impl Into<Operand<T>>, b: impl
         }
     };
     let inputs = vec![cond.node.clone(), side(a.into()), side(b.into())];
-    DArray::from_node(elementwise(Arc::new(Where::<T>::new()), 0, inputs))
+    DArray::from_node(elementwise(ElemOp::Where, inputs, T::DTYPE))
 }
 
 impl<T: Numeric> DArray<T> {
     /// Absolute value.
     pub fn abs(&self) -> Self {
-        self.map_named("abs", 0, T::abs_val)
+        self.unary(UnaryOp::Abs)
     }
     /// Limits values to `[min, max]` (NaN stays NaN).
     pub fn clip(&self, min: T, max: T) -> Self {
-        let p = TokenHasher::new("clip").u64(min.el_bits()).u64(max.el_bits()).finish();
-        self.map_named("clip", p, move |x| {
-            if x < min {
-                min
-            } else if x > max {
-                max
-            } else {
-                x
-            }
-        })
+        self.unary(UnaryOp::Clip { min: Scalar::new(min), max: Scalar::new(max) })
     }
     /// Elementwise maximum, propagating NaN (NumPy's `maximum`).
     pub fn maximum(&self, other: impl Into<Operand<T>>) -> Self {
-        self.zip_named(other.into(), "maximum", |a, b| if a.el_is_nan() || a >= b { a } else { b }, false)
+        self.binary(BinaryOp::Maximum, other.into(), false)
     }
     /// Elementwise minimum, propagating NaN (NumPy's `minimum`).
     pub fn minimum(&self, other: impl Into<Operand<T>>) -> Self {
-        self.zip_named(other.into(), "minimum", |a, b| if a.el_is_nan() || a <= b { a } else { b }, false)
+        self.binary(BinaryOp::Minimum, other.into(), false)
     }
 }
 
 macro_rules! float_fns {
-    ($($(#[$m:meta])* $name:ident => $f:expr;)*) => {
+    ($($(#[$m:meta])* $name:ident => $op:ident;)*) => {
         impl<T: Float> DArray<T> {
             $(
                 $(#[$m])*
                 pub fn $name(&self) -> Self {
-                    self.map_named(stringify!($name), 0, $f)
+                    self.unary(UnaryOp::$op)
                 }
             )*
         }
@@ -256,120 +252,134 @@ macro_rules! float_fns {
 }
 float_fns! {
     /// Square root.
-    sqrt => |x: T| x.sqrt();
+    sqrt => Sqrt;
     /// `e^x`.
-    exp => |x: T| x.exp();
+    exp => Exp;
     /// Natural logarithm.
-    ln => |x: T| x.ln();
+    ln => Ln;
     /// Base-10 logarithm.
-    log10 => |x: T| x.log10();
+    log10 => Log10;
     /// Base-2 logarithm.
-    log2 => |x: T| x.log2();
+    log2 => Log2;
     /// Sine.
-    sin => |x: T| x.sin();
+    sin => Sin;
     /// Cosine.
-    cos => |x: T| x.cos();
+    cos => Cos;
     /// Tangent.
-    tan => |x: T| x.tan();
+    tan => Tan;
     /// Hyperbolic tangent.
-    tanh => |x: T| x.tanh();
+    tanh => Tanh;
     /// Largest integer not above.
-    floor => |x: T| x.floor();
+    floor => Floor;
     /// Smallest integer not below.
-    ceil => |x: T| x.ceil();
+    ceil => Ceil;
     /// Nearest integer, halves away from zero.
-    round => |x: T| x.round();
+    round => Round;
     /// Sign: -1, 0 or 1 (NaN stays NaN).
-    signum => |x: T| if x == T::zero() { x } else { x.signum() };
+    signum => Signum;
     /// `1 / x`.
-    recip => |x: T| x.recip();
+    recip => Recip;
 }
 
 impl<T: Float> DArray<T> {
+    /// Natural logarithm: NumPy's name for [`ln`](DArray::ln) (the same
+    /// op, shown as `ln` in graphs).
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = DArray::from_array(ndarray::arr1(&[1.0f64, std::f64::consts::E, 0.0]), 2)?;
+    /// let y = x.log().compute()?;
+    /// assert_eq!(y.into_raw_vec_and_offset().0, vec![0.0, 1.0, f64::NEG_INFINITY]);
+    /// assert_eq!(x.log().token(), x.ln().token());
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn log(&self) -> Self {
+        self.ln()
+    }
     /// Integer power.
     pub fn powi(&self, n: i32) -> Self {
-        self.map_named("powi", n as u64, move |x| x.powi(n))
+        self.unary(UnaryOp::Powi(n))
     }
     /// Real power.
     pub fn powf(&self, p: T) -> Self {
-        self.map_named("powf", p.el_bits(), move |x| x.powf(p))
+        self.unary(UnaryOp::Powf(Scalar::new(p)))
     }
     /// Elementwise `self ^ other` with broadcasting.
     pub fn pow(&self, other: &DArray<T>) -> Self {
-        self.zip_named(other.into(), "pow", |a, b| a.powf(b), false)
+        self.binary(BinaryOp::Pow, other.into(), false)
     }
     /// True where the value is NaN.
     pub fn isnan(&self) -> DArray<bool> {
-        self.map_named("isnan", 0, |x: T| x.el_is_nan())
+        self.unary(UnaryOp::IsNan)
     }
     /// True where the value is neither infinite nor NaN.
     pub fn isfinite(&self) -> DArray<bool> {
-        self.map_named("isfinite", 0, |x: T| x.is_finite())
+        self.unary(UnaryOp::IsFinite)
     }
 }
 
 // Arithmetic operators: array with array (by value or reference) and array
 // with scalar on either side.
 macro_rules! arith {
-    ($tr:ident, $m:ident, $name:expr, $op:ident) => {
-        impl<T: Numeric> $tr<DArray<T>> for DArray<T> {
-            type Output = DArray<T>;
-            fn $m(self, o: DArray<T>) -> DArray<T> {
-                self.zip_named(o.into(), $name, T::$op, false)
-            }
-        }
-        impl<T: Numeric> $tr<&DArray<T>> for DArray<T> {
-            type Output = DArray<T>;
-            fn $m(self, o: &DArray<T>) -> DArray<T> {
-                self.zip_named(o.into(), $name, T::$op, false)
-            }
-        }
-        impl<T: Numeric> $tr<DArray<T>> for &DArray<T> {
-            type Output = DArray<T>;
-            fn $m(self, o: DArray<T>) -> DArray<T> {
-                self.zip_named(o.into(), $name, T::$op, false)
-            }
-        }
-        impl<T: Numeric> $tr<&DArray<T>> for &DArray<T> {
-            type Output = DArray<T>;
-            fn $m(self, o: &DArray<T>) -> DArray<T> {
-                self.zip_named(o.into(), $name, T::$op, false)
-            }
-        }
-        impl<T: Numeric> $tr<T> for DArray<T> {
-            type Output = DArray<T>;
-            fn $m(self, s: T) -> DArray<T> {
-                self.zip_named(Operand::Scalar(s), $name, T::$op, false)
-            }
-        }
-        impl<T: Numeric> $tr<T> for &DArray<T> {
-            type Output = DArray<T>;
-            fn $m(self, s: T) -> DArray<T> {
-                self.zip_named(Operand::Scalar(s), $name, T::$op, false)
-            }
-        }
-        arith!(@left $tr, $m, $name, $op, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-    };
-    (@left $tr:ident, $m:ident, $name:expr, $op:ident, $($t:ty),*) => {$(
+    (left, $tr:ident, $m:ident, $op:ident, $($t:ty => $v:ident),*) => {$(
         impl $tr<DArray<$t>> for $t {
             type Output = DArray<$t>;
             fn $m(self, a: DArray<$t>) -> DArray<$t> {
-                a.zip_named(Operand::Scalar(self), $name, <$t as Numeric>::$op, true)
+                a.binary(BinaryOp::$op, Operand::Scalar(self), true)
             }
         }
         impl $tr<&DArray<$t>> for $t {
             type Output = DArray<$t>;
             fn $m(self, a: &DArray<$t>) -> DArray<$t> {
-                a.zip_named(Operand::Scalar(self), $name, <$t as Numeric>::$op, true)
+                a.binary(BinaryOp::$op, Operand::Scalar(self), true)
             }
         }
     )*};
+    ($tr:ident, $m:ident, $op:ident) => {
+        impl<T: Numeric> $tr<DArray<T>> for DArray<T> {
+            type Output = DArray<T>;
+            fn $m(self, o: DArray<T>) -> DArray<T> {
+                self.binary(BinaryOp::$op, o.into(), false)
+            }
+        }
+        impl<T: Numeric> $tr<&DArray<T>> for DArray<T> {
+            type Output = DArray<T>;
+            fn $m(self, o: &DArray<T>) -> DArray<T> {
+                self.binary(BinaryOp::$op, o.into(), false)
+            }
+        }
+        impl<T: Numeric> $tr<DArray<T>> for &DArray<T> {
+            type Output = DArray<T>;
+            fn $m(self, o: DArray<T>) -> DArray<T> {
+                self.binary(BinaryOp::$op, o.into(), false)
+            }
+        }
+        impl<T: Numeric> $tr<&DArray<T>> for &DArray<T> {
+            type Output = DArray<T>;
+            fn $m(self, o: &DArray<T>) -> DArray<T> {
+                self.binary(BinaryOp::$op, o.into(), false)
+            }
+        }
+        impl<T: Numeric> $tr<T> for DArray<T> {
+            type Output = DArray<T>;
+            fn $m(self, s: T) -> DArray<T> {
+                self.binary(BinaryOp::$op, Operand::Scalar(s), false)
+            }
+        }
+        impl<T: Numeric> $tr<T> for &DArray<T> {
+            type Output = DArray<T>;
+            fn $m(self, s: T) -> DArray<T> {
+                self.binary(BinaryOp::$op, Operand::Scalar(s), false)
+            }
+        }
+        crate::for_each_numeric!(arith, left, $tr, $m, $op);
+    };
 }
-arith!(Add, add, "add", add_);
-arith!(Sub, sub, "sub", sub_);
-arith!(Mul, mul, "mul", mul_);
-arith!(Div, div, "div", div_);
-arith!(Rem, rem, "mod", rem_);
+arith!(Add, add, Add);
+arith!(Sub, sub, Sub);
+arith!(Mul, mul, Mul);
+arith!(Div, div, Div);
+arith!(Rem, rem, Rem);
 
 impl<T: Numeric> Neg for DArray<T> {
     type Output = DArray<T>;
@@ -380,29 +390,29 @@ impl<T: Numeric> Neg for DArray<T> {
 impl<T: Numeric> Neg for &DArray<T> {
     type Output = DArray<T>;
     fn neg(self) -> DArray<T> {
-        self.map_named("neg", 0, |x: T| x.neg_())
+        self.unary(UnaryOp::Neg)
     }
 }
 
 macro_rules! logic {
-    ($tr:ident, $m:ident, $name:expr, $f:expr) => {
+    ($tr:ident, $m:ident, $op:ident) => {
         impl<R: Into<Operand<bool>>> $tr<R> for DArray<bool> {
             type Output = DArray<bool>;
             fn $m(self, o: R) -> DArray<bool> {
-                self.zip_named(o.into(), $name, $f, false)
+                self.binary(BinaryOp::$op, o.into(), false)
             }
         }
         impl<R: Into<Operand<bool>>> $tr<R> for &DArray<bool> {
             type Output = DArray<bool>;
             fn $m(self, o: R) -> DArray<bool> {
-                self.zip_named(o.into(), $name, $f, false)
+                self.binary(BinaryOp::$op, o.into(), false)
             }
         }
     };
 }
-logic!(BitAnd, bitand, "and", |a: bool, b: bool| a & b);
-logic!(BitOr, bitor, "or", |a: bool, b: bool| a | b);
-logic!(BitXor, bitxor, "xor", |a: bool, b: bool| a ^ b);
+logic!(BitAnd, bitand, And);
+logic!(BitOr, bitor, Or);
+logic!(BitXor, bitxor, Xor);
 
 impl Not for DArray<bool> {
     type Output = DArray<bool>;
@@ -413,6 +423,6 @@ impl Not for DArray<bool> {
 impl Not for &DArray<bool> {
     type Output = DArray<bool>;
     fn not(self) -> DArray<bool> {
-        self.map_named("not", 0, |x: bool| !x)
+        self.unary(UnaryOp::Not)
     }
 }

@@ -3,13 +3,8 @@
 
 use super::DArray;
 use crate::dtype::{Element, Numeric};
-use crate::error::Error;
-use crate::expr::{reduce, Node};
-use crate::kernels::reduce::{
-    All, Any, Arg, Max, Mean, Min, Moment, Moments, NanMax, NanMin, NanSum, Prod, Simple, Sum,
-};
-use crate::kernels::Reducer;
-use std::sync::Arc;
+use crate::expr::reduce;
+use crate::ops::ReduceOp;
 
 /// Default fan-in of reduction trees (dask's `split_every`).
 pub const DEFAULT_SPLIT_EVERY: usize = 16;
@@ -60,173 +55,152 @@ impl ReduceOpts {
 }
 
 impl<T: Element> DArray<T> {
-    pub(crate) fn reduce_node<U: Element>(&self, r: Arc<dyn Reducer>, o: &ReduceOpts, no_identity: bool) -> DArray<U> {
+    /// The reduction `op` over the axes of `o`, giving `U`.
+    pub(crate) fn reduce_node<U: Element>(&self, op: ReduceOp, o: &ReduceOpts) -> DArray<U> {
         let node = reduce(
-            r,
+            op,
             self.node.clone(),
             o.axes.as_deref(),
             o.keepdims,
             o.split_every.unwrap_or(DEFAULT_SPLIT_EVERY),
-            no_identity,
+            U::DTYPE,
         );
         DArray::from_node(node)
     }
 }
 
-macro_rules! reductions {
-    ([$($bound:tt)*]; $($(#[$m:meta])* $name:ident, $axis:ident, $with:ident -> $out:ty = $make:expr, $noid:expr;)*) => {
-        impl<T: $($bound)*> DArray<T> {
-            $(
-                $(#[$m])*
-                pub fn $name(&self) -> DArray<$out> {
-                    self.$with(&ReduceOpts::all())
-                }
-                #[doc = concat!("`", stringify!($name), "` along one axis.")]
-                pub fn $axis(&self, axis: usize) -> DArray<$out> {
-                    self.$with(&ReduceOpts::axis(axis))
-                }
-                #[doc = concat!("`", stringify!($name), "` with explicit axes, keepdims and fan-in.")]
-                pub fn $with(&self, o: &ReduceOpts) -> DArray<$out> {
-                    self.reduce_node(Arc::new($make), o, $noid)
-                }
-            )*
+/// The one table of reductions: calls `$m!` with an entry per reduction,
+/// `doc; name, name_axis, name_with (params) [bound] -> Out = op` and, for
+/// those grouped reductions have too, `group "doc"`. It generates the
+/// methods of both `DArray` (here) and `GroupBy` (`impl_group.rs`).
+macro_rules! reduction_table {
+    ($m:ident) => {
+        $m! {
+            /// Sum of all elements (integers accumulate in `i64`/`u64`).
+            ///
+            /// ```
+            /// use darray::DArray;
+            /// let x = DArray::arange(0u8, 200, 1, 64)?;
+            /// assert_eq!(x.sum().compute()?[[]], 19900u64);
+            /// # Ok::<(), darray::Error>(())
+            /// ```
+            sum, sum_axis, sum_with () [Numeric] -> T::Sum = ReduceOp::Sum, group "Sum of each group.";
+            /// Product of all elements.
+            prod, prod_axis, prod_with () [Numeric] -> T::Sum = ReduceOp::Prod, group "Product of each group.";
+            /// Smallest element (NaN if any is NaN); an error for empty arrays.
+            min, min_axis, min_with () [Numeric] -> T = ReduceOp::Min,
+                group "Smallest value of each group (NaN if any is NaN).";
+            /// Largest element (NaN if any is NaN); an error for empty arrays.
+            max, max_axis, max_with () [Numeric] -> T = ReduceOp::Max,
+                group "Largest value of each group (NaN if any is NaN).";
+            /// Sum ignoring NaN.
+            nansum, nansum_axis, nansum_with () [Numeric] -> T::Sum = ReduceOp::NanSum,
+                group "Sum of each group, NaN skipped.";
+            /// Smallest element ignoring NaN (NaN where all are NaN).
+            nanmin, nanmin_axis, nanmin_with () [Numeric] -> T = ReduceOp::NanMin,
+                group "Smallest value of each group, NaN skipped.";
+            /// Largest element ignoring NaN (NaN where all are NaN).
+            nanmax, nanmax_axis, nanmax_with () [Numeric] -> T = ReduceOp::NanMax,
+                group "Largest value of each group, NaN skipped.";
+            /// Arithmetic mean (`f64` for integers); NaN for empty arrays.
+            ///
+            /// ```
+            /// use darray::DArray;
+            /// let x = DArray::arange(1i32, 5, 1, 3)?;
+            /// assert_eq!(x.mean().compute()?[[]], 2.5f64);
+            /// # Ok::<(), darray::Error>(())
+            /// ```
+            mean, mean_axis, mean_with () [Numeric] -> T::Mean = ReduceOp::Mean, group "Mean of each group.";
+            /// Mean ignoring NaN.
+            nanmean, nanmean_axis, nanmean_with () [Numeric] -> T::Mean = ReduceOp::NanMean,
+                group "Mean of each group, NaN skipped.";
+            /// Variance with `ddof` delta degrees of freedom (NumPy's `var`).
+            ///
+            /// ```
+            /// use darray::DArray;
+            /// let x = DArray::from_array(ndarray::arr1(&[1.0, 2.0, 3.0, 4.0]), 3)?;
+            /// assert_eq!(x.var(1.0).compute()?[[]], 5.0 / 3.0);
+            /// # Ok::<(), darray::Error>(())
+            /// ```
+            var, var_axis, var_with (ddof: f64) [Numeric] -> T::Mean = ReduceOp::Var { ddof },
+                group "Variance of each group with `ddof` delta degrees of freedom.";
+            /// Standard deviation with `ddof` delta degrees of freedom.
+            std, std_axis, std_with (ddof: f64) [Numeric] -> T::Mean = ReduceOp::Std { ddof },
+                group "Standard deviation of each group.";
+            /// Variance ignoring NaN, with `ddof` delta degrees of freedom
+            /// (NumPy's `nanvar`: NaN where no more than `ddof` values remain).
+            ///
+            /// ```
+            /// use darray::DArray;
+            /// let x = DArray::from_array(ndarray::arr2(&[[1.0, f64::NAN, 3.0], [4.0, 4.0, f64::NAN]]), [1, 2])?;
+            /// let v = x.nanvar_axis(1, 0.0).compute()?;
+            /// assert_eq!(v.into_raw_vec_and_offset().0, vec![1.0, 0.0]);
+            /// assert!((x.nanvar(1.0).compute()?[[]] - 2.0).abs() < 1e-12);
+            /// # Ok::<(), darray::Error>(())
+            /// ```
+            nanvar, nanvar_axis, nanvar_with (ddof: f64) [Numeric] -> T::Mean = ReduceOp::NanVar { ddof },
+                group "Variance of each group, NaN skipped.";
+            /// Standard deviation ignoring NaN, with `ddof` delta degrees of
+            /// freedom (NumPy's `nanstd`).
+            ///
+            /// ```
+            /// use darray::DArray;
+            /// let x = DArray::from_array(ndarray::arr1(&[2.0, f64::NAN, 4.0, f64::NAN]), 2)?;
+            /// assert_eq!(x.nanstd(0.0).compute()?[[]], 1.0);
+            /// assert!(x.nanstd_axis(0, 2.0).compute()?[[]].is_nan());
+            /// # Ok::<(), darray::Error>(())
+            /// ```
+            nanstd, nanstd_axis, nanstd_with (ddof: f64) [Numeric] -> T::Mean = ReduceOp::NanStd { ddof },
+                group "Standard deviation of each group, NaN skipped.";
+            /// Flat index of the smallest element (the first one on ties; the
+            /// first NaN if any). An error for empty arrays, and for more
+            /// than one axis.
+            ///
+            /// ```
+            /// use darray::DArray;
+            /// let x = DArray::from_array(ndarray::arr2(&[[3, 1], [1, 5]]), 1)?;
+            /// assert_eq!(x.argmin().compute()?[[]], 1);
+            /// assert_eq!(x.argmin_axis(0).compute()?.into_raw_vec_and_offset().0, vec![1, 0]);
+            /// # Ok::<(), darray::Error>(())
+            /// ```
+            argmin, argmin_axis, argmin_with () [Numeric] -> i64 = ReduceOp::ArgMin;
+            /// Flat index of the largest element (first on ties; first NaN if
+            /// any). An error for empty arrays, and for more than one axis.
+            argmax, argmax_axis, argmax_with () [Numeric] -> i64 = ReduceOp::ArgMax;
+            /// True if any element is true.
+            ///
+            /// ```
+            /// use darray::DArray;
+            /// let x = DArray::arange(0i32, 10, 1, 3)?;
+            /// assert!(x.greater(8).any().compute()?[[]]);
+            /// assert!(!x.greater(8).all().compute()?[[]]);
+            /// # Ok::<(), darray::Error>(())
+            /// ```
+            any, any_axis, any_with () [Element + Into<bool>] -> bool = ReduceOp::Any;
+            /// True if every element is true.
+            all, all_axis, all_with () [Element + Into<bool>] -> bool = ReduceOp::All;
         }
     };
 }
+pub(crate) use reduction_table;
 
-reductions! { [Numeric];
-    /// Sum of all elements (integers accumulate in `i64`/`u64`).
-    ///
-    /// ```
-    /// use darray::DArray;
-    /// let x = DArray::arange(0u8, 200, 1, 64)?;
-    /// assert_eq!(x.sum().compute()?[[]], 19900u64);
-    /// # Ok::<(), darray::Error>(())
-    /// ```
-    sum, sum_axis, sum_with -> T::Sum = Simple::<T, Sum>::new(), false;
-    /// Product of all elements.
-    prod, prod_axis, prod_with -> T::Sum = Simple::<T, Prod>::new(), false;
-    /// Smallest element (NaN if any is NaN); an error for empty arrays.
-    min, min_axis, min_with -> T = Simple::<T, Min>::new(), true;
-    /// Largest element (NaN if any is NaN); an error for empty arrays.
-    max, max_axis, max_with -> T = Simple::<T, Max>::new(), true;
-    /// Sum ignoring NaN.
-    nansum, nansum_axis, nansum_with -> T::Sum = Simple::<T, NanSum>::new(), false;
-    /// Smallest element ignoring NaN (NaN where all are NaN).
-    nanmin, nanmin_axis, nanmin_with -> T = Simple::<T, NanMin>::new(), true;
-    /// Largest element ignoring NaN (NaN where all are NaN).
-    nanmax, nanmax_axis, nanmax_with -> T = Simple::<T, NanMax>::new(), true;
-    /// Arithmetic mean (`f64` for integers); NaN for empty arrays.
-    ///
-    /// ```
-    /// use darray::DArray;
-    /// let x = DArray::arange(1i32, 5, 1, 3)?;
-    /// assert_eq!(x.mean().compute()?[[]], 2.5f64);
-    /// # Ok::<(), darray::Error>(())
-    /// ```
-    mean, mean_axis, mean_with -> T::Mean = Mean::<T, T::Mean>::new(false), false;
-    /// Mean ignoring NaN.
-    nanmean, nanmean_axis, nanmean_with -> T::Mean = Mean::<T, T::Mean>::new(true), false;
-}
-
-impl<T: Numeric> DArray<T> {
-    /// Variance with `ddof` delta degrees of freedom (NumPy's `var`).
-    ///
-    /// ```
-    /// use darray::DArray;
-    /// let x = DArray::from_array(ndarray::arr1(&[1.0, 2.0, 3.0, 4.0]), 3)?;
-    /// assert_eq!(x.var(1.0).compute()?[[]], 5.0 / 3.0);
-    /// # Ok::<(), darray::Error>(())
-    /// ```
-    pub fn var(&self, ddof: f64) -> DArray<T::Mean> {
-        self.var_with(&ReduceOpts::all(), ddof)
-    }
-    /// Variance along one axis.
-    pub fn var_axis(&self, axis: usize, ddof: f64) -> DArray<T::Mean> {
-        self.var_with(&ReduceOpts::axis(axis), ddof)
-    }
-    /// Variance with explicit axes.
-    pub fn var_with(&self, o: &ReduceOpts, ddof: f64) -> DArray<T::Mean> {
-        self.reduce_node(Arc::new(Moments::<T, T::Mean>::new(Moment::Var(ddof), false)), o, false)
-    }
-    /// Standard deviation with `ddof` delta degrees of freedom.
-    pub fn std(&self, ddof: f64) -> DArray<T::Mean> {
-        self.std_with(&ReduceOpts::all(), ddof)
-    }
-    /// Standard deviation along one axis.
-    pub fn std_axis(&self, axis: usize, ddof: f64) -> DArray<T::Mean> {
-        self.std_with(&ReduceOpts::axis(axis), ddof)
-    }
-    /// Standard deviation with explicit axes.
-    pub fn std_with(&self, o: &ReduceOpts, ddof: f64) -> DArray<T::Mean> {
-        self.reduce_node(Arc::new(Moments::<T, T::Mean>::new(Moment::Std(ddof), false)), o, false)
-    }
-    /// Variance ignoring NaN.
-    pub fn nanvar_with(&self, o: &ReduceOpts, ddof: f64) -> DArray<T::Mean> {
-        self.reduce_node(Arc::new(Moments::<T, T::Mean>::new(Moment::Var(ddof), true)), o, false)
-    }
-    /// Standard deviation ignoring NaN.
-    pub fn nanstd_with(&self, o: &ReduceOpts, ddof: f64) -> DArray<T::Mean> {
-        self.reduce_node(Arc::new(Moments::<T, T::Mean>::new(Moment::Std(ddof), true)), o, false)
-    }
-
-    fn arg(&self, max: bool, o: &ReduceOpts) -> DArray<i64> {
-        if o.axes.as_ref().is_some_and(|a| a.len() > 1) {
-            let e = Error::Invalid(format!(
-                "{} takes one axis or all, got {:?}",
-                if max { "argmax" } else { "argmin" },
-                o.axes
-            ));
-            return DArray::from_node(Node::invalid(e, crate::DType::I64, &self.node));
+macro_rules! darray_reductions {
+    ($($(#[$doc:meta])* $name:ident, $axis:ident, $with:ident ($($p:ident: $pt:ty),*) [$($bound:tt)*]
+        -> $out:ty = $op:expr $(, group $gdoc:literal)?;)*) => {$(
+        impl<T: $($bound)*> DArray<T> {
+            $(#[$doc])*
+            pub fn $name(&self $(, $p: $pt)*) -> DArray<$out> {
+                self.$with(&ReduceOpts::all() $(, $p)*)
+            }
+            #[doc = concat!("`", stringify!($name), "` along one axis.")]
+            pub fn $axis(&self, axis: usize $(, $p: $pt)*) -> DArray<$out> {
+                self.$with(&ReduceOpts::axis(axis) $(, $p)*)
+            }
+            #[doc = concat!("`", stringify!($name), "` with explicit axes, keepdims and fan-in.")]
+            pub fn $with(&self, o: &ReduceOpts $(, $p: $pt)*) -> DArray<$out> {
+                self.reduce_node($op, o)
+            }
         }
-        self.reduce_node(Arc::new(Arg::<T>::new(max)), o, true)
-    }
-    /// Flat index of the smallest element (the first one on ties; the
-    /// first NaN if any). An error for empty arrays.
-    ///
-    /// ```
-    /// use darray::DArray;
-    /// let x = DArray::from_array(ndarray::arr2(&[[3, 1], [1, 5]]), 1)?;
-    /// assert_eq!(x.argmin().compute()?[[]], 1);
-    /// assert_eq!(x.argmin_axis(0).compute()?.into_raw_vec_and_offset().0, vec![1, 0]);
-    /// # Ok::<(), darray::Error>(())
-    /// ```
-    pub fn argmin(&self) -> DArray<i64> {
-        self.arg(false, &ReduceOpts::all())
-    }
-    /// Index along `axis` of the smallest element.
-    pub fn argmin_axis(&self, axis: usize) -> DArray<i64> {
-        self.arg(false, &ReduceOpts::axis(axis))
-    }
-    /// `argmin` with options (at most one axis).
-    pub fn argmin_with(&self, o: &ReduceOpts) -> DArray<i64> {
-        self.arg(false, o)
-    }
-    /// Flat index of the largest element (first on ties; first NaN if any).
-    pub fn argmax(&self) -> DArray<i64> {
-        self.arg(true, &ReduceOpts::all())
-    }
-    /// Index along `axis` of the largest element.
-    pub fn argmax_axis(&self, axis: usize) -> DArray<i64> {
-        self.arg(true, &ReduceOpts::axis(axis))
-    }
-    /// `argmax` with options (at most one axis).
-    pub fn argmax_with(&self, o: &ReduceOpts) -> DArray<i64> {
-        self.arg(true, o)
-    }
+    )*};
 }
-
-reductions! { [Element + Into<bool>];
-    /// True if any element is true.
-    ///
-    /// ```
-    /// use darray::DArray;
-    /// let x = DArray::arange(0i32, 10, 1, 3)?;
-    /// assert!(x.greater(8).any().compute()?[[]]);
-    /// assert!(!x.greater(8).all().compute()?[[]]);
-    /// # Ok::<(), darray::Error>(())
-    /// ```
-    any, any_axis, any_with -> bool = Simple::<T, Any>::new(), false;
-    /// True if every element is true.
-    all, all_axis, all_with -> bool = Simple::<T, All>::new(), false;
-}
+reduction_table!(darray_reductions);

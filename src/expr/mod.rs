@@ -8,7 +8,8 @@ mod delayed;
 pub(crate) use delayed::DNode;
 
 pub(crate) use build::{
-    concat, contract, elementwise, group_reduce, rechunk, reduce, reshape, slice, take, take_chunked, transpose,
+    concat, contract, elementwise, elementwise_kernel, group_reduce_op, rechunk, reduce, reshape, slice, source, take,
+    take_chunked, transpose,
 };
 
 use crate::chunks::Chunks;
@@ -77,7 +78,8 @@ pub struct Node {
 /// What a node does.
 #[derive(Clone)]
 pub(crate) enum NodeKind {
-    /// Values generated from the global index.
+    /// Values generated from the global index (the source holds its op
+    /// data: `Source::op`).
     Source(Arc<dyn Source>),
     /// An in-memory array, read through views.
     FromArray(Arc<AnyArray>),
@@ -85,7 +87,8 @@ pub(crate) enum NodeKind {
     Read(Arc<dyn BlockReader>),
     /// Chunks already computed and held (`persist`), in row-major grid order.
     Persisted(Arc<[Arc<AnyArray>]>),
-    /// An elementwise operation with broadcasting.
+    /// An elementwise operation with broadcasting (the kernel holds its op
+    /// data: `Kernel::op`).
     Elementwise { kernel: Arc<dyn Kernel>, inputs: Vec<Arc<Node>> },
     /// Axes reordered: output axis `j` is input axis `perm[j]`.
     Transpose { input: Arc<Node>, perm: Vec<usize> },
@@ -115,7 +118,8 @@ pub(crate) enum NodeKind {
     /// positions per axis (filled past the edges as `pad` says), its result
     /// trimmed back to the chunk.
     Overlap { f: Arc<dyn BlockFn>, input: Arc<Node>, depth: Vec<usize>, pad: Pad },
-    /// A reduction over some axes, run as a tree of partials.
+    /// A reduction over some axes, run as a tree of partials (the reducer
+    /// holds its op data and input type: `Reducer::op`).
     Reduce { reducer: Arc<dyn Reducer>, input: Arc<Node>, axes: Vec<usize>, keepdims: bool, split_every: usize },
     /// A reduction of groups of positions along `axis`: each piece (a view
     /// of the input: one group's run inside one chunk) folds into a partial,

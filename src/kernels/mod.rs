@@ -7,6 +7,8 @@
 pub(crate) mod simd;
 pub(crate) mod elementwise;
 pub(crate) mod product;
+#[cfg(test)]
+mod rebuild_tests;
 pub(crate) mod reduce;
 pub(crate) mod source;
 

@@ -2,10 +2,17 @@
 //!
 //! A partial is plain data: a list of arrays shaped like the block with the
 //! reduced axes set to length 1 (the accumulators).
+//!
+//! [`reducer_for`] builds the reducer of a [`ReduceOp`] for an input type
+//! (once, when the node is built): whole-array and grouped reductions share
+//! it, and every reducer is monomorphised for its input type.
 
 use crate::dtype::{AnyArray, AnySlice, CastFrom, DType, Element, Float, Numeric};
+use crate::error::{Error, Result};
+use crate::ops::ReduceOp;
 use ndarray::{ArrayD, IxDyn};
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 /// Where a run of values folds to in the accumulator.
 #[derive(Clone, Copy, Debug)]
@@ -18,13 +25,21 @@ pub enum Dest {
 
 /// A blocked reduction, type-erased.
 pub trait Reducer: Send + Sync {
+    /// The op data the reducer was built from: with the input type
+    /// ([`Reducer::in_dtype`]), all that [`reducer_for`] needs to build it
+    /// again.
+    fn op(&self) -> ReduceOp;
+    /// Element type of the input.
+    fn in_dtype(&self) -> DType;
     /// Name shown in graphs (`sum`, `mean`, ...).
-    fn name(&self) -> &str;
+    fn name(&self) -> &str {
+        self.op().name()
+    }
     /// Element type of the result.
     fn out_dtype(&self) -> DType;
     /// Parameters beyond the name (ddof), hashed into keys.
     fn params(&self) -> u64 {
-        0
+        self.op().params()
     }
     /// True when `fold` needs element positions (argmin/argmax).
     fn needs_index(&self) -> bool {
@@ -63,7 +78,7 @@ fn slice_mut<A: Element>(a: &mut AnyArray) -> &mut [A] {
 pub(crate) trait SimpleOp<T>: Send + Sync + 'static {
     type Acc: Element;
     type Out: Element + CastFrom<Self::Acc>;
-    const NAME: &'static str;
+    const OP: ReduceOp;
     fn identity() -> Self::Acc;
     fn step(acc: Self::Acc, x: T) -> Self::Acc;
     fn merge(a: Self::Acc, b: Self::Acc) -> Self::Acc;
@@ -78,8 +93,11 @@ impl<T, K> Simple<T, K> {
 }
 
 impl<T: Element, K: SimpleOp<T>> Reducer for Simple<T, K> {
-    fn name(&self) -> &str {
-        K::NAME
+    fn op(&self) -> ReduceOp {
+        K::OP
+    }
+    fn in_dtype(&self) -> DType {
+        T::DTYPE
     }
     fn out_dtype(&self) -> DType {
         K::Out::DTYPE
@@ -157,12 +175,12 @@ multiversion! {
 }
 
 macro_rules! simple_op {
-    ($name:ident, $label:expr, [$($b:tt)*], $acc:ty, $out:ty, $id:expr, |$a:ident, $x:ident| $step:expr, |$m:ident, $n:ident| $merge:expr) => {
+    ($name:ident, $op:expr, [$($b:tt)*], $acc:ty, $out:ty, $id:expr, |$a:ident, $x:ident| $step:expr, |$m:ident, $n:ident| $merge:expr) => {
         pub(crate) struct $name;
         impl<T: $($b)*> SimpleOp<T> for $name {
             type Acc = $acc;
             type Out = $out;
-            const NAME: &'static str = $label;
+            const OP: ReduceOp = $op;
             #[inline(always)]
             fn identity() -> $acc { $id }
             #[inline(always)]
@@ -230,7 +248,7 @@ fn no_value_max<T: Numeric>() -> T {
 
 simple_op!(
     Sum,
-    "sum",
+    ReduceOp::Sum,
     [Numeric],
     T::Accum,
     T::Sum,
@@ -240,7 +258,7 @@ simple_op!(
 );
 simple_op!(
     NanSum,
-    "nansum",
+    ReduceOp::NanSum,
     [Numeric],
     T::Accum,
     T::Sum,
@@ -250,7 +268,7 @@ simple_op!(
 );
 simple_op!(
     Prod,
-    "prod",
+    ReduceOp::Prod,
     [Numeric],
     T::Accum,
     T::Sum,
@@ -258,18 +276,23 @@ simple_op!(
     |a, x| a.mul_(<T::Accum as CastFrom<T>>::cast_from(x)),
     |a, b| a.mul_(b)
 );
-simple_op!(Min, "min", [Numeric], T, T, T::highest(), |a, x| nan_min(a, x), |a, b| nan_min(a, b));
-simple_op!(Max, "max", [Numeric], T, T, T::lowest(), |a, x| nan_max(a, x), |a, b| nan_max(a, b));
-simple_op!(NanMin, "nanmin", [Numeric], T, T, no_value::<T>(), |a, x| skip_nan(a, x, |p, q| p < q), |a, b| skip_nan(
-    a,
-    b,
-    |p, q| p < q
-));
-simple_op!(NanMax, "nanmax", [Numeric], T, T, no_value_max::<T>(), |a, x| skip_nan(a, x, |p, q| p > q), |a, b| {
-    skip_nan(a, b, |p, q| p > q)
+simple_op!(Min, ReduceOp::Min, [Numeric], T, T, T::highest(), |a, x| nan_min(a, x), |a, b| nan_min(a, b));
+simple_op!(Max, ReduceOp::Max, [Numeric], T, T, T::lowest(), |a, x| nan_max(a, x), |a, b| nan_max(a, b));
+simple_op!(NanMin, ReduceOp::NanMin, [Numeric], T, T, no_value::<T>(), |a, x| skip_nan(a, x, |p, q| p < q), |a, b| {
+    skip_nan(a, b, |p, q| p < q)
 });
-simple_op!(Any, "any", [Element + Into<bool>], bool, bool, false, |a, x| a | x.into(), |a, b| a | b);
-simple_op!(All, "all", [Element + Into<bool>], bool, bool, true, |a, x| a & x.into(), |a, b| a & b);
+simple_op!(
+    NanMax,
+    ReduceOp::NanMax,
+    [Numeric],
+    T,
+    T,
+    no_value_max::<T>(),
+    |a, x| skip_nan(a, x, |p, q| p > q),
+    |a, b| skip_nan(a, b, |p, q| p > q)
+);
+simple_op!(Any, ReduceOp::Any, [Element + Into<bool>], bool, bool, false, |a, x| a | x.into(), |a, b| a | b);
+simple_op!(All, ReduceOp::All, [Element + Into<bool>], bool, bool, true, |a, x| a & x.into(), |a, b| a & b);
 
 /// What a moments reduction returns.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -292,12 +315,15 @@ impl<T, O> Mean<T, O> {
 }
 
 impl<T: Numeric, O: Float> Reducer for Mean<T, O> {
-    fn name(&self) -> &str {
+    fn op(&self) -> ReduceOp {
         if self.skip_nan {
-            "nanmean"
+            ReduceOp::NanMean
         } else {
-            "mean"
+            ReduceOp::Mean
         }
+    }
+    fn in_dtype(&self) -> DType {
+        T::DTYPE
     }
     fn out_dtype(&self) -> DType {
         O::DTYPE
@@ -434,18 +460,16 @@ multiversion! {
 }
 
 impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
-    fn name(&self) -> &str {
+    fn op(&self) -> ReduceOp {
         match (self.what, self.skip_nan) {
-            (Moment::Var(_), false) => "var",
-            (Moment::Var(_), true) => "nanvar",
-            (Moment::Std(_), false) => "std",
-            (Moment::Std(_), true) => "nanstd",
+            (Moment::Var(ddof), false) => ReduceOp::Var { ddof },
+            (Moment::Var(ddof), true) => ReduceOp::NanVar { ddof },
+            (Moment::Std(ddof), false) => ReduceOp::Std { ddof },
+            (Moment::Std(ddof), true) => ReduceOp::NanStd { ddof },
         }
     }
-    fn params(&self) -> u64 {
-        match self.what {
-            Moment::Var(d) | Moment::Std(d) => d.to_bits(),
-        }
+    fn in_dtype(&self) -> DType {
+        T::DTYPE
     }
     fn out_dtype(&self) -> DType {
         O::DTYPE
@@ -573,12 +597,15 @@ impl<T: Numeric> Arg<T> {
 }
 
 impl<T: Numeric> Reducer for Arg<T> {
-    fn name(&self) -> &str {
+    fn op(&self) -> ReduceOp {
         if self.max {
-            "argmax"
+            ReduceOp::ArgMax
         } else {
-            "argmin"
+            ReduceOp::ArgMin
         }
+    }
+    fn in_dtype(&self) -> DType {
+        T::DTYPE
     }
     fn out_dtype(&self) -> DType {
         DType::I64
@@ -619,4 +646,46 @@ impl<T: Numeric> Reducer for Arg<T> {
     fn finalize(&self, mut acc: Vec<AnyArray>) -> AnyArray {
         acc.swap_remove(1)
     }
+}
+
+/// The reducer of `op` for input of type `t`; an error if the op does not
+/// take that type (its type rule, [`ReduceOp::out_dtype`]).
+pub(crate) fn reducer_for(op: ReduceOp, t: DType) -> Result<Arc<dyn Reducer>> {
+    let out = op.out_dtype(t)?;
+    let r: Arc<dyn Reducer> = match op {
+        ReduceOp::Any => Arc::new(Simple::<bool, Any>::new()),
+        ReduceOp::All => Arc::new(Simple::<bool, All>::new()),
+        _ => crate::with_numeric!(t, T => numeric::<T>(op), bool => None).ok_or_else(|| mismatch(op, t))?,
+    };
+    if r.out_dtype() != out || r.in_dtype() != t || r.op() != op {
+        return Err(mismatch(op, t));
+    }
+    Ok(r)
+}
+
+/// A dispatch that found no reducer after the type rule let the type pass
+/// (a bug), reported rather than run.
+fn mismatch(op: ReduceOp, t: DType) -> Error {
+    Error::Internal(format!("no {} reducer for {}", op.name(), t.name()))
+}
+
+fn numeric<T: Numeric>(op: ReduceOp) -> Option<Arc<dyn Reducer>> {
+    Some(match op {
+        ReduceOp::Sum => Arc::new(Simple::<T, Sum>::new()),
+        ReduceOp::Prod => Arc::new(Simple::<T, Prod>::new()),
+        ReduceOp::Min => Arc::new(Simple::<T, Min>::new()),
+        ReduceOp::Max => Arc::new(Simple::<T, Max>::new()),
+        ReduceOp::NanSum => Arc::new(Simple::<T, NanSum>::new()),
+        ReduceOp::NanMin => Arc::new(Simple::<T, NanMin>::new()),
+        ReduceOp::NanMax => Arc::new(Simple::<T, NanMax>::new()),
+        ReduceOp::Mean => Arc::new(Mean::<T, T::Mean>::new(false)),
+        ReduceOp::NanMean => Arc::new(Mean::<T, T::Mean>::new(true)),
+        ReduceOp::Var { ddof } => Arc::new(Moments::<T, T::Mean>::new(Moment::Var(ddof), false)),
+        ReduceOp::Std { ddof } => Arc::new(Moments::<T, T::Mean>::new(Moment::Std(ddof), false)),
+        ReduceOp::NanVar { ddof } => Arc::new(Moments::<T, T::Mean>::new(Moment::Var(ddof), true)),
+        ReduceOp::NanStd { ddof } => Arc::new(Moments::<T, T::Mean>::new(Moment::Std(ddof), true)),
+        ReduceOp::ArgMin => Arc::new(Arg::<T>::new(false)),
+        ReduceOp::ArgMax => Arc::new(Arg::<T>::new(true)),
+        ReduceOp::Any | ReduceOp::All => return None,
+    })
 }

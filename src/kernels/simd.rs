@@ -112,7 +112,8 @@ mod tests {
             };
             assert_eq!(with_avx2(true, run), with_avx2(false, run), "{}", r.name());
         }
-        let k = Map2::<f64, f64, _>::new("f", |a: f64, b: f64| (a * 1.5 - b) / (a + 3.0));
+        let k =
+            Map2::<f64, f64, _>::new(crate::ops::ElemOp::custom("f", 0), |a: f64, b: f64| (a * 1.5 - b) / (a + 3.0));
         let run = || {
             let mut out = vec![0f64; xs.len() - 1];
             k.apply(&[AnySlice::F64(&xs[1..]), AnySlice::F64(&xs[..xs.len() - 1])], AnySliceMut::F64(&mut out));

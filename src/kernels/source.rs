@@ -1,8 +1,16 @@
 //! Chunk sources: values generated from the global index, so a source fuses
 //! into whatever consumes it and never needs a buffer of its own.
+//!
+//! [`source_for`] builds the source of a built-in [`SourceOp`] for an
+//! element type and shape (once, when the node is built); `from_fn` wraps
+//! its closure directly with [`Erased::new`].
 
-use crate::dtype::{AnySliceMut, CastFrom, Element, Float, Numeric};
+use crate::dtype::{AnySliceMut, CastFrom, DType, Element, Float, Numeric};
+use crate::error::{Error, Result};
+use crate::ops::{Dist, Scalar, SourceOp};
+use crate::{with_dtype, with_float, with_numeric};
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 /// How a run of values walks the source's index space: value `k` is at
 /// `index + k * step` along `axis` (the same index for every `k` without
@@ -22,6 +30,12 @@ impl Run {
 
 /// Generates values of a run through the source's index space.
 pub trait Source: Send + Sync {
+    /// The op data the source was built from (with the element type and
+    /// the array's shape, all that [`source_for`] needs to build it again,
+    /// except for custom sources).
+    fn op(&self) -> &SourceOp;
+    /// Element type of the values.
+    fn dtype(&self) -> DType;
     /// Writes `out.len()` values starting at global multi-index `index`,
     /// walking as `run` says.
     fn fill(&self, index: &[usize], run: Run, out: AnySliceMut<'_>);
@@ -34,37 +48,89 @@ pub trait Source: Send + Sync {
 
 /// Typed form of `Source`; every implementor is a `Source`.
 pub(crate) trait TypedSource<T: Element>: Send + Sync {
-    fn name(&self) -> &str;
     fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]);
     fn is_constant(&self) -> bool {
         false
     }
 }
 
-pub(crate) struct Erased<T, S>(pub S, PhantomData<fn() -> T>);
+/// A typed source with the op it computes.
+pub(crate) struct Erased<T, S> {
+    op: SourceOp,
+    src: S,
+    _t: PhantomData<fn() -> T>,
+}
 
 impl<T, S> Erased<T, S> {
-    pub(crate) fn new(s: S) -> Self {
-        Erased(s, PhantomData)
+    pub(crate) fn new(op: SourceOp, src: S) -> Self {
+        Erased { op, src, _t: PhantomData }
     }
 }
 
 impl<T: Element, S: TypedSource<T>> Source for Erased<T, S> {
+    fn op(&self) -> &SourceOp {
+        &self.op
+    }
+    fn dtype(&self) -> DType {
+        T::DTYPE
+    }
     fn fill(&self, index: &[usize], run: Run, out: AnySliceMut<'_>) {
-        self.0.fill_typed(index, run, T::slice_mut(out));
+        self.src.fill_typed(index, run, T::slice_mut(out));
     }
     fn is_constant(&self) -> bool {
-        self.0.is_constant()
+        self.src.is_constant()
     }
 }
 
+/// The source of a built-in op making elements of type `dtype` for an
+/// array of shape `shape`; an error if the op does not make that type
+/// ([`SourceOp::check`]), the shape is not one it makes (`arange` and
+/// `linspace` are 1-d, `linspace` of `num` values), or it is custom.
+pub(crate) fn source_for(op: &SourceOp, dtype: DType, shape: &[usize]) -> Result<Arc<dyn Source>> {
+    op.check(dtype)?;
+    let bad_shape = || Err(Error::Shape(format!("{} cannot make an array of shape {shape:?}", op.name())));
+    match op {
+        SourceOp::Const(v) => with_dtype!(dtype, T => {
+            let v: T = val(op, v)?;
+            Ok(Arc::new(Erased::<T, _>::new(op.clone(), Const(v))) as Arc<dyn Source>)
+        }),
+        SourceOp::Arange { .. } | SourceOp::Linspace { .. } if shape.len() != 1 => bad_shape(),
+        SourceOp::Arange { start, step } => with_numeric!(dtype, T => {
+            let (start, step): (T, T) = (val(op, start)?, val(op, step)?);
+            Ok(Arc::new(Erased::<T, _>::new(op.clone(), Arange { start, step })) as Arc<dyn Source>)
+        }, bool => Err(Error::Internal("arange of bool".into()))),
+        SourceOp::Linspace { num, .. } if *num != shape[0] => bad_shape(),
+        SourceOp::Linspace { start, stop, num, endpoint } => with_float!(dtype, T => {
+            let (start, stop): (T, T) = (val(op, start)?, val(op, stop)?);
+            let (num, endpoint) = (*num, *endpoint);
+            let div = if endpoint { num.saturating_sub(1) } else { num };
+            let step = if div > 0 { (stop - start) / T::cast_from(div as u64) } else { 0.0 };
+            let last = if endpoint && num > 1 { Some((num - 1, stop)) } else { None };
+            Ok(Arc::new(Erased::<T, _>::new(op.clone(), Linspace { start, step, last })) as Arc<dyn Source>)
+        }, other => Err(Error::Internal("linspace of a non-float type".into()))),
+        SourceOp::Random { seed, dist } => with_float!(dtype, T => {
+            let mut strides = vec![1usize; shape.len()];
+            for a in (0..shape.len().saturating_sub(1)).rev() {
+                strides[a] = strides[a + 1] * shape[a + 1];
+            }
+            let src = Random::<T>::new(*seed, strides, *dist);
+            Ok(Arc::new(Erased::<T, _>::new(op.clone(), src)) as Arc<dyn Source>)
+        }, other => Err(Error::Internal("random values of a non-float type".into()))),
+        SourceOp::Custom(c) => {
+            Err(Error::Invalid(format!("the custom source `{}` cannot be rebuilt from data", c.name())))
+        }
+    }
+}
+
+/// A scalar parameter as the source's type (the type rule checked it).
+fn val<T: Element>(op: &SourceOp, s: &Scalar) -> Result<T> {
+    s.get().ok_or_else(|| Error::Internal(format!("{} scalar of another type", op.name())))
+}
+
 /// A constant (`zeros`, `ones`, `full`).
-pub(crate) struct Const<T>(pub T, pub &'static str);
+pub(crate) struct Const<T>(pub T);
 
 impl<T: Element> TypedSource<T> for Const<T> {
-    fn name(&self) -> &str {
-        self.1
-    }
     fn fill_typed(&self, _: &[usize], _: Run, out: &mut [T]) {
         out.fill(self.0);
     }
@@ -80,9 +146,6 @@ pub(crate) struct Arange<T> {
 }
 
 impl<T: Numeric + CastFrom<u64>> TypedSource<T> for Arange<T> {
-    fn name(&self) -> &str {
-        "arange"
-    }
     fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
         for (k, o) in out.iter_mut().enumerate() {
             let i = if run.axis.is_some() { run.at(index[0], k) } else { index[0] };
@@ -99,9 +162,6 @@ pub(crate) struct Linspace<T> {
 }
 
 impl<T: Float + CastFrom<u64>> TypedSource<T> for Linspace<T> {
-    fn name(&self) -> &str {
-        "linspace"
-    }
     fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
         for (k, o) in out.iter_mut().enumerate() {
             let i = if run.axis.is_some() { run.at(index[0], k) } else { index[0] };
@@ -119,9 +179,6 @@ pub(crate) struct FromFn<F> {
 }
 
 impl<T: Element, F: Fn(&[usize]) -> T + Send + Sync> TypedSource<T> for FromFn<F> {
-    fn name(&self) -> &str {
-        "from_fn"
-    }
     fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
         let Some(axis) = run.axis else {
             let v = (self.f)(index);
@@ -143,13 +200,6 @@ impl<T: Element, F: Fn(&[usize]) -> T + Send + Sync> TypedSource<T> for FromFn<F
             idx[axis] = (idx[axis] as isize + run.step) as usize;
         }
     }
-}
-
-/// Distribution of a random source.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Dist {
-    Uniform { low: f64, high: f64 },
-    Normal { mean: f64, std: f64 },
 }
 
 /// Counter-based random numbers: each value is a hash of (seed, global flat
@@ -199,12 +249,6 @@ impl<T: Float> Random<T> {
 }
 
 impl<T: Float> TypedSource<T> for Random<T> {
-    fn name(&self) -> &str {
-        match self.dist {
-            Dist::Uniform { .. } => "random_uniform",
-            Dist::Normal { .. } => "random_normal",
-        }
-    }
     fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
         let flat: usize = index.iter().zip(&self.strides).map(|(i, s)| i * s).sum();
         let d = run.axis.map_or(0, |a| run.step * self.strides[a] as isize);

@@ -1,5 +1,13 @@
 //! Constructing nodes: broadcasting, chunk refinement, reduction shapes.
 //! Errors become `Invalid` nodes, reported when the array is computed.
+//!
+//! Elementwise, source and reduction nodes are built from op data
+//! (`crate::ops`): the kernel for the inputs' types is chosen here, once,
+//! and the node's token is hashed from the op data (plus types, shapes and
+//! input tokens), so equal ops on equal inputs get equal keys. The kernel
+//! object keeps the op it was built from (`Kernel::op`, `Source::op`,
+//! `Reducer::op`): the node holds the op through it, one copy that cannot
+//! disagree with the code that runs.
 
 mod group;
 mod linalg;
@@ -11,9 +19,13 @@ pub(crate) use structure::{concat, rechunk, reshape, slice, take, take_chunked, 
 
 use super::{Node, NodeKind};
 use crate::chunks::{refine, Chunks};
+use crate::dtype::DType;
 use crate::error::Error;
-use crate::kernels::{Kernel, Reducer};
+use crate::kernels::elementwise::kernel_for;
+use crate::kernels::reduce::reducer_for;
+use crate::kernels::{Kernel, Source};
 use crate::key::TokenHasher;
+use crate::ops::{ElemOp, ReduceOp};
 use std::sync::Arc;
 
 /// NumPy broadcasting of two shapes.
@@ -34,9 +46,34 @@ pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, E
     Ok(out)
 }
 
-/// An elementwise node over `inputs`, broadcasting them together and
-/// chunking the result on the common refinement of their chunk boundaries.
-pub(crate) fn elementwise(kernel: Arc<dyn Kernel>, token_extra: u64, inputs: Vec<Arc<Node>>) -> Arc<Node> {
+/// An elementwise node of the built-in op `op` over `inputs`, its kernel
+/// chosen for the inputs' types (once, here). `out` is the output type
+/// the caller's types promise; a mismatch (a bug) gives an `Invalid` node.
+pub(crate) fn elementwise(op: ElemOp, inputs: Vec<Arc<Node>>, out: DType) -> Arc<Node> {
+    if let Some(bad) = inputs.iter().find(|n| n.error().is_some()) {
+        return Node::invalid(bad.error().expect("found").clone(), out, bad);
+    }
+    let Some(first) = inputs.first() else {
+        return Node::invalid_without_input(Error::Internal(format!("{} has no inputs", op.name())), out);
+    };
+    let dtypes: Vec<DType> = inputs.iter().map(|n| n.dtype).collect();
+    match kernel_for(&op, &dtypes) {
+        Ok(k) if k.out_dtype() == out => elementwise_kernel(k, inputs),
+        Ok(k) => Node::invalid(
+            Error::Internal(format!("{} gives {}, not {}", op.name(), k.out_dtype().name(), out.name())),
+            out,
+            first,
+        ),
+        Err(e) => Node::invalid(e, out, first),
+    }
+}
+
+/// An elementwise node running `kernel` (a custom op's, or one chosen by
+/// [`elementwise`]) over `inputs`, broadcasting them together and chunking
+/// the result on the common refinement of their chunk boundaries. The
+/// token hashes the kernel's op data, its output type and the inputs'
+/// tokens.
+pub(crate) fn elementwise_kernel(kernel: Arc<dyn Kernel>, inputs: Vec<Arc<Node>>) -> Arc<Node> {
     let dtype = kernel.out_dtype();
     if let Some((n, e)) = inputs.iter().find_map(|n| n.error().map(|e| (n, e))) {
         return Node::invalid(e.clone(), dtype, n);
@@ -65,10 +102,11 @@ pub(crate) fn elementwise(kernel: Arc<dyn Kernel>, token_extra: u64, inputs: Vec
             }
         })
         .collect();
-    // The output type is part of the key: one closure name and parameter
+    // The output type is part of the key: one custom op's name and token
     // may make values of different types.
-    let mut h = TokenHasher::new(kernel.name());
-    h.u64(token_extra).u64(dtype as u64);
+    let mut h = TokenHasher::new("elementwise");
+    kernel.op().hash_into(&mut h);
+    h.u64(dtype as u64);
     for n in &inputs {
         h.u64(n.token);
     }
@@ -76,19 +114,49 @@ pub(crate) fn elementwise(kernel: Arc<dyn Kernel>, token_extra: u64, inputs: Vec
     Node::new(h.finish(), &label, shape, Chunks::from_sizes(sizes), dtype, NodeKind::Elementwise { kernel, inputs })
 }
 
-/// A reduction node. `axes` must be sorted, unique and in range.
+/// A source node: `src` (built from `op`, or a custom source) over an
+/// array of `shape` on the grid `chunks`. The token hashes the op data,
+/// the type, the shape and the grid.
+pub(crate) fn source(src: Arc<dyn Source>, shape: Vec<usize>, chunks: Chunks) -> Arc<Node> {
+    let mut h = TokenHasher::new("source");
+    src.op().hash_into(&mut h);
+    h.usizes(&shape).u64(src.dtype() as u64);
+    for l in chunks.sizes() {
+        h.usizes(l);
+    }
+    let name = src.op().name().to_string();
+    let dtype = src.dtype();
+    Node::new(h.finish(), &name, shape, chunks, dtype, NodeKind::Source(src))
+}
+
+/// A reduction node of `op` over some axes of `input` (all for `None`),
+/// its reducer chosen for the input's type (once, here). `axes` must be
+/// unique and in range, and one at most for the positional reductions;
+/// `out` is the result type the caller's types promise.
 pub(crate) fn reduce(
-    reducer: Arc<dyn Reducer>,
+    op: ReduceOp,
     input: Arc<Node>,
     axes: Option<&[usize]>,
     keepdims: bool,
     split_every: usize,
-    no_identity: bool,
+    out: DType,
 ) -> Arc<Node> {
-    let dtype = reducer.out_dtype();
     if let Some(e) = input.error() {
-        return Node::invalid(e.clone(), dtype, &input);
+        return Node::invalid(e.clone(), out, &input);
     }
+    if op.is_arg() && axes.is_some_and(|a| a.len() > 1) {
+        let e = Error::Invalid(format!("{} takes one axis or all, got {axes:?}", op.name()));
+        return Node::invalid(e, out, &input);
+    }
+    let reducer = match reducer_for(op, input.dtype) {
+        Ok(r) if r.out_dtype() == out => r,
+        Ok(r) => {
+            let e = format!("{} gives {}, not {}", op.name(), r.out_dtype().name(), out.name());
+            return Node::invalid(Error::Internal(e), out, &input);
+        }
+        Err(e) => return Node::invalid(e, out, &input),
+    };
+    let dtype = out;
     let nd = input.shape.len();
     let mut axes: Vec<usize> = match axes {
         None => (0..nd).collect(),
@@ -108,8 +176,8 @@ pub(crate) fn reduce(
     let reduced_len: usize = axes.iter().map(|&a| input.shape[a]).product();
     // NumPy raises even when the result is empty too ((0, 0) over axis 0),
     // "for consistency" (its test_reduce_zero_axis).
-    if no_identity && reduced_len == 0 {
-        return Node::invalid(Error::EmptyReduction { op: static_name(reducer.name()) }, dtype, &input);
+    if op.no_identity() && reduced_len == 0 {
+        return Node::invalid(Error::EmptyReduction { op: op.name() }, dtype, &input);
     }
     let mut shape = vec![];
     let mut sizes = vec![];
@@ -124,17 +192,12 @@ pub(crate) fn reduce(
             sizes.push(input.chunks.sizes()[a].clone());
         }
     }
-    let token = TokenHasher::new(reducer.name())
-        .u64(reducer.params())
-        .u64(dtype as u64)
-        .usizes(&axes)
-        .u64(keepdims as u64)
-        .u64(split_every as u64)
-        .u64(input.token)
-        .finish();
-    let label = reducer.name().to_string();
+    let mut h = TokenHasher::new("reduce");
+    op.hash_into(&mut h);
+    h.u64(dtype as u64).usizes(&axes).u64(keepdims as u64).u64(split_every as u64).u64(input.token);
+    let label = op.name().to_string();
     Node::new(
-        token,
+        h.finish(),
         &label,
         shape,
         Chunks::from_sizes(sizes),
@@ -143,15 +206,27 @@ pub(crate) fn reduce(
     )
 }
 
-fn static_name(n: &str) -> &'static str {
-    match n {
-        "min" => "min",
-        "max" => "max",
-        "argmin" => "argmin",
-        "argmax" => "argmax",
-        "nanmin" => "nanmin",
-        "nanmax" => "nanmax",
-        _ => "reduction",
+/// A grouped reduction node of `op` (see [`group_reduce`]), its reducer
+/// chosen for the input's type; `out` is the result type the caller's
+/// types promise.
+pub(crate) fn group_reduce_op(
+    op: ReduceOp,
+    input: Arc<Node>,
+    axis: usize,
+    group: &[Option<usize>],
+    ngroups: usize,
+    out: DType,
+) -> Arc<Node> {
+    if let Some(e) = input.error() {
+        return Node::invalid(e.clone(), out, &input);
+    }
+    match reducer_for(op, input.dtype) {
+        Ok(r) if r.out_dtype() == out => group_reduce(r, input, axis, group, ngroups),
+        Ok(r) => {
+            let e = format!("{} gives {}, not {}", op.name(), r.out_dtype().name(), out.name());
+            Node::invalid(Error::Internal(e), out, &input)
+        }
+        Err(e) => Node::invalid(e, out, &input),
     }
 }
 
