@@ -50,7 +50,7 @@ pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES, MAX_AXIS_BLOCKS};
 pub use dtype::{CastFrom, DType, Element, Float, Numeric};
 pub use error::{Error, IoError, Result};
 pub use exec::{register, ExecStats, Executor, MemoryLimit, Observer, ObserverGuard, TaskEvent, MAX_THREADS};
-pub use graph::{MemoryProjection, Plan, TaskGraph, TaskInfo};
+pub use graph::{GraphSpec, MemoryProjection, Plan, TaskGraph, TaskInfo};
 pub use io::time;
 pub use key::Key;
 pub use ops::{BlockFn, BlockReader};

@@ -2,9 +2,11 @@
 
 mod codec;
 mod memory;
+mod wire;
 
 pub use codec::PAYLOAD_FORMAT_VERSION;
 pub use memory::MemoryProjection;
+pub use wire::GraphSpec;
 
 use crate::dtype::AnyArray;
 use crate::kernels::Reducer;

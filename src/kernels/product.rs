@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 
 /// Which axes of the two operands pair up. Output axes are the batch
 /// axes, then `a`'s free axes, then `b`'s free axes.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ContractSpec {
     pub batch: Vec<(usize, usize)>,
     pub contract: Vec<(usize, usize)>,
@@ -19,8 +19,17 @@ pub(crate) struct ContractSpec {
 
 /// A typed block product and sum.
 pub(crate) trait BlockProduct: Send + Sync {
+    /// The element type it multiplies (all it needs to be rebuilt:
+    /// [`product_for`]).
+    fn dtype(&self) -> DType;
     fn product(&self, a: &AnyArray, b: &AnyArray, spec: &ContractSpec) -> AnyArray;
     fn add(&self, parts: &[&AnyArray]) -> AnyArray;
+}
+
+/// The block product of a float type.
+pub(crate) fn product_for(dtype: DType) -> crate::error::Result<std::sync::Arc<dyn BlockProduct>> {
+    crate::with_float!(dtype, T => Ok(std::sync::Arc::new(Gemm::<T>::new()) as std::sync::Arc<dyn BlockProduct>),
+        other => Err(crate::error::Error::Invalid(format!("block products of {} are not supported", dtype.name()))))
 }
 
 /// `c = a . b`. With the `blas` feature, ndarray's product (BLAS);
@@ -70,6 +79,9 @@ impl<T> Gemm<T> {
 }
 
 impl<T: Float + LinalgScalar> BlockProduct for Gemm<T> {
+    fn dtype(&self) -> DType {
+        T::DTYPE
+    }
     fn product(&self, a: &AnyArray, b: &AnyArray, spec: &ContractSpec) -> AnyArray {
         let (a, b) = (T::view_any(a).expect("operand type"), T::view_any(b).expect("operand type"));
         let nb = spec.batch.len();

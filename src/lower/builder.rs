@@ -68,7 +68,9 @@ impl<'a> ProgramBuilder<'a> {
             self.leaf(n, LeafDef::Chunk { map })
         } else {
             match &n.kind {
-                NodeKind::Source(src) => self.leaf(n, LeafDef::Source { src: src.clone(), map }),
+                NodeKind::Source(src) => {
+                    self.leaf(n, LeafDef::Source { src: src.clone(), shape: n.shape.clone(), map })
+                }
                 NodeKind::FromArray(arr) => self.leaf(n, LeafDef::Array { arr: arr.clone(), map }),
                 NodeKind::Elementwise { kernel, inputs } => {
                     let nd = n.shape.len();

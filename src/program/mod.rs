@@ -22,7 +22,7 @@ use std::sync::Arc;
 /// transposes and strided slices all compose into these maps, so a fused
 /// program reads every leaf in place, whatever view of it the expression
 /// takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AxisMap {
     pub dom: Option<usize>,
     pub step: isize,
@@ -58,8 +58,8 @@ impl AxisMap {
 
 /// Where a leaf's values come from; `map` places it in the domain.
 pub(crate) enum LeafDef {
-    /// Generated from global indices.
-    Source { src: Arc<dyn Source>, map: Vec<AxisMap> },
+    /// Generated from global indices of the source's array (of `shape`).
+    Source { src: Arc<dyn Source>, shape: Vec<usize>, map: Vec<AxisMap> },
     /// A window of an in-memory array.
     Array { arr: Arc<AnyArray>, map: Vec<AxisMap> },
     /// A chunk of another node, bound per task.
@@ -96,7 +96,7 @@ pub(crate) enum Terminal {
 }
 
 /// Finalising a reduction block: whether reduced axes stay as length 1.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Finish {
     pub keepdims: bool,
 }
@@ -182,6 +182,7 @@ impl Program {
 
 /// How a block's positions along `axis` fold into accumulator rows (one
 /// row per group present in the block; `SKIP` for positions in no group).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct GroupRows {
     pub axis: usize,
     pub row_of: Vec<u32>,
