@@ -50,7 +50,7 @@ fn programs() -> darray::Result<Vec<(&'static str, TaskGraph)>> {
     Ok(vec![
         ("elementwise with scalars", (((&x + 1.0) * 2.0 - &x) / 3.0).abs().sqrt().graph()?),
         ("nan and inf scalars", (&x * f64::NAN + f64::INFINITY).maximum(-0.0).graph()?),
-        ("casts and comparisons", where_(&x.greater(0.0), &x.cast::<f32>().cast::<f64>(), &m).graph()?),
+        ("casts and comparisons", where_(&x.greater(0.0), x.cast::<f32>().cast::<f64>(), &m).graph()?),
         ("integer ops", ((&i % 7i64) * 3i64 - 2i64).sum_axis(1).graph()?),
         ("reductions", x.var_with(&darray::ReduceOpts::axis(0).keepdims(true), 1.0).graph()?),
         ("argmax", x.argmax_axis(1).graph()?),
