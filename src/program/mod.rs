@@ -192,3 +192,96 @@ pub(crate) struct GroupRows {
 impl GroupRows {
     pub(crate) const SKIP: u32 = u32::MAX;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::elementwise::kernel_for;
+    use crate::kernels::source::source_for;
+    use crate::ops::{BinaryOp, ElemOp, Scalar, SourceOp, UnaryOp};
+    use proptest::prelude::*;
+
+    /// A program over `chunk` chunk leaves and `constant` constant leaves
+    /// (f64), with `steps` as (unary?, args), its output the last value.
+    fn program(chunk: usize, constant: usize, steps: &[(bool, usize, usize)]) -> Program {
+        let shape = vec![8];
+        let mut leaves = vec![];
+        for _ in 0..chunk {
+            leaves.push(LeafDef::Chunk { map: AxisMap::identity(1) });
+        }
+        for _ in 0..constant {
+            let src = source_for(&SourceOp::Const(Scalar::F64(2.0)), DType::F64, &shape).expect("a constant");
+            leaves.push(LeafDef::Source { src, shape: shape.clone(), map: AxisMap::identity(1) });
+        }
+        let nl = leaves.len();
+        let instrs: Vec<Instr> = steps
+            .iter()
+            .enumerate()
+            .map(|(i, &(unary, a, b))| {
+                let n = nl + i;
+                if unary {
+                    Instr {
+                        kernel: kernel_for(&ElemOp::Unary(UnaryOp::Neg), &[DType::F64]).unwrap(),
+                        args: vec![a % n],
+                    }
+                } else {
+                    let k = kernel_for(&ElemOp::Binary(BinaryOp::Add), &[DType::F64, DType::F64]).unwrap();
+                    Instr { kernel: k, args: vec![a % n, b % n] }
+                }
+            })
+            .collect();
+        let out = nl + instrs.len() - 1;
+        Program::new(leaves, vec![DType::F64; nl], instrs, out, shape, Terminal::Store, vec![])
+    }
+
+    #[test]
+    fn a_long_chain_needs_few_registers() {
+        let steps: Vec<(bool, usize, usize)> = (0..20).map(|i| (i % 2 == 0, i + 1, i)).collect();
+        // Each step reads the value just before it (and one before that).
+        let p = program(2, 0, &steps);
+        assert!(p.reg_dtypes.len() <= 4, "{} registers for a chain", p.reg_dtypes.len());
+    }
+
+    proptest! {
+        #[test]
+        fn registers_never_clash(
+            chunk in 1usize..4,
+            constant in 0usize..3,
+            steps in proptest::collection::vec((any::<bool>(), any::<usize>(), any::<usize>()), 1..24),
+        ) {
+            let p = program(chunk, constant, &steps);
+            let nl = p.leaves.len();
+            let n = nl + p.instrs.len();
+            // Last use of each value (the output lives to the end).
+            let mut last = vec![0usize; n];
+            for (i, ins) in p.instrs.iter().enumerate() {
+                for &a in &ins.args {
+                    last[a] = last[a].max(nl + i);
+                }
+            }
+            last[p.out] = usize::MAX;
+            for (i, ins) in p.instrs.iter().enumerate() {
+                let v = nl + i;
+                // A kernel never writes a register it reads.
+                for &a in &ins.args {
+                    prop_assert_ne!(p.reg_of[v], p.reg_of[a], "step {} writes its input {}'s register", v, a);
+                }
+            }
+            for a in 0..n {
+                prop_assert_eq!(p.reg_dtypes[p.reg_of[a]], DType::F64);
+                for b in a + 1..n {
+                    // b is made while a is still to be read: they clash.
+                    let overlap = last[a] >= b && (last[a] > 0 || a == p.out);
+                    if overlap || p.invariant[a] || p.invariant[b] {
+                        prop_assert_ne!(p.reg_of[a], p.reg_of[b], "values {} and {} share a register", a, b);
+                    }
+                }
+            }
+            // Invariant: constant leaves and steps over them only.
+            for v in 0..n {
+                let expect = if v < nl { v >= chunk } else { p.instrs[v - nl].args.iter().all(|&a| p.invariant[a]) };
+                prop_assert_eq!(p.invariant[v], expect);
+            }
+        }
+    }
+}
