@@ -267,11 +267,11 @@ mod tests {
                     prop_assert_ne!(p.reg_of[v], p.reg_of[a], "step {} writes its input {}'s register", v, a);
                 }
             }
-            for a in 0..n {
+            for (a, &last_a) in last.iter().enumerate() {
                 prop_assert_eq!(p.reg_dtypes[p.reg_of[a]], DType::F64);
                 for b in a + 1..n {
                     // b is made while a is still to be read: they clash.
-                    let overlap = last[a] >= b && (last[a] > 0 || a == p.out);
+                    let overlap = last_a >= b && (last_a > 0 || a == p.out);
                     if overlap || p.invariant[a] || p.invariant[b] {
                         prop_assert_ne!(p.reg_of[a], p.reg_of[b], "values {} and {} share a register", a, b);
                     }
