@@ -18,9 +18,13 @@
 //! # Ok::<(), darray::Error>(())
 //! ```
 //!
-//! The pipeline, one module per stage: [`array`](mod@array) (user API) -> `expr` (the
-//! lazy expression) -> `optimize` (fusion) -> [`graph`] (per-chunk tasks) ->
-//! `exec` (scheduler), with `kernels` doing the per-chunk work.
+//! The pipeline, one module per stage: [`array`](mod@array) (user API) ->
+//! `expr` (the logical expression) -> [`optimize`] (rules behind one trait:
+//! rewrites, then the physical plan) -> `lower` (plan to tasks) -> [`graph`]
+//! (per-chunk tasks, as data: [`GraphSpec`]) -> [`exec`] (executors behind
+//! one trait), with `program` (fused programs) and `kernels` doing the
+//! per-chunk work; [`ops`] describes every operation as data, and [`io`]
+//! reads and writes files.
 
 // Links OpenBLAS for ndarray's `blas` feature.
 #[cfg(feature = "blas")]
