@@ -4,7 +4,7 @@
 use crate::dispatch;
 use crate::dtype::{AnyArray, Element};
 use crate::error::{Error, Result};
-use crate::graph::{ChunkRef, Payload, Piece, Task, TaskOp};
+use crate::graph::{ChunkRef, OverlapTask, Payload, Piece, Task, TaskOp};
 use crate::program::{finalize, BlockCall, Produced};
 use ndarray::IxDyn;
 
@@ -57,7 +57,8 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
             }
             Ok(Payload::Array(a))
         }
-        TaskOp::Overlap { f, block, dtype, ext_shape, fill, pieces, inner, shape } => {
+        TaskOp::Overlap(o) => {
+            let OverlapTask { f, block, dtype, ext_shape, fill, pieces, inner, shape } = &**o;
             let mut ext = match fill {
                 Some(v) => AnyArray::filled(v, ext_shape),
                 None => AnyArray::default_of(*dtype, ext_shape),

@@ -151,19 +151,10 @@ pub(crate) enum TaskOp {
         offset: Vec<usize>,
         shape: Vec<usize>,
     },
-    /// A block extended by its halo (pieces of neighbouring blocks, copied
-    /// with steps of +1 or -1; the rest `fill`), given to `f`, trimmed back.
-    Overlap {
-        f: Arc<dyn crate::ops::BlockFn>,
-        block: Vec<usize>,
-        dtype: crate::dtype::DType,
-        ext_shape: Vec<usize>,
-        fill: Option<AnyArray>,
-        pieces: Vec<HaloPiece>,
-        /// Where the block starts in the extended block, and its shape.
-        inner: Vec<usize>,
-        shape: Vec<usize>,
-    },
+    /// A block extended by its halo, given to a user function, trimmed
+    /// back (boxed: the largest and rarest op, which would otherwise set
+    /// the size of every task).
+    Overlap(Box<OverlapTask>),
     /// A delayed call's value taken as a chunk of the given shape.
     FromValue {
         convert: Arc<crate::ops::ConvertFn>,
@@ -216,6 +207,20 @@ pub(crate) enum BlockRef {
 /// a delayed value's one task).
 pub(crate) struct Output {
     pub blocks: Vec<BlockRef>,
+}
+
+/// A block extended by its halo (pieces of neighbouring blocks, copied
+/// with steps of +1 or -1; the rest `fill`), given to `f`, trimmed back.
+pub(crate) struct OverlapTask {
+    pub f: Arc<dyn crate::ops::BlockFn>,
+    pub block: Vec<usize>,
+    pub dtype: crate::dtype::DType,
+    pub ext_shape: Vec<usize>,
+    pub fill: Option<AnyArray>,
+    pub pieces: Vec<HaloPiece>,
+    /// Where the block starts in the extended block, and its shape.
+    pub inner: Vec<usize>,
+    pub shape: Vec<usize>,
 }
 
 /// A task: key, dependencies (earlier tasks), operation.
@@ -298,7 +303,7 @@ impl TaskGraph {
                 TaskOp::Delayed(d) => vec![d.name.to_string()],
                 TaskOp::FromValue { .. } => vec!["from_delayed".to_string()],
                 TaskOp::Read { label, .. } => vec![label.to_string()],
-                TaskOp::Overlap { .. } => vec!["map_overlap".to_string()],
+                TaskOp::Overlap(_) => vec!["map_overlap".to_string()],
                 TaskOp::Assemble { .. } => vec!["rechunk".to_string()],
                 TaskOp::Product { .. } => vec!["tensordot-product".to_string()],
                 TaskOp::Gather { .. } => vec!["take".to_string()],
@@ -362,4 +367,11 @@ pub(crate) mod testing {
     pub(crate) fn graph(deps: &[&[TaskId]]) -> TaskGraph {
         TaskGraph { tasks: deps.iter().map(|d| call(d, 8)).collect(), outputs: vec![] }
     }
+}
+#[cfg(test)]
+#[test]
+fn a_task_stays_small() {
+    // A million-block graph holds a million tasks: the largest op sets the
+    // size of every one, so rare large ops are boxed (`Overlap`).
+    assert!(std::mem::size_of::<Task>() <= 192, "Task is {} bytes", std::mem::size_of::<Task>());
 }

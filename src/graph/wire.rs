@@ -270,7 +270,7 @@ impl TaskGraph {
                 },
                 TaskOp::Read { .. } => return Err(refuse("a block read by a reader", &t.key)),
                 TaskOp::Delayed(_) => return Err(refuse("a delayed call", &t.key)),
-                TaskOp::Overlap { .. } => return Err(refuse("a map_overlap function", &t.key)),
+                TaskOp::Overlap(_) => return Err(refuse("a map_overlap function", &t.key)),
                 TaskOp::FromValue { .. } => return Err(refuse("a delayed value's conversion", &t.key)),
             };
             tasks.push(TaskSpec {

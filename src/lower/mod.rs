@@ -104,9 +104,8 @@ fn estimate_bytes(op: &TaskOp, inputs: Option<u64>, block: u64, acc_bytes: &mut 
             _ => elems(&t.shape) * t.program.out_dtype.size() as u64,
         },
         TaskOp::Read { dtype, shape, .. } => elems(shape) * dtype.size() as u64,
-        TaskOp::Assemble { dtype, shape, .. } | TaskOp::Overlap { dtype, shape, .. } => {
-            elems(shape) * dtype.size() as u64
-        }
+        TaskOp::Assemble { dtype, shape, .. } => elems(shape) * dtype.size() as u64,
+        TaskOp::Overlap(o) => elems(&o.shape) * o.dtype.size() as u64,
         TaskOp::Combine { .. } | TaskOp::AddBlocks { .. } => inputs.unwrap_or(block),
         TaskOp::Delayed(_) => 0,
         _ => block,

@@ -4,7 +4,7 @@
 use super::{BlockRef, Lowerer};
 use crate::chunks::{Chunks, GridIter};
 use crate::expr::{BlockFn, Node, Pad};
-use crate::graph::{HaloPiece, TaskId, TaskOp};
+use crate::graph::{HaloPiece, OverlapTask, TaskId, TaskOp};
 use crate::key::Key;
 use std::sync::Arc;
 
@@ -117,7 +117,7 @@ impl Lowerer {
                     });
                 }
             }
-            let op = TaskOp::Overlap {
+            let op = TaskOp::Overlap(Box::new(OverlapTask {
                 f: f.clone(),
                 block: b.clone(),
                 dtype: input.dtype,
@@ -126,7 +126,7 @@ impl Lowerer {
                 pieces,
                 inner,
                 shape,
-            };
+            }));
             out.push(BlockRef::Task(self.push(Key::new(n.token, &label, &b), deps, op)));
         }
         out
