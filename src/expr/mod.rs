@@ -236,6 +236,12 @@ impl Node {
             | NodeKind::Reshape { input } => *input = next(),
             _ => {}
         }
+        self.with_kind(kind)
+    }
+
+    /// The same node (same token, shape, chunks and type) doing `kind`: an
+    /// optimizer's physical choice for the same values.
+    pub(crate) fn with_kind(&self, kind: NodeKind) -> Arc<Node> {
         let n = self;
         Arc::new(Node {
             token: n.token,

@@ -38,15 +38,7 @@ impl Rule for GroupLayoutRule {
         if let NodeKind::GroupReduce { layout: l, .. } = &mut kind {
             *l = layout;
         }
-        let node = Node {
-            token: n.token,
-            label: n.label.clone(),
-            shape: n.shape.clone(),
-            chunks: n.chunks.clone(),
-            dtype: n.dtype,
-            kind,
-        };
-        Ok(Some(Expr(Arc::new(node))))
+        Ok(Some(Expr(n.with_kind(kind))))
     }
 }
 
