@@ -173,3 +173,19 @@ fn remainder_takes_the_divisors_sign_as_in_numpy() {
     let z = DArray::from_array(arr(&[2], vec![0.0, 2.0]), [1]).unwrap();
     assert_eq!((1.0 / &(-&z)).compute().unwrap().as_slice().unwrap(), [f64::NEG_INFINITY, -0.5]);
 }
+
+#[test]
+fn sign_of_a_negative_zero_is_positive_zero_as_in_numpy() -> darray::Result<()> {
+    // np.sign(-0.0) == 0.0 (positive): so -1 / sign(-0.0) is -inf, not inf.
+    // Found by a long run of the differential harness.
+    let x = DArray::from_array(arr(&[3], vec![-0.0, 0.0, f64::NAN]), 2)?;
+    let s = all_ways(&x.signum())?;
+    assert!(s[[0]] == 0.0 && s[[0]].is_sign_positive(), "{}", s[[0]]);
+    assert!(s[[1]] == 0.0 && s[[1]].is_sign_positive());
+    assert!(s[[2]].is_nan());
+    let r = all_ways(&(-1.0 / x.signum()))?;
+    assert_eq!(r[[0]], f64::NEG_INFINITY);
+    let f = DArray::from_array(ndarray::arr1(&[-0.0f32]).into_dyn(), 1)?.signum().compute()?;
+    assert!(f[[0]].is_sign_positive());
+    Ok(())
+}

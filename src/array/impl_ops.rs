@@ -275,7 +275,7 @@ float_fns! {
     ceil => Ceil;
     /// Nearest integer, halves away from zero.
     round => Round;
-    /// Sign: -1, 0 or 1 (NaN stays NaN).
+    /// Sign: -1, 0 or 1 (NaN stays NaN; both zeros give `+0`, as NumPy's `sign`).
     signum => Signum;
     /// `1 / x`.
     recip => Recip;

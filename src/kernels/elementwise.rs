@@ -181,7 +181,7 @@ fn unary(op: &ElemOp, u: UnaryOp, t: DType) -> Result<Arc<dyn Kernel>> {
         Floor => float!(|x: T| x.floor()),
         Ceil => float!(|x: T| x.ceil()),
         Round => float!(|x: T| x.round()),
-        Signum => float!(|x: T| if x == 0.0 { x } else { x.signum() }),
+        Signum => float!(|x: T| if x == 0.0 { 0.0 } else { x.signum() }),
         Recip => float!(|x: T| x.recip()),
         IsNan => float!(|x: T| x.is_nan()),
         IsFinite => float!(|x: T| x.is_finite()),
