@@ -196,6 +196,14 @@ impl DelayedTask {
     }
 }
 
+/// The position of task `t` in `deps`, added if missing.
+pub(crate) fn dep_position(deps: &mut Vec<TaskId>, t: TaskId) -> usize {
+    deps.iter().position(|&d| d == t).unwrap_or_else(|| {
+        deps.push(t);
+        deps.len() - 1
+    })
+}
+
 /// A block of a lowered node: a task, or a chunk already held.
 #[derive(Clone)]
 pub(crate) enum BlockRef {
@@ -327,6 +335,34 @@ impl TaskGraph {
             d[i] = 1 + t.deps.iter().map(|&p| d[p as usize]).max().unwrap_or(0);
         }
         d.into_iter().max().unwrap_or(0)
+    }
+}
+
+impl TaskGraph {
+    /// The output tasks in block order, each once: the scheduler's
+    /// priorities start from them, so a fixed order gives the same schedule
+    /// every run.
+    pub(crate) fn output_tasks(&self) -> Vec<TaskId> {
+        let mut seen = std::collections::HashSet::new();
+        self.outputs
+            .iter()
+            .flat_map(|o| &o.blocks)
+            .filter_map(|b| match b {
+                BlockRef::Task(t) => Some(*t),
+                BlockRef::Held(_) => None,
+            })
+            .filter(|t| seen.insert(*t))
+            .collect()
+    }
+
+    /// Renames the output tasks after a pass renumbered the tasks
+    /// (`remap[old]` is the new id).
+    pub(crate) fn remap_outputs(&mut self, remap: &[TaskId]) {
+        for b in self.outputs.iter_mut().flat_map(|o| o.blocks.iter_mut()) {
+            if let BlockRef::Task(t) = b {
+                *t = remap[*t as usize];
+            }
+        }
     }
 }
 

@@ -17,7 +17,7 @@ pub(crate) use delayed::lower_delayed;
 use crate::chunks::GridIter;
 use crate::error::{Error, Result};
 use crate::expr::{Node, NodeKind};
-use crate::graph::{BlockRef, ChunkRef, FusedTask, LeafInput, Output, Task, TaskGraph, TaskId, TaskOp};
+use crate::graph::{dep_position, BlockRef, ChunkRef, FusedTask, LeafInput, Output, Task, TaskGraph, TaskId, TaskOp};
 use crate::key::Key;
 use crate::optimize::PhysicalPlan;
 use crate::program::{AxisMap, Program, Terminal};
@@ -63,14 +63,6 @@ struct Lowerer {
     current_block_bytes: u64,
     /// Accumulator bytes per partial element, by reducer.
     acc_bytes: HashMap<usize, u64>,
-}
-
-/// The position of task `t` in `deps`, added if missing.
-fn dep_position(deps: &mut Vec<TaskId>, t: TaskId) -> usize {
-    deps.iter().position(|&d| d == t).unwrap_or_else(|| {
-        deps.push(t);
-        deps.len() - 1
-    })
 }
 
 /// Reading block `b` of the file node `n`.

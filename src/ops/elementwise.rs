@@ -92,7 +92,7 @@ pub enum UnaryOp {
     Ceil,
     /// Nearest integer, halves away from zero.
     Round,
-    /// -1, 0 or 1 (zeros and NaN kept).
+    /// -1, 0 or 1 (both zeros give `+0`, as NumPy's `sign`; NaN kept).
     Signum,
     /// `1 / x`.
     Recip,

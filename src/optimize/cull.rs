@@ -5,7 +5,7 @@
 
 use super::rule::{PhysicalPlan, Rule};
 use crate::error::Result;
-use crate::graph::{BlockRef, Task, TaskGraph, TaskId};
+use crate::graph::{Task, TaskGraph, TaskId};
 
 pub(super) struct Cull;
 
@@ -14,23 +14,9 @@ impl Rule for Cull {
         "cull"
     }
     fn graph(&self, g: &mut TaskGraph, _p: &PhysicalPlan) -> Result<()> {
-        let wanted: Vec<TaskId> = g
-            .outputs
-            .iter()
-            .flat_map(|o| o.blocks.iter())
-            .filter_map(|b| match b {
-                BlockRef::Task(t) => Some(*t),
-                BlockRef::Held(_) => None,
-            })
-            .collect();
+        let wanted = g.output_tasks();
         let remap = cull(&mut g.tasks, &wanted);
-        for o in &mut g.outputs {
-            for b in &mut o.blocks {
-                if let BlockRef::Task(t) = b {
-                    *t = remap[*t as usize];
-                }
-            }
-        }
+        g.remap_outputs(&remap);
         Ok(())
     }
 }

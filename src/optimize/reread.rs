@@ -21,7 +21,7 @@
 
 use super::rule::{PhysicalPlan, Rule};
 use crate::error::Result;
-use crate::graph::{BlockRef, ChunkRef, Task, TaskGraph, TaskId, TaskOp};
+use crate::graph::{dep_position, ChunkRef, Task, TaskGraph, TaskId, TaskOp};
 use crate::key::{Key, TokenHasher};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -92,13 +92,7 @@ fn reread(g: &mut TaskGraph, hold_bytes: usize) {
         p.tasks.push(t);
     }
     g.tasks = p.tasks;
-    for o in &mut g.outputs {
-        for b in &mut o.blocks {
-            if let BlockRef::Task(t) = b {
-                *t = remap[*t as usize];
-            }
-        }
-    }
+    g.remap_outputs(&remap);
 }
 
 struct Pass {
@@ -261,20 +255,12 @@ impl Pass {
     }
 }
 
-/// The position of task `t` in `deps`, added if missing.
-fn dep_position(deps: &mut Vec<TaskId>, t: TaskId) -> usize {
-    deps.iter().position(|&d| d == t).unwrap_or_else(|| {
-        deps.push(t);
-        deps.len() - 1
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::dtype::{AnyArray, DType};
     use crate::graph::testing::call;
-    use crate::graph::{FusedTask, LeafInput, Output};
+    use crate::graph::{BlockRef, FusedTask, LeafInput, Output};
     use crate::program::{AxisMap, LeafDef, Program, Terminal};
 
     struct Zeros;

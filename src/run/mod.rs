@@ -13,8 +13,8 @@ use crate::exec::{ExecOptions, ExecStats};
 use crate::expr::{DNode, Node};
 use crate::graph::{BlockRef, Output, Payload, TaskGraph, TaskId};
 use crate::lower::{block_tasks, lower, lower_delayed, LowerOptions};
-use crate::optimize::Optimizer;
-use std::collections::{HashMap, HashSet};
+use crate::optimize::{Optimizer, PhysicalPlan};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What a computation computes.
@@ -42,6 +42,13 @@ pub(crate) fn optimizer(cfg: &Config) -> Result<Optimizer> {
     Optimizer::new(&cfg.rules, &cfg.disabled_rules, cfg.optimize, cfg.hold_bytes)
 }
 
+/// The tasks of an optimized plan: lowered, then the graph passes.
+fn lower_plan(opt: &Optimizer, plan: &PhysicalPlan, memory_limit: Option<u64>) -> Result<TaskGraph> {
+    let mut g = lower(plan, LowerOptions { memory_limit })?;
+    opt.graph(&mut g, plan)?;
+    Ok(g)
+}
+
 /// The task graph of `roots`: optimized (rewrite and plan), lowered, then
 /// the graph passes.
 pub(crate) fn graph(roots: Roots<'_>, cfg: &Config, memory_limit: Option<u64>) -> Result<TaskGraph> {
@@ -49,9 +56,7 @@ pub(crate) fn graph(roots: Roots<'_>, cfg: &Config, memory_limit: Option<u64>) -
         Roots::Arrays(r) => {
             let opt = optimizer(cfg)?;
             let plan = opt.plan(r)?;
-            let mut g = lower(&plan, LowerOptions { memory_limit })?;
-            opt.graph(&mut g, &plan)?;
-            Ok(g)
+            lower_plan(&opt, &plan, memory_limit)
         }
         Roots::Delayed(r) => {
             let mut tasks = vec![];
@@ -60,21 +65,6 @@ pub(crate) fn graph(roots: Roots<'_>, cfg: &Config, memory_limit: Option<u64>) -
             Ok(TaskGraph { tasks, outputs })
         }
     }
-}
-
-/// The output tasks in block order, each once: the scheduler's priorities
-/// start from them, so a fixed order gives the same schedule every run.
-pub(crate) fn output_tasks(g: &TaskGraph) -> Vec<TaskId> {
-    let mut seen = HashSet::new();
-    g.outputs
-        .iter()
-        .flat_map(|o| &o.blocks)
-        .filter_map(|b| match b {
-            BlockRef::Task(t) => Some(*t),
-            BlockRef::Held(_) => None,
-        })
-        .filter(|t| seen.insert(*t))
-        .collect()
 }
 
 /// What the executor is told: threads, observers (the configuration's and
@@ -103,7 +93,7 @@ pub(crate) fn run(roots: Roots<'_>, cfg: &Config, result_bytes: u64, sink: &Outp
             }
         }
     }
-    let outputs = output_tasks(&g);
+    let outputs = g.output_tasks();
     let opts = exec_options(cfg, limit, result_bytes);
     let stats = cfg.executor.execute(&g, &outputs, &opts, &|t, p| sink(&wanted[&t], Block::Computed(p)))?;
     // Held chunks were never tasks: handed over once the run succeeded.
@@ -126,10 +116,9 @@ pub(crate) fn explain(roots: &[Arc<Node>], cfg: &Config, result_bytes: u64) -> R
     let tasks = block_tasks(&plan);
     let mut p = crate::graph::Plan { nodes: plan.nodes(), groups: plan.groups(), block_tasks: tasks, memory: None };
     if tasks <= crate::graph::Plan::PROJECT_TASKS {
-        let mut g = lower(&plan, LowerOptions { memory_limit: limit })?;
-        opt.graph(&mut g, &plan)?;
+        let g = lower_plan(&opt, &plan, limit)?;
         let opts = exec_options(cfg, limit, result_bytes);
-        p.memory = Some(cfg.executor.project(&g, &output_tasks(&g), &opts));
+        p.memory = Some(cfg.executor.project(&g, &g.output_tasks(), &opts));
     }
     Ok(p)
 }
