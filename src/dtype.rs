@@ -580,7 +580,8 @@ pub trait Numeric:
     fn sub_(self, o: Self) -> Self;
     #[doc(hidden)]
     fn mul_(self, o: Self) -> Self;
-    /// `/`; integer division by zero gives 0, as NumPy does.
+    /// `/`: true division for floats; floored for integers (NumPy's `//`,
+    /// in step with `rem_`), where division by zero gives 0, as NumPy does.
     #[doc(hidden)]
     fn div_(self, o: Self) -> Self;
     /// `%` as NumPy's `remainder`: the result takes the divisor's sign
@@ -598,9 +599,23 @@ pub trait Numeric:
 }
 
 /// A floating-point element type.
-pub trait Float: Numeric + num_traits::Float + CastFrom<f64> {}
+pub trait Float: Numeric<Sum = Self, Mean = Self> + num_traits::Float + CastFrom<f64> {}
 impl Float for f32 {}
 impl Float for f64 {}
+
+/// Element types with bitwise operations (`& | ^ !`): the integers and
+/// `bool` (where they are logical).
+pub trait Bitwise: Element {}
+/// The integer element types (bit shifts).
+pub trait Integer: Numeric + Bitwise {}
+impl Bitwise for bool {}
+macro_rules! integer {
+    ($($t:ty),*) => {$(
+        impl Bitwise for $t {}
+        impl Integer for $t {}
+    )*};
+}
+integer!(i8, i16, i32, i64, u8, u16, u32, u64);
 
 macro_rules! numeric {
     ($($t:ty => $acc:ty, $sum:ty, $mean:ty, $float:tt, $abs:expr, $lo:expr, $hi:expr);*) => {$(
@@ -650,7 +665,16 @@ macro_rules! numeric {
         #[inline(always)]
         fn mul_(self, o: Self) -> Self { self.wrapping_mul(o) }
         #[inline(always)]
-        fn div_(self, o: Self) -> Self { if o == 0 { 0 } else { self.wrapping_div(o) } }
+        #[allow(unused_comparisons)]
+        fn div_(self, o: Self) -> Self {
+            if o == 0 {
+                return 0;
+            }
+            // Floored, as NumPy's `//` and in step with `rem_`.
+            let q = self.wrapping_div(o);
+            let r = self.wrapping_rem(o);
+            if r != 0 && ((r < 0) != (o < 0)) { q.wrapping_sub(1) } else { q }
+        }
         #[inline(always)]
         #[allow(unused_comparisons)]
         fn rem_(self, o: Self) -> Self {

@@ -51,7 +51,7 @@ mod run;
 pub use array::{compute_all, tensordot, ComputeAll, DArray, GroupBy, ReduceOpts};
 pub use array::{concatenate, stack, where_, Boundary, Operand, Sel};
 pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES, MAX_AXIS_BLOCKS};
-pub use dtype::{CastFrom, DType, Element, Float, Numeric};
+pub use dtype::{Bitwise, CastFrom, DType, Element, Float, Integer, Numeric};
 pub use error::{Error, IoError, Result};
 pub use exec::{register, ExecStats, Executor, MemoryLimit, Observer, ObserverGuard, TaskEvent, MAX_THREADS};
 pub use graph::{GraphSpec, MemoryProjection, Plan, TaskGraph, TaskInfo};

@@ -179,6 +179,34 @@ macro_rules! reduction_table {
             any, any_axis, any_with () [Element + Into<bool>] -> bool = ReduceOp::Any;
             /// True if every element is true.
             all, all_axis, all_with () [Element + Into<bool>] -> bool = ReduceOp::All;
+            /// Product ignoring NaN (NumPy's `nanprod`: 1 where all are NaN).
+            ///
+            /// ```
+            /// use darray::DArray;
+            /// let x = DArray::from_array(ndarray::arr1(&[2.0, f64::NAN, 4.0]), 2)?;
+            /// assert_eq!(x.nanprod().compute()?[[]], 8.0);
+            /// # Ok::<(), darray::Error>(())
+            /// ```
+            nanprod, nanprod_axis, nanprod_with () [Numeric] -> T::Sum = ReduceOp::NanProd,
+                group "Product of each group, NaN skipped.";
+            /// Flat index of the smallest element ignoring NaN (first on
+            /// ties). Computing it is an error where a slice holds NaN
+            /// alone, as NumPy's `nanargmin` raises; an error for empty
+            /// arrays and for more than one axis.
+            ///
+            /// ```
+            /// use darray::DArray;
+            /// let x = DArray::from_array(ndarray::arr2(&[[f64::NAN, 3.0], [1.0, f64::NAN]]), 1)?;
+            /// assert_eq!(x.nanargmin().compute()?[[]], 2);
+            /// assert_eq!(x.nanargmin_axis(1).compute()?.into_raw_vec_and_offset().0, vec![1, 0]);
+            /// let all_nan = DArray::from_array(ndarray::arr1(&[f64::NAN, f64::NAN]), 1)?;
+            /// assert!(all_nan.nanargmin().compute().is_err());
+            /// # Ok::<(), darray::Error>(())
+            /// ```
+            nanargmin, nanargmin_axis, nanargmin_with () [Numeric] -> i64 = ReduceOp::NanArgMin;
+            /// Flat index of the largest element ignoring NaN (see
+            /// [`nanargmin`](DArray::nanargmin)).
+            nanargmax, nanargmax_axis, nanargmax_with () [Numeric] -> i64 = ReduceOp::NanArgMax;
         }
     };
 }

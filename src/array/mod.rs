@@ -35,6 +35,7 @@ mod impl_linalg;
 mod impl_ops;
 mod impl_overlap;
 pub(crate) mod impl_reduce;
+mod impl_stats;
 mod impl_structure;
 
 pub use impl_compute::{compute_all, ComputeAll};

@@ -103,7 +103,7 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
                 None if shape.contains(&0) => reducer.init(shape),
                 None => return Err(Error::Internal(format!("group block of shape {shape:?} has no partials"))),
             };
-            Ok(Payload::Array(reducer.finalize(acc)))
+            Ok(Payload::Array(reducer.finalize(acc)?))
         }
         TaskOp::Combine { reducer, reduced, finish } => {
             let mut parts = inputs.iter().map(|p| match p {
@@ -115,7 +115,7 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
                 reducer.merge(&mut acc, p);
             }
             Ok(match finish {
-                Some(f) => Payload::Array(finalize(reducer.as_ref(), acc, reduced, *f)),
+                Some(f) => Payload::Array(finalize(reducer.as_ref(), acc, reduced, *f)?),
                 None => Payload::Partial(acc),
             })
         }

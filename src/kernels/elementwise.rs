@@ -7,7 +7,7 @@
 //! would have written by hand. Custom ops (user closures) make their
 //! kernel directly with [`Map1::new`].
 
-use crate::dtype::{AnySlice, AnySliceMut, CastFrom, DType, Element, Numeric};
+use crate::dtype::{AnySlice, AnySliceMut, CastFrom, DType, Element, Float, Numeric};
 use crate::error::{Error, Result};
 use crate::ops::{BinaryOp, ElemOp, Scalar, UnaryOp};
 use crate::{with_dtype, with_float, with_numeric};
@@ -180,7 +180,7 @@ fn unary(op: &ElemOp, u: UnaryOp, t: DType) -> Result<Arc<dyn Kernel>> {
         Tanh => float!(|x: T| x.tanh()),
         Floor => float!(|x: T| x.floor()),
         Ceil => float!(|x: T| x.ceil()),
-        Round => float!(|x: T| x.round()),
+        Round => float!(|x: T| x.round_ties_even()),
         Signum => float!(|x: T| if x == 0.0 { 0.0 } else { x.signum() }),
         Recip => float!(|x: T| x.recip()),
         IsNan => float!(|x: T| x.is_nan()),
@@ -190,6 +190,104 @@ fn unary(op: &ElemOp, u: UnaryOp, t: DType) -> Result<Arc<dyn Kernel>> {
             let p = scalar::<T>(op, p)?;
             kernel1::<T, T>(op, move |x| x.powf(p))
         }, other => no()),
+        Arcsin => float!(|x: T| x.asin()),
+        Arccos => float!(|x: T| x.acos()),
+        Arctan => float!(|x: T| x.atan()),
+        Sinh => float!(|x: T| x.sinh()),
+        Cosh => float!(|x: T| x.cosh()),
+        Arcsinh => float!(|x: T| x.asinh()),
+        Arccosh => float!(|x: T| x.acosh()),
+        Arctanh => float!(|x: T| x.atanh()),
+        Log1p => float!(|x: T| x.ln_1p()),
+        Expm1 => float!(|x: T| x.exp_m1()),
+        Exp2 => float!(|x: T| x.exp2()),
+        Cbrt => float!(|x: T| x.cbrt()),
+        Square => with_numeric!(t, T => kernel1::<T, T>(op, |x: T| x.mul_(x)), bool => no()),
+        Trunc => float!(|x: T| x.trunc()),
+        Deg2Rad => float!(|x: T| x.to_radians()),
+        Rad2Deg => float!(|x: T| x.to_degrees()),
+        IsInf => float!(|x: T| x.is_infinite()),
+        IsPosInf => float!(|x: T| x == T::INFINITY),
+        IsNegInf => float!(|x: T| x == T::NEG_INFINITY),
+        Signbit => float!(|x: T| x.is_sign_negative()),
+        RoundDecimals(d) => with_float!(t, T => {
+            // NumPy's round: scale, round halves to even, scale back (the
+            // scale itself in f64 for f32, as NumPy computes it).
+            let f = 10f64.powi(d.unsigned_abs() as i32) as T;
+            if d >= 0 {
+                kernel1::<T, T>(op, move |x| (x * f).round_ties_even() / f)
+            } else {
+                kernel1::<T, T>(op, move |x| (x / f).round_ties_even() * f)
+            }
+        }, other => no()),
+        NanToNum { nan, posinf, neginf } => with_float!(t, T => {
+            let (n, p, m) = (scalar::<T>(op, nan)?, scalar::<T>(op, posinf)?, scalar::<T>(op, neginf)?);
+            kernel1::<T, T>(op, move |x| {
+                if x.is_nan() {
+                    n
+                } else if x == T::INFINITY {
+                    p
+                } else if x == T::NEG_INFINITY {
+                    m
+                } else {
+                    x
+                }
+            })
+        }, other => no()),
+        Invert => with_int!(t, T => kernel1::<T, T>(op, |x: T| !x), other => kernel1::<bool, bool>(op, |x| !x)),
+    }
+}
+
+/// As `with_dtype!` for the integer types; `bool` and floats evaluate
+/// `$other`.
+macro_rules! with_int {
+    ($dt:expr, $t:ident => $body:expr, other => $other:expr) => {
+        match $dt {
+            DType::I8 => {
+                type $t = i8;
+                $body
+            }
+            DType::I16 => {
+                type $t = i16;
+                $body
+            }
+            DType::I32 => {
+                type $t = i32;
+                $body
+            }
+            DType::I64 => {
+                type $t = i64;
+                $body
+            }
+            DType::U8 => {
+                type $t = u8;
+                $body
+            }
+            DType::U16 => {
+                type $t = u16;
+                $body
+            }
+            DType::U32 => {
+                type $t = u32;
+                $body
+            }
+            DType::U64 => {
+                type $t = u64;
+                $body
+            }
+            _ => $other,
+        }
+    };
+}
+use with_int;
+
+/// NumPy's `fmax`/`fmin` (`better(b, a)`: b wins): NaN loses to a number.
+#[inline(always)]
+fn fpick<T: Element>(a: T, b: T, better: impl Fn(T, T) -> bool) -> T {
+    if b.el_is_nan() || (!a.el_is_nan() && !better(b, a)) {
+        a
+    } else {
+        b
     }
 }
 
@@ -236,7 +334,9 @@ impl BinaryMaker for WithScalar<'_> {
 }
 
 // Comparisons are generated for every type, `bool` among them.
-#[allow(clippy::bool_comparison)]
+// Shifts are generated for every integer type: `as u64` and `a < 0` are
+// no-ops for some.
+#[allow(clippy::bool_comparison, clippy::unnecessary_cast, clippy::absurd_extreme_comparisons, unused_comparisons)]
 fn binary(b: BinaryOp, t: DType, m: impl BinaryMaker) -> Result<Arc<dyn Kernel>> {
     use BinaryOp::*;
     let no = || Err(Error::Internal(format!("no {} kernel for {}", b.name(), t.name())));
@@ -259,9 +359,53 @@ fn binary(b: BinaryOp, t: DType, m: impl BinaryMaker) -> Result<Arc<dyn Kernel>>
         Le => with_dtype!(t, T => m.make(|a: T, b: T| a <= b)),
         Gt => with_dtype!(t, T => m.make(|a: T, b: T| a > b)),
         Ge => with_dtype!(t, T => m.make(|a: T, b: T| a >= b)),
-        And => m.make(|a: bool, b: bool| a & b),
-        Or => m.make(|a: bool, b: bool| a | b),
-        Xor => m.make(|a: bool, b: bool| a ^ b),
+        And => with_int!(t, T => m.make(|a: T, b: T| a & b), other => m.make(|a: bool, b: bool| a & b)),
+        Or => with_int!(t, T => m.make(|a: T, b: T| a | b), other => m.make(|a: bool, b: bool| a | b)),
+        Xor => with_int!(t, T => m.make(|a: T, b: T| a ^ b), other => m.make(|a: bool, b: bool| a ^ b)),
+        FloorDiv => {
+            with_int!(t, T => m.make(T::div_), other => with_float!(t, T => m.make(floor_div::<T>), other => no()))
+        }
+        Fmod => with_int!(t, T => m.make(|a: T, b: T| if b == 0 { 0 } else { a.wrapping_rem(b) }),
+            other => with_float!(t, T => m.make(|a: T, b: T| a % b), other => no())),
+        Fmax => with_numeric!(t, T => m.make(|a: T, b: T| fpick(a, b, |p, q| p > q)), bool => no()),
+        Fmin => with_numeric!(t, T => m.make(|a: T, b: T| fpick(a, b, |p, q| p < q)), bool => no()),
+        Arctan2 => with_float!(t, T => m.make(|a: T, b: T| a.atan2(b)), other => no()),
+        Hypot => with_float!(t, T => m.make(|a: T, b: T| a.hypot(b)), other => no()),
+        Copysign => with_float!(t, T => m.make(|a: T, b: T| a.copysign(b)), other => no()),
+        Shl => with_int!(t, T => m.make(|a: T, b: T| {
+            // `b` as unsigned: a negative shift is past the width (NumPy).
+            let s = b as u64;
+            if s < T::BITS as u64 { a << s } else { 0 }
+        }), other => no()),
+        Shr => with_int!(t, T => m.make(|a: T, b: T| {
+            let s = b as u64;
+            if s < T::BITS as u64 { a >> s } else if a < 0 { !0 } else { 0 }
+        }), other => no()),
+    }
+}
+
+/// NumPy's `floor_divide` of floats (npy_divmod): the floor of the exact
+/// quotient, from `fmod` so that `a == b * (a // b) + a % b` holds as far
+/// as rounding allows; division by zero gives `a / b` (inf or NaN).
+#[inline(always)]
+fn floor_div<T: Float>(a: T, b: T) -> T {
+    if b == T::zero() {
+        return a / b;
+    }
+    let m = a % b;
+    let mut div = (a - m) / b;
+    if m != T::zero() && ((b < T::zero()) != (m < T::zero())) {
+        div = div - T::one();
+    }
+    if div == T::zero() {
+        // A zero quotient takes the sign of the true quotient.
+        return T::zero().copysign(a / b);
+    }
+    let f = div.floor();
+    if div - f > T::from(0.5).expect("0.5 is a float") {
+        f + T::one()
+    } else {
+        f
     }
 }
 

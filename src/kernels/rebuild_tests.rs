@@ -112,7 +112,7 @@ proptest! {
                         r.fold(&mut other, xs.window(j, j + 1), Dest::Range(0), (j as i64, 1));
                     }
                     r.merge(&mut acc, &other);
-                    array_bits(&r.finalize(acc))
+                    r.finalize(acc).map(|a| array_bits(&a)).map_err(|e| e.to_string())
                 };
                 prop_assert_eq!(run(&*r), run(&*again), "{} of {:?}", op, t);
             }

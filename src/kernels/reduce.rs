@@ -56,8 +56,9 @@ pub trait Reducer: Send + Sync {
     fn fold(&self, acc: &mut [AnyArray], xs: AnySlice<'_>, dest: Dest, idx: (i64, i64));
     /// Merges `other` into `acc` (same shapes).
     fn merge(&self, acc: &mut [AnyArray], other: &[AnyArray]);
-    /// Turns accumulators into the result.
-    fn finalize(&self, acc: Vec<AnyArray>) -> AnyArray;
+    /// Turns accumulators into the result; an error where the values
+    /// have no result (`nanargmin` of an all-NaN slice).
+    fn finalize(&self, acc: Vec<AnyArray>) -> Result<AnyArray>;
 }
 
 fn zeros_like<A: Element>(shape: &[usize], v: A) -> AnyArray {
@@ -120,9 +121,9 @@ impl<T: Element, K: SimpleOp<T>> Reducer for Simple<T, K> {
             *a = K::merge(*a, b);
         }
     }
-    fn finalize(&self, mut acc: Vec<AnyArray>) -> AnyArray {
+    fn finalize(&self, mut acc: Vec<AnyArray>) -> Result<AnyArray> {
         let a = K::Acc::unwrap(acc.swap_remove(0)).expect("accumulator type");
-        K::Out::wrap(a.mapv(K::Out::cast_from))
+        Ok(K::Out::wrap(a.mapv(K::Out::cast_from)))
     }
 }
 
@@ -276,6 +277,16 @@ simple_op!(
     |a, x| a.mul_(<T::Accum as CastFrom<T>>::cast_from(x)),
     |a, b| a.mul_(b)
 );
+simple_op!(
+    NanProd,
+    ReduceOp::NanProd,
+    [Numeric],
+    T::Accum,
+    T::Sum,
+    <T::Accum as num_traits::One>::one(),
+    |a, x| if x.el_is_nan() { a } else { a.mul_(<T::Accum as CastFrom<T>>::cast_from(x)) },
+    |a, b| a.mul_(b)
+);
 simple_op!(Min, ReduceOp::Min, [Numeric], T, T, T::highest(), |a, x| nan_min(a, x), |a, b| nan_min(a, b));
 simple_op!(Max, ReduceOp::Max, [Numeric], T, T, T::lowest(), |a, x| nan_max(a, x), |a, b| nan_max(a, b));
 simple_op!(NanMin, ReduceOp::NanMin, [Numeric], T, T, no_value::<T>(), |a, x| skip_nan(a, x, |p, q| p < q), |a, b| {
@@ -353,12 +364,12 @@ impl<T: Numeric, O: Float> Reducer for Mean<T, O> {
             }
         }
     }
-    fn finalize(&self, acc: Vec<AnyArray>) -> AnyArray {
+    fn finalize(&self, acc: Vec<AnyArray>) -> Result<AnyArray> {
         let mut it = acc.into_iter().map(|a| f64::unwrap(a).expect("f64 accumulators"));
         let (n, s) = (it.next().unwrap(), it.next().unwrap());
-        O::wrap(
+        Ok(O::wrap(
             ndarray::Zip::from(&n).and(&s).map_collect(|&n, &s| O::cast_from(if n == 0.0 { f64::NAN } else { s / n })),
-        )
+        ))
     }
 }
 
@@ -529,7 +540,7 @@ impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
             chan(&mut cn[i], &mut cm[i], &mut c2[i], on[i], om[i], o2[i]);
         }
     }
-    fn finalize(&self, acc: Vec<AnyArray>) -> AnyArray {
+    fn finalize(&self, acc: Vec<AnyArray>) -> Result<AnyArray> {
         let mut it = acc.into_iter().map(|a| f64::unwrap(a).expect("f64 accumulators"));
         let (n, m2) = (it.next().unwrap(), it.nth(1).unwrap());
         let out = ndarray::Zip::from(&n).and(&m2).map_collect(|&n, &m2| {
@@ -554,7 +565,7 @@ impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
             };
             O::cast_from(v)
         });
-        O::wrap(out)
+        Ok(O::wrap(out))
     }
 }
 
@@ -562,12 +573,15 @@ impl<T: Numeric, O: Float> Reducer for Moments<T, O> {
 /// smaller position and NaN wins (NumPy's rules).
 pub(crate) struct Arg<T> {
     pub max: bool,
+    /// `nanargmin`/`nanargmax`: NaN never wins, and a slice of NaN alone
+    /// is an error (NumPy's `ValueError`).
+    pub skip_nan: bool,
     _t: PhantomData<fn(T)>,
 }
 
 impl<T> Arg<T> {
-    pub(crate) fn new(max: bool) -> Self {
-        Arg { max, _t: PhantomData }
+    pub(crate) fn new(max: bool, skip_nan: bool) -> Self {
+        Arg { max, skip_nan, _t: PhantomData }
     }
 }
 
@@ -575,11 +589,11 @@ impl<T: Numeric> Arg<T> {
     /// Is (b, ib) better than (a, ia)?
     #[inline]
     fn better(&self, a: T, ia: i64, b: T, ib: i64) -> bool {
-        if ia < 0 {
-            return ib >= 0;
-        }
-        if ib < 0 {
+        if ib < 0 || (self.skip_nan && b.el_is_nan()) {
             return false;
+        }
+        if ia < 0 {
+            return true;
         }
         match (a.el_is_nan(), b.el_is_nan()) {
             (true, true) => ib < ia,
@@ -598,10 +612,11 @@ impl<T: Numeric> Arg<T> {
 
 impl<T: Numeric> Reducer for Arg<T> {
     fn op(&self) -> ReduceOp {
-        if self.max {
-            ReduceOp::ArgMax
-        } else {
-            ReduceOp::ArgMin
+        match (self.max, self.skip_nan) {
+            (true, false) => ReduceOp::ArgMax,
+            (false, false) => ReduceOp::ArgMin,
+            (true, true) => ReduceOp::NanArgMax,
+            (false, true) => ReduceOp::NanArgMin,
         }
     }
     fn in_dtype(&self) -> DType {
@@ -643,8 +658,14 @@ impl<T: Numeric> Reducer for Arg<T> {
             }
         }
     }
-    fn finalize(&self, mut acc: Vec<AnyArray>) -> AnyArray {
-        acc.swap_remove(1)
+    fn finalize(&self, mut acc: Vec<AnyArray>) -> Result<AnyArray> {
+        let pos = acc.swap_remove(1);
+        // Only `nanargmin`/`nanargmax` leave a position unset over values
+        // (empty reductions are refused when the node is built).
+        if self.skip_nan && i64::view_any(&pos).is_some_and(|p| p.iter().any(|&i| i < 0)) {
+            return Err(Error::Invalid(format!("{}: all-NaN slice encountered", self.op().name())));
+        }
+        Ok(pos)
     }
 }
 
@@ -684,8 +705,11 @@ fn numeric<T: Numeric>(op: ReduceOp) -> Option<Arc<dyn Reducer>> {
         ReduceOp::Std { ddof } => Arc::new(Moments::<T, T::Mean>::new(Moment::Std(ddof), false)),
         ReduceOp::NanVar { ddof } => Arc::new(Moments::<T, T::Mean>::new(Moment::Var(ddof), true)),
         ReduceOp::NanStd { ddof } => Arc::new(Moments::<T, T::Mean>::new(Moment::Std(ddof), true)),
-        ReduceOp::ArgMin => Arc::new(Arg::<T>::new(false)),
-        ReduceOp::ArgMax => Arc::new(Arg::<T>::new(true)),
+        ReduceOp::ArgMin => Arc::new(Arg::<T>::new(false, false)),
+        ReduceOp::ArgMax => Arc::new(Arg::<T>::new(true, false)),
+        ReduceOp::NanArgMin => Arc::new(Arg::<T>::new(false, true)),
+        ReduceOp::NanArgMax => Arc::new(Arg::<T>::new(true, true)),
+        ReduceOp::NanProd => Arc::new(Simple::<T, NanProd>::new()),
         ReduceOp::Any | ReduceOp::All => return None,
     })
 }

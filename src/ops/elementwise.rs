@@ -8,11 +8,13 @@
 //!
 //! | ops | inputs | output |
 //! | --- | --- | --- |
-//! | `abs`, `neg`, `clip`; `add`, `sub`, `mul`, `div`, `mod`, `maximum`, `minimum` | numeric | same |
-//! | `sqrt` .. `recip`, `powi`, `powf`, `pow` | float | same |
-//! | `isnan`, `isfinite` | float | `bool` |
+//! | `abs`, `neg`, `square`, `clip`; `add`, `sub`, `mul`, `div`, `floor_divide`, `mod`, `fmod`, `maximum`, `minimum`, `fmax`, `fmin` | numeric | same |
+//! | `sqrt` .. `rad2deg`, `nan_to_num`, `powi`, `powf`, `pow`, `arctan2`, `hypot`, `copysign` | float | same |
+//! | `isnan`, `isfinite`, `isinf`, `isposinf`, `isneginf`, `signbit` | float | `bool` |
 //! | `eq`, `ne`, `lt`, `le`, `gt`, `ge` | any | `bool` |
-//! | `not`, `and`, `or`, `xor` | `bool` | `bool` |
+//! | `not` | `bool` | `bool` |
+//! | `invert`, `and`, `or`, `xor` | integer or `bool` | same |
+//! | `left_shift`, `right_shift` | integer | same |
 //! | `astype-U` | any | `U` |
 //! | `where` | `bool`, `T`, `T` | `T` |
 //!
@@ -42,6 +44,8 @@ enum Takes {
     Numeric,
     Float,
     Bool,
+    Integer,
+    IntOrBool,
 }
 
 impl Takes {
@@ -51,6 +55,8 @@ impl Takes {
             Takes::Numeric => d != DType::Bool,
             Takes::Float => matches!(d, DType::F32 | DType::F64),
             Takes::Bool => d == DType::Bool,
+            Takes::Integer => !matches!(d, DType::Bool | DType::F32 | DType::F64),
+            Takes::IntOrBool => !matches!(d, DType::F32 | DType::F64),
         }
     }
     fn describe(self) -> &'static str {
@@ -59,6 +65,8 @@ impl Takes {
             Takes::Numeric => "a numeric type",
             Takes::Float => "a float type",
             Takes::Bool => "bool",
+            Takes::Integer => "an integer type",
+            Takes::IntOrBool => "an integer type or bool",
         }
     }
 }
@@ -90,7 +98,7 @@ pub enum UnaryOp {
     Floor,
     /// Smallest integer not below.
     Ceil,
-    /// Nearest integer, halves away from zero.
+    /// Nearest integer, halves to even (NumPy's `round`/`rint`).
     Round,
     /// -1, 0 or 1 (both zeros give `+0`, as NumPy's `sign`; NaN kept).
     Signum,
@@ -110,6 +118,55 @@ pub enum UnaryOp {
     Powi(i32),
     /// Real power.
     Powf(Scalar),
+    /// Inverse sine.
+    Arcsin,
+    /// Inverse cosine.
+    Arccos,
+    /// Inverse tangent.
+    Arctan,
+    /// Hyperbolic sine.
+    Sinh,
+    /// Hyperbolic cosine.
+    Cosh,
+    /// Inverse hyperbolic sine.
+    Arcsinh,
+    /// Inverse hyperbolic cosine.
+    Arccosh,
+    /// Inverse hyperbolic tangent.
+    Arctanh,
+    /// `ln(1 + x)`, accurate near 0.
+    Log1p,
+    /// `e^x - 1`, accurate near 0.
+    Expm1,
+    /// `2^x`.
+    Exp2,
+    /// Cube root.
+    Cbrt,
+    /// `x * x` (integers wrap).
+    Square,
+    /// Towards zero.
+    Trunc,
+    /// Degrees to radians.
+    Deg2Rad,
+    /// Radians to degrees.
+    Rad2Deg,
+    /// True where infinite.
+    IsInf,
+    /// True where `+inf`.
+    IsPosInf,
+    /// True where `-inf`.
+    IsNegInf,
+    /// True where the sign bit is set (`-0.0` and negative NaN too).
+    Signbit,
+    /// Rounds to `decimals` decimal places, halves to even, as NumPy's
+    /// `round(x, decimals)`: `rint(x * 10^d) / 10^d` (for negative `d`,
+    /// `rint(x / 10^-d) * 10^-d`).
+    RoundDecimals(i32),
+    /// NaN, `+inf` and `-inf` replaced by the given values (NumPy's
+    /// `nan_to_num`).
+    NanToNum { nan: Scalar, posinf: Scalar, neginf: Scalar },
+    /// Bitwise not (NumPy's `invert`; logical not on `bool`).
+    Invert,
 }
 
 impl UnaryOp {
@@ -139,13 +196,37 @@ impl UnaryOp {
             Clip { .. } => "clip",
             Powi(_) => "powi",
             Powf(_) => "powf",
+            Arcsin => "arcsin",
+            Arccos => "arccos",
+            Arctan => "arctan",
+            Sinh => "sinh",
+            Cosh => "cosh",
+            Arcsinh => "arcsinh",
+            Arccosh => "arccosh",
+            Arctanh => "arctanh",
+            Log1p => "log1p",
+            Expm1 => "expm1",
+            Exp2 => "exp2",
+            Cbrt => "cbrt",
+            Square => "square",
+            Trunc => "trunc",
+            Deg2Rad => "deg2rad",
+            Rad2Deg => "rad2deg",
+            IsInf => "isinf",
+            IsPosInf => "isposinf",
+            IsNegInf => "isneginf",
+            Signbit => "signbit",
+            RoundDecimals(_) => "round_decimals",
+            NanToNum { .. } => "nan_to_num",
+            Invert => "invert",
         }
     }
     fn takes(&self) -> Takes {
         use UnaryOp::*;
         match self {
-            Abs | Neg | Clip { .. } => Takes::Numeric,
+            Abs | Neg | Clip { .. } | Square => Takes::Numeric,
             Not => Takes::Bool,
+            Invert => Takes::IntOrBool,
             _ => Takes::Float,
         }
     }
@@ -154,19 +235,21 @@ impl UnaryOp {
         match *self {
             UnaryOp::Clip { min, max } => vec![min, max],
             UnaryOp::Powf(p) => vec![p],
+            UnaryOp::NanToNum { nan, posinf, neginf } => vec![nan, posinf, neginf],
             _ => vec![],
         }
     }
     fn out_dtype(&self, t: DType) -> DType {
+        use UnaryOp::*;
         match self {
-            UnaryOp::IsNan | UnaryOp::IsFinite => DType::Bool,
+            IsNan | IsFinite | IsInf | IsPosInf | IsNegInf | Signbit => DType::Bool,
             _ => t,
         }
     }
     fn hash_into(&self, h: &mut TokenHasher) {
         h.str(self.name());
         match *self {
-            UnaryOp::Powi(n) => {
+            UnaryOp::Powi(n) | UnaryOp::RoundDecimals(n) => {
                 h.u64(n as i64 as u64);
             }
             _ => self.scalars().iter().for_each(|s| s.hash_into(h)),
@@ -183,7 +266,9 @@ pub enum BinaryOp {
     Sub,
     /// `*` (integers wrap).
     Mul,
-    /// `/` (integer division by zero gives 0, as NumPy does).
+    /// `/`: true division for floats; for integers NumPy's
+    /// `floor_divide` (`//`: rounds towards minus infinity, so that
+    /// `a == (a / b) * b + a % b`; division by zero gives 0, as NumPy's).
     Div,
     /// NumPy's `remainder`: the sign of the divisor (shown as `mod`).
     Rem,
@@ -211,6 +296,28 @@ pub enum BinaryOp {
     Or,
     /// Logical exclusive or.
     Xor,
+    /// NumPy's `floor_divide` (`//`): `floor(a / b)` for floats, as `Div`
+    /// for integers.
+    FloorDiv,
+    /// C's `fmod`: the remainder of truncating division, the dividend's
+    /// sign (an integer remainder by zero gives 0, as NumPy's).
+    Fmod,
+    /// The larger, NaN ignored unless both are NaN (NumPy's `fmax`).
+    Fmax,
+    /// The smaller, NaN ignored unless both are NaN (NumPy's `fmin`).
+    Fmin,
+    /// `atan(a / b)` in the quadrant of `(b, a)`.
+    Arctan2,
+    /// `sqrt(a^2 + b^2)` without overflow on the way.
+    Hypot,
+    /// `|a|` with the sign of `b`.
+    Copysign,
+    /// `a << b` (0 when `b` is negative or not below the bit width, as
+    /// NumPy's `left_shift`).
+    Shl,
+    /// `a >> b`, arithmetic for signed types (past the bit width: 0, or
+    /// -1 for a negative `a`, as NumPy's `right_shift`).
+    Shr,
 }
 
 impl BinaryOp {
@@ -235,6 +342,15 @@ impl BinaryOp {
             And => "and",
             Or => "or",
             Xor => "xor",
+            FloorDiv => "floor_divide",
+            Fmod => "fmod",
+            Fmax => "fmax",
+            Fmin => "fmin",
+            Arctan2 => "arctan2",
+            Hypot => "hypot",
+            Copysign => "copysign",
+            Shl => "left_shift",
+            Shr => "right_shift",
         }
     }
     /// True for the comparisons, which give `bool`.
@@ -245,8 +361,9 @@ impl BinaryOp {
     fn takes(&self) -> Takes {
         use BinaryOp::*;
         match self {
-            Pow => Takes::Float,
-            And | Or | Xor => Takes::Bool,
+            Pow | Arctan2 | Hypot | Copysign => Takes::Float,
+            And | Or | Xor => Takes::IntOrBool,
+            Shl | Shr => Takes::Integer,
             _ if self.is_comparison() => Takes::Any,
             _ => Takes::Numeric,
         }
@@ -442,8 +559,35 @@ impl ElemOp {
             Clip { min: one(0.0), max: one(5.0) },
             Powi(3),
             Powf(one(2.0)),
+            Arcsin,
+            Arccos,
+            Arctan,
+            Sinh,
+            Cosh,
+            Arcsinh,
+            Arccosh,
+            Arctanh,
+            Log1p,
+            Expm1,
+            Exp2,
+            Cbrt,
+            Square,
+            Trunc,
+            Deg2Rad,
+            Rad2Deg,
+            IsInf,
+            IsPosInf,
+            IsNegInf,
+            Signbit,
+            RoundDecimals(2),
+            RoundDecimals(-1),
+            NanToNum { nan: one(0.0), posinf: one(9.0), neginf: one(-9.0) },
+            Invert,
         ];
-        let binary = [Add, Sub, Mul, Div, Rem, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, And, Or, Xor];
+        let binary = [
+            Add, Sub, Mul, Div, Rem, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, And, Or, Xor, FloorDiv, Fmod, Fmax,
+            Fmin, Arctan2, Hypot, Copysign, Shl, Shr,
+        ];
         let mut out: Vec<(ElemOp, Vec<DType>)> = vec![];
         let mut push = |op: ElemOp, ins: Vec<DType>| {
             if op.out_dtype(&ins).is_ok() {

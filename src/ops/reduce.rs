@@ -60,6 +60,13 @@ pub enum ReduceOp {
     Any,
     /// True if every value is true.
     All,
+    /// Product ignoring NaN.
+    NanProd,
+    /// Position of the smallest value ignoring NaN (an error at compute
+    /// for a slice of NaN alone, as NumPy's).
+    NanArgMin,
+    /// Position of the largest value ignoring NaN.
+    NanArgMax,
 }
 
 impl ReduceOp {
@@ -85,6 +92,9 @@ impl ReduceOp {
             ArgMax,
             Any,
             All,
+            NanProd,
+            NanArgMin,
+            NanArgMax,
         ]
     }
 
@@ -109,6 +119,9 @@ impl ReduceOp {
             ArgMax => "argmax",
             Any => "any",
             All => "all",
+            NanProd => "nanprod",
+            NanArgMin => "nanargmin",
+            NanArgMax => "nanargmax",
         }
     }
 
@@ -126,12 +139,12 @@ impl ReduceOp {
     /// values (min, max and the positions of either).
     pub fn no_identity(&self) -> bool {
         use ReduceOp::*;
-        matches!(self, Min | Max | NanMin | NanMax | ArgMin | ArgMax)
+        matches!(self, Min | Max | NanMin | NanMax | ArgMin | ArgMax | NanArgMin | NanArgMax)
     }
 
     /// True for the reductions that give a position (one axis or all).
     pub fn is_arg(&self) -> bool {
-        matches!(self, ReduceOp::ArgMin | ReduceOp::ArgMax)
+        matches!(self, ReduceOp::ArgMin | ReduceOp::ArgMax | ReduceOp::NanArgMin | ReduceOp::NanArgMax)
     }
 
     /// The result type for input of type `input`, or an error if the
@@ -149,9 +162,9 @@ impl ReduceOp {
             <T::Mean as Element>::DTYPE
         }
         crate::with_numeric!(input, T => Ok(match self {
-            Sum | Prod | NanSum => sum::<T>(),
+            Sum | Prod | NanSum | NanProd => sum::<T>(),
             Mean | NanMean | Var { .. } | Std { .. } | NanVar { .. } | NanStd { .. } => mean::<T>(),
-            ArgMin | ArgMax => DType::I64,
+            ArgMin | ArgMax | NanArgMin | NanArgMax => DType::I64,
             Min | Max | NanMin | NanMax | Any | All => input,
         }), bool => Err(bad()))
     }

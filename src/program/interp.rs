@@ -27,16 +27,16 @@ pub(crate) enum Produced {
     Partial(Vec<AnyArray>),
 }
 
-pub(crate) fn finalize(reducer: &dyn Reducer, acc: Vec<AnyArray>, reduced: &[bool], f: Finish) -> AnyArray {
-    let out = reducer.finalize(acc);
+pub(crate) fn finalize(reducer: &dyn Reducer, acc: Vec<AnyArray>, reduced: &[bool], f: Finish) -> Result<AnyArray> {
+    let out = reducer.finalize(acc)?;
     if f.keepdims {
-        return out;
+        return Ok(out);
     }
     let shape: Vec<usize> = out.shape().iter().zip(reduced).filter(|(_, &r)| !r).map(|(&s, _)| s).collect();
-    dispatch!(AnyArray, out, a => {
+    Ok(dispatch!(AnyArray, out, a => {
         let a = a.into_shape_with_order(IxDyn(&shape)).expect("dropping length-1 axes");
         Element::wrap(a)
-    })
+    }))
 }
 
 /// A loader reading `arr` through a leaf map: `first` holds the leaf
@@ -268,7 +268,7 @@ pub(crate) fn run(p: &Program, t: &BlockCall<'_>) -> Result<Produced> {
                 c.finish(reducer.as_ref(), &mut acc);
             }
             match finish {
-                Some(f) => Produced::Array(finalize(reducer.as_ref(), acc, reduced, *f)),
+                Some(f) => Produced::Array(finalize(reducer.as_ref(), acc, reduced, *f)?),
                 None => Produced::Partial(acc),
             }
         }),
