@@ -130,6 +130,10 @@ pub fn apply(x: &DArray<f64>, op: &Op, files: &mut Vec<TempFile>) -> darray::Res
             UnOp::Floor => x.floor(),
             UnOp::Signum => x.signum(),
             UnOp::Mapv => x.mapv(|v| v * 2.0 - 1.0),
+            UnOp::Round => x.round(),
+            UnOp::Trunc => x.trunc(),
+            UnOp::Square => x.square(),
+            UnOp::Arctan => x.arctan(),
         },
         Op::Binary { op, other, other_left } => {
             let o = build_input(other, files)?;
@@ -142,6 +146,10 @@ pub fn apply(x: &DArray<f64>, op: &Op, files: &mut Vec<TempFile>) -> darray::Res
                 BinOp::Minimum => a.minimum(b),
                 BinOp::Div => a / b,
                 BinOp::Rem => a % b,
+                BinOp::Fmax => a.fmax(b),
+                BinOp::Fmin => a.fmin(b),
+                BinOp::Hypot => a.hypot(b),
+                BinOp::Copysign => a.copysign(b),
             }
         }
         Op::Where { cmp, thr, cond_on_other, then_, else_, other } => {

@@ -324,6 +324,19 @@ pub fn apply(x: &ArrayD<f64>, op: &Op) -> Res {
                 }
             }),
             UnOp::Mapv => map(x, |v| v * 2.0 - 1.0),
+            UnOp::Round => map(x, |v| {
+                // The nearer integer; at a tie the even one.
+                let f = v.floor();
+                let r = if v - f > 0.5 || (v - f == 0.5 && f % 2.0 != 0.0) { f + 1.0 } else { f };
+                if v.is_finite() {
+                    r
+                } else {
+                    v
+                }
+            }),
+            UnOp::Trunc => map(x, |v| if v < 0.0 { v.ceil() } else { v.floor() }),
+            UnOp::Square => map(x, |v| v * v),
+            UnOp::Arctan => map(x, f64::atan),
         }),
         Op::Binary { op, other, other_left } => {
             let o = input_array(other);
@@ -335,6 +348,16 @@ pub fn apply(x: &ArrayD<f64>, op: &Op) -> Res {
                 BinOp::Minimum => minimum,
                 BinOp::Div => |a: f64, b: f64| a / b,
                 BinOp::Rem => remainder,
+                BinOp::Fmax => |a: f64, b: f64| if b.is_nan() || a >= b { a } else { b },
+                BinOp::Fmin => |a: f64, b: f64| if b.is_nan() || a <= b { a } else { b },
+                BinOp::Hypot => |a: f64, b: f64| {
+                    if a.is_infinite() || b.is_infinite() {
+                        f64::INFINITY
+                    } else {
+                        (a * a + b * b).sqrt()
+                    }
+                },
+                BinOp::Copysign => |a: f64, b: f64| if b.is_sign_negative() { -a.abs() } else { a.abs() },
             };
             if *other_left {
                 zip2(&o, x, f)

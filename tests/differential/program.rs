@@ -130,6 +130,11 @@ pub enum UnOp {
     Signum,
     /// `x.mapv(|v| v * 2.0 - 1.0)`
     Mapv,
+    /// NumPy's `round`: halves to even
+    Round,
+    Trunc,
+    Square,
+    Arctan,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -144,6 +149,13 @@ pub enum BinOp {
     Div,
     /// NumPy's `remainder`
     Rem,
+    /// NumPy's `fmax` (NaN skipped unless both are)
+    Fmax,
+    /// NumPy's `fmin`
+    Fmin,
+    Hypot,
+    /// `|a|` with `b`'s sign
+    Copysign,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -687,15 +699,32 @@ pub fn resolve_step(raw: &RawStep, st: &State, other_kinds: &[SrcKind]) -> Op {
                 UnOp::Floor,
                 UnOp::Signum,
                 UnOp::Mapv,
+                UnOp::Round,
+                UnOp::Trunc,
+                UnOp::Square,
+                UnOp::Arctan,
             ]);
             // Steps that turn rounding differences into visible ones.
-            let fragile = matches!(op, UnOp::SqrtAbs | UnOp::Floor | UnOp::Signum);
+            let fragile = matches!(op, UnOp::SqrtAbs | UnOp::Floor | UnOp::Signum | UnOp::Round | UnOp::Trunc);
             Op::Unary(if st.inexact && fragile { UnOp::Abs } else { op })
         }
         3 | 4 => {
-            let mut op =
-                r.pick(&[BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Maximum, BinOp::Minimum, BinOp::Div, BinOp::Rem]);
-            if (st.inexact && op == BinOp::Div) || ((st.inexact || !remainder_ops()) && op == BinOp::Rem) {
+            let mut op = r.pick(&[
+                BinOp::Add,
+                BinOp::Sub,
+                BinOp::Mul,
+                BinOp::Maximum,
+                BinOp::Minimum,
+                BinOp::Div,
+                BinOp::Rem,
+                BinOp::Fmax,
+                BinOp::Fmin,
+                BinOp::Hypot,
+                BinOp::Copysign,
+            ]);
+            if (st.inexact && matches!(op, BinOp::Div | BinOp::Copysign))
+                || ((st.inexact || !remainder_ops()) && op == BinOp::Rem)
+            {
                 op = BinOp::Mul;
             }
             let os = other_shape(&mut r, s);
