@@ -139,7 +139,7 @@ fn compact<T: Element>(x: &DArray<T>, mask: &DArray<bool>, axis: usize, counts: 
         Err(e) => return x.failed_with(e),
     };
     // Plane 0 the data (where `pick` is false), plane 1 the mask.
-    let stacked = where_(&pick, &m, &x.slice(&[Sel::NewAxis]));
+    let stacked = where_(&pick, &m, x.slice(&[Sel::NewAxis]));
     let y = map_blocks_try(&stacked, "compress", token_of("compress", &[axis as u64], 0), move |b: ArrayD<T>| {
         let mut out = ArrayD::<T>::default(b.raw_dim());
         let (data, flags) = (b.index_axis(Axis(0), 0), b.index_axis(Axis(0), 1));
@@ -394,8 +394,9 @@ fn broadcast_bits(x: &DArray<u64>, shape: &[usize], hint: &[Vec<usize>]) -> DArr
     if x.shape() == shape {
         return x.clone();
     }
-    let chunks: Vec<Vec<usize>> =
-        (0..shape.len()).map(|d| if x.shape()[d] == shape[d] { x.chunks()[d].clone() } else { hint[d].clone() }).collect();
+    let chunks: Vec<Vec<usize>> = (0..shape.len())
+        .map(|d| if x.shape()[d] == shape[d] { x.chunks()[d].clone() } else { hint[d].clone() })
+        .collect();
     match DArray::<u64>::full(shape, 0, ChunkSpec::Explicit(chunks)) {
         Ok(z) => x + &z,
         Err(e) => x.failed_with(e),
@@ -456,23 +457,24 @@ impl<T: Element> DArray<T> {
         let mut whole = cat.chunks().to_vec();
         whole[axis] = vec![n + k];
         let cat = cat.rechunk(ChunkSpec::Explicit(whole));
-        let gathered = map_blocks_try(&cat, "take_along_axis", token_of("take_along_axis", &[axis as u64, n as u64], 0), {
-            move |mut b: ArrayD<u64>| {
-                for mut lane in b.lanes_mut(Axis(axis)) {
-                    for j in 0..k {
-                        let i = lane[n + j] as i64;
-                        let p = if i < 0 { i + n as i64 } else { i };
-                        if p < 0 || p >= n as i64 {
-                            return Err(Error::Invalid(format!(
-                                "index {i} is out of bounds for axis {axis} with size {n}"
-                            )));
+        let gathered =
+            map_blocks_try(&cat, "take_along_axis", token_of("take_along_axis", &[axis as u64, n as u64], 0), {
+                move |mut b: ArrayD<u64>| {
+                    for mut lane in b.lanes_mut(Axis(axis)) {
+                        for j in 0..k {
+                            let i = lane[n + j] as i64;
+                            let p = if i < 0 { i + n as i64 } else { i };
+                            if p < 0 || p >= n as i64 {
+                                return Err(Error::Invalid(format!(
+                                    "index {i} is out of bounds for axis {axis} with size {n}"
+                                )));
+                            }
+                            lane[n + j] = lane[p as usize];
                         }
-                        lane[n + j] = lane[p as usize];
                     }
+                    Ok(b)
                 }
-                Ok(b)
-            }
-        });
+            });
         let mut sel = vec![Sel::all(); axis];
         sel.push(Sel::span(n as isize, (n + k) as isize));
         let out: DArray<T> = from_bits(&gathered.slice(&sel));
@@ -968,4 +970,3 @@ pub fn union1d<T: Element>(a: &DArray<T>, b: &DArray<T>) -> Result<Array1<T>> {
     let (da, db) = (distinct(a)?, distinct(b)?);
     Ok(merge(da, db).iter().map(|d| d.value).collect())
 }
-
