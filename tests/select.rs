@@ -663,3 +663,19 @@ fn searchsorted_and_set_errors() {
     let bad = v.sum_axis(3);
     assert!(bad.unique().is_err() && v.isin(&bad).is_err() && union1d(&v, &bad).is_err());
 }
+
+#[test]
+fn plans_stay_blocked() -> Result<(), Error> {
+    // 16 blocks: the selection is one task per block plus one slice each
+    // (the mask is fused into the first), not one gathered block.
+    let x = DArray::<f64>::random_normal([400, 400], [100, 100], 0.0, 1.0, 1)?;
+    let m = x.slice(&[darray::Sel::all(), darray::Sel::index(0)]).greater(0.0);
+    let y = x.compress(&m, Some(0))?;
+    assert_eq!(y.numblocks()[1], 4);
+    assert!(y.graph()?.len() <= 2 * 16, "{}", y.graph()?.len());
+    let idx = DArray::<i64>::from_fn([400, 50], [100, 50], |i| ((i[0] * 7 + i[1] * 13) % 400) as i64)?;
+    let t = x.take_along_axis(&idx, 1);
+    assert_eq!(t.numblocks(), vec![4, 1]);
+    assert!(t.graph()?.len() <= 3 * 16, "{}", t.graph()?.len());
+    Ok(())
+}
