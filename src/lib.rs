@@ -48,6 +48,7 @@ pub mod optimize;
 mod program;
 mod run;
 
+pub use array::{choose, extract, searchsorted, select, union1d, ChooseMode, Side, UniqueAll};
 pub use array::{compute_all, tensordot, ComputeAll, DArray, GroupBy, ReduceOpts};
 pub use array::{concatenate, stack, where_, Boundary, Operand, Sel};
 pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES, MAX_AXIS_BLOCKS};

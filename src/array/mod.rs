@@ -35,6 +35,7 @@ mod impl_linalg;
 mod impl_ops;
 mod impl_overlap;
 pub(crate) mod impl_reduce;
+mod impl_select;
 mod impl_stats;
 mod impl_structure;
 
@@ -44,6 +45,7 @@ pub use impl_linalg::tensordot;
 pub use impl_ops::{where_, Operand};
 pub use impl_overlap::Boundary;
 pub use impl_reduce::ReduceOpts;
+pub use impl_select::{choose, extract, searchsorted, select, union1d, ChooseMode, Side, UniqueAll};
 pub use impl_structure::{concatenate, stack, Sel};
 
 use crate::dtype::Element;
