@@ -278,8 +278,9 @@ impl<T: Element> DArray<T> {
     /// let x = DArray::from_fn([2, 3, 3], [1, 2, 2], |i| (100 * i[0] + 10 * i[1] + i[2]) as i64)?;
     /// let d = x.diagonal(0, 1, 2);
     /// assert_eq!(d.compute()?, ndarray::arr2(&[[0, 11, 22], [100, 111, 122]]).into_dyn());
+    /// // x[d, i, d + 1]: axis 2 is one ahead of axis 0
     /// let d = x.diagonal(-1, 2, 0);
-    /// assert_eq!(d.compute()?, ndarray::arr2(&[[10], [11], [12]]).into_dyn());
+    /// assert_eq!(d.compute()?, ndarray::arr2(&[[1, 102], [11, 112], [21, 122]]).into_dyn());
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn diagonal(&self, offset: isize, axis1: usize, axis2: usize) -> DArray<T> {
