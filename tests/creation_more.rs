@@ -323,6 +323,16 @@ fn numpy_documented_values() {
 }
 
 #[test]
+fn diag_of_a_long_vector_keeps_blocks_bounded() {
+    // One chunk of 10^5: the square would be a single 80 GB block.
+    let v = DArray::<f64>::ones([100_000], 100_000).unwrap();
+    let m = v.diag(3);
+    assert_eq!(m.shape(), &[100_003, 100_003]);
+    let biggest = |c: &[usize]| c.iter().copied().max().unwrap();
+    assert!(biggest(&m.chunks()[0]) * biggest(&m.chunks()[1]) * 8 <= darray::DEFAULT_CHUNK_BYTES);
+}
+
+#[test]
 fn diagonal_reads_only_the_blocks_it_crosses() {
     // A 100 x 100 grid of blocks: the diagonal crosses 100 of them.
     let x = DArray::<f64>::from_fn([1000, 1000], [10, 10], |i| (i[0] * 1000 + i[1]) as f64).unwrap();
@@ -381,9 +391,13 @@ fn assert_chunking_free<T: Element>(make: impl Fn(ChunkSpec) -> DArray<T>) {
         let a = make(ChunkSpec::Shape(c.clone()));
         for threads in [1, 2] {
             let (got, _) = a.compute_with(&Config::default().threads(threads)).unwrap();
-            assert!(got.iter().zip(base.iter()).all(|(g, b)| g.el_bits() == b.el_bits()), "chunks {c:?}, {threads} threads");
+            assert!(
+                got.iter().zip(base.iter()).all(|(g, b)| g.el_bits() == b.el_bits()),
+                "chunks {c:?}, {threads} threads"
+            );
         }
-        let (got, _) = make(ChunkSpec::Shape(c.clone())).rechunk([37, 23]).compute_with(&Config::default().threads(2)).unwrap();
+        let (got, _) =
+            make(ChunkSpec::Shape(c.clone())).rechunk([37, 23]).compute_with(&Config::default().threads(2)).unwrap();
         assert_eq!(got, base, "chunks {c:?} then rechunked");
     }
 }
@@ -468,7 +482,9 @@ fn discrete_distributions_have_their_moments_and_support() {
     }
     assert!(sample(DArray::<u8>::random_poisson([100], 10, 0.0, 1).unwrap()).iter().all(|&v| v == 0.0));
     // Binomial(n, p): mean np, variance npq, mu4 npq (1 + 3 (n - 2) pq).
-    for (n, p, seed) in [(20u64, 0.3, 31), (1, 0.5, 32), (1000, 0.4, 33), (500, 0.9, 34), (100_000, 0.5, 35), (61, 0.6, 36)] {
+    for (n, p, seed) in
+        [(20u64, 0.3, 31), (1, 0.5, 32), (1000, 0.4, 33), (500, 0.9, 34), (100_000, 0.5, 35), (61, 0.6, 36)]
+    {
         let x = sample(DArray::<i64>::random_binomial([N], 10_000, n, p, seed).unwrap());
         assert!(x.iter().all(|&v| v >= 0.0 && v <= n as f64), "binomial({n}, {p})");
         let (nf, q) = (n as f64, 1.0 - p);
@@ -501,7 +517,8 @@ fn integers_are_uniform_over_their_range() {
     assert_eq!(seen.len(), 256);
     let x = sample(DArray::<u8>::random_integers([N], 10_000, 250, 255, false, 43).unwrap());
     check("[250, 255)", &x, 250.0, 254.0);
-    let x = sample(DArray::<i64>::random_integers([N], 10_000, -1_000_000_000_000, 1_000_000_000_000, true, 44).unwrap());
+    let x =
+        sample(DArray::<i64>::random_integers([N], 10_000, -1_000_000_000_000, 1_000_000_000_000, true, 44).unwrap());
     check("i64", &x, -1e12, 1e12);
     // The whole u64 range (no rejection): half the values have the top bit.
     let x = DArray::<u64>::random_integers([N], 10_000, 0, u64::MAX, true, 45).unwrap().compute().unwrap();
@@ -613,8 +630,10 @@ fn choice_and_permutation_are_uniform() {
     // half the time.
     let firsts: Vec<f64> =
         (0..2000).map(|s| values_of(DArray::random_permutation_range(4, 4, s).unwrap())[0] as f64).collect();
-    let pairs: Vec<f64> =
-        (0..2000).flat_map(|s| values_of(DArray::random_choice_range(4, 2, false, 2, 10_000 + s).unwrap())).map(|v| v as f64).collect();
+    let pairs: Vec<f64> = (0..2000)
+        .flat_map(|s| values_of(DArray::random_choice_range(4, 2, false, 2, 10_000 + s).unwrap()))
+        .map(|v| v as f64)
+        .collect();
     for v in 0..4 {
         assert_frequency("permutation(4)[0]", &firsts, v as f64, 0.25);
         assert_frequency("choice(4, 2, replace=False)", &pairs, v as f64, 0.25);

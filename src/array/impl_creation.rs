@@ -17,7 +17,7 @@
 //! inside the block (a take within that one block).
 
 use super::{concatenate, stack, where_, DArray, Operand, Sel};
-use crate::chunks::{ChunkSpec, Chunks};
+use crate::chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES};
 use crate::dtype::{CastFrom, Element, Float, Numeric};
 use crate::error::{Error, Result};
 use crate::expr::take_chunked;
@@ -215,8 +215,10 @@ impl<T: Element> DArray<T> {
     }
 
     /// NumPy's `diag(v, k)`: of a 1-D array, the square 2-D array with `v`
-    /// on the `k`-th diagonal and zeros elsewhere (chunked as `v`, plus a
-    /// block for the `|k|` extra rows and columns); of a 2-D array, its
+    /// on the `k`-th diagonal and zeros elsewhere (chunked as `v` along
+    /// both axes, plus a block for the `|k|` extra rows and columns; `v` is
+    /// first rechunked where its chunks squared would pass
+    /// `DEFAULT_CHUNK_BYTES`); of a 2-D array, its
     /// `k`-th diagonal ([`diagonal`](DArray::diagonal)`(k, 0, 1)`). Other
     /// dimensions are an error carried by the result.
     ///
@@ -241,11 +243,20 @@ impl<T: Element> DArray<T> {
 
     fn diag_matrix(&self, k: isize) -> DArray<T> {
         let pad = k.unsigned_abs();
+        // The square's blocks are v's chunks squared: keep them within the
+        // default block size (a single-chunk v of 10^5 would make one
+        // 80 GB block).
+        let size = std::mem::size_of::<T>().max(1);
+        let side = ((DEFAULT_CHUNK_BYTES / size) as f64).sqrt() as usize;
+        let v = match self.chunks()[0].iter().max() {
+            Some(&c) if c > side => self.rechunk(side),
+            _ => self.clone(),
+        };
         let v = if pad == 0 {
-            self.clone()
+            v
         } else {
             match DArray::full([pad], T::default(), pad) {
-                Ok(z) => concatenate(&[self.clone(), z], 0),
+                Ok(z) => concatenate(&[v, z], 0),
                 Err(e) => return self.failed_with(e),
             }
         };
@@ -546,7 +557,11 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
         scale: f64,
         seed: u64,
     ) -> Result<Self> {
-        Self::builtin_source(shape.as_ref(), chunks.into(), SourceOp::Random { seed, dist: Dist::Exponential { scale } })
+        Self::builtin_source(
+            shape.as_ref(),
+            chunks.into(),
+            SourceOp::Random { seed, dist: Dist::Exponential { scale } },
+        )
     }
 
     /// Gamma random values of shape `k` and scale `scale` (NumPy's
@@ -621,7 +636,12 @@ impl<T: Numeric> DArray<T> {
     /// assert!(a.min().compute()?[[]] >= 0);
     /// # Ok::<(), darray::Error>(())
     /// ```
-    pub fn random_poisson(shape: impl AsRef<[usize]>, chunks: impl Into<ChunkSpec>, lam: f64, seed: u64) -> Result<Self> {
+    pub fn random_poisson(
+        shape: impl AsRef<[usize]>,
+        chunks: impl Into<ChunkSpec>,
+        lam: f64,
+        seed: u64,
+    ) -> Result<Self> {
         Self::builtin_source(shape.as_ref(), chunks.into(), SourceOp::Random { seed, dist: Dist::Poisson { lam } })
     }
 
@@ -753,7 +773,8 @@ impl<T: Element> DArray<T> {
             return self.clone();
         }
         if self.ndim() != 1 {
-            return self.failed_with(Error::Invalid(format!("random_choice needs a 1-D array, got {:?}", self.shape())));
+            return self
+                .failed_with(Error::Invalid(format!("random_choice needs a 1-D array, got {:?}", self.shape())));
         }
         let out = match sizes_of::<T>(&[size], chunks.into()) {
             Ok(s) => s[0].clone(),

@@ -513,23 +513,11 @@ pub(crate) struct RandomInt<T> {
     _t: PhantomData<fn() -> T>,
 }
 
-/// An integer scalar's value (sign- or zero-extended as its type is).
-fn int_value(s: &Scalar) -> i128 {
-    let b = s.bits();
-    match s.dtype() {
-        DType::I8 | DType::I16 | DType::I32 | DType::I64 => b as i64 as i128,
-        _ => b as i128,
-    }
-}
-
 impl<T: Numeric> RandomInt<T> {
     fn new(seed: u64, strides: Vec<usize>, dist: Dist) -> Self {
-        let (low, span) = match dist {
-            Dist::Integers { low, max } => {
-                let (lo, hi) = (int_value(&low), int_value(&max));
-                (lo, (hi - lo) as u64)
-            }
-            _ => (0, 0),
+        let (low, span) = match dist.integer_range() {
+            Some((lo, hi)) => (lo, (hi - lo) as u64),
+            None => (0, 0),
         };
         RandomInt { key: mix(seed), strides, dist, low, span, _t: PhantomData }
     }

@@ -48,6 +48,19 @@ impl Dist {
         }
     }
 
+    /// `Integers`' lowest and largest values, exactly (integer scalars'
+    /// bits are sign- or zero-extended as their type is).
+    pub(crate) fn integer_range(&self) -> Option<(i128, i128)> {
+        let value = |s: &Scalar| match s.dtype() {
+            DType::I8 | DType::I16 | DType::I32 | DType::I64 => s.bits() as i64 as i128,
+            _ => s.bits() as i128,
+        };
+        match self {
+            Dist::Integers { low, max } => Some((value(low), value(max))),
+            _ => None,
+        }
+    }
+
     /// True for the distributions of integer counts and values.
     pub fn is_integer(&self) -> bool {
         matches!(self, Dist::Poisson { .. } | Dist::Binomial { .. } | Dist::Integers { .. })
@@ -101,7 +114,9 @@ impl Dist {
             Dist::Exponential { scale } if !(scale >= 0.0 && scale.is_finite()) => {
                 bad(format!("scale must be finite and >= 0, got {scale}"))
             }
-            Dist::Gamma { shape, scale } if !(shape >= 0.0 && scale >= 0.0 && shape.is_finite() && scale.is_finite()) => {
+            Dist::Gamma { shape, scale }
+                if !(shape >= 0.0 && scale >= 0.0 && shape.is_finite() && scale.is_finite()) =>
+            {
                 bad(format!("shape and scale must be finite and >= 0, got {shape}, {scale}"))
             }
             Dist::Poisson { lam } if !(lam >= 0.0 && lam.is_finite()) => {
@@ -111,8 +126,12 @@ impl Dist {
                 bad(format!("lam {lam} is too large for {} values", dtype.name()))
             }
             Dist::Binomial { p, .. } if !(0.0..=1.0).contains(&p) => bad(format!("p must be in [0, 1], got {p}")),
-            Dist::Binomial { n, .. } if n > top_bits.min(i64::MAX as u64) => bad(format!("n {n} is too large for {} values", dtype.name())),
-            Dist::Integers { low, max } if low.dtype() != max.dtype() || low.to_f64() > max.to_f64() => {
+            Dist::Binomial { n, .. } if n > top_bits.min(i64::MAX as u64) => {
+                bad(format!("n {n} is too large for {} values", dtype.name()))
+            }
+            Dist::Integers { low, max }
+                if low.dtype() != max.dtype() || self.integer_range().is_some_and(|(lo, hi)| lo > hi) =>
+            {
                 bad(format!("low {low} is above the largest value {max}"))
             }
             _ => Ok(()),
