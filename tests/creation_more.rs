@@ -148,6 +148,9 @@ proptest! {
         let u = a.mapv(|v| if v.is_nan() { 1u32 } else { v.abs() as u32 });
         let xu = DArray::from_array(u.clone(), c).unwrap();
         prop_assert_eq!(xu.diagonal(offset, a1, a2).compute().unwrap(), diagonal_oracle(&u, offset, a1, a2));
+        let b = a.mapv(|v| v > 0.0);
+        let xb = DArray::from_array(b.clone(), x.chunks().to_vec()).unwrap();
+        prop_assert_eq!(xb.diagonal(offset, a1, a2).compute().unwrap(), diagonal_oracle(&b, offset, a1, a2));
         if nd == 2 && a1 == 0 && a2 == 1 {
             prop_assert_eq!(xi.diag(offset).compute().unwrap(), diagonal_oracle(&i, offset, 0, 1));
         }
@@ -177,6 +180,10 @@ proptest! {
         let xu = DArray::from_array(u.clone(), c.clone()).unwrap();
         let want = oracle(&u.iter().map(|&x| x as f64).collect::<Vec<_>>());
         prop_assert_eq!(as_f64(&xu.diag(k).compute().unwrap()), want);
+        let i = v.mapv(|x| if x.is_nan() { -3i64 } else { x as i64 });
+        let xi = DArray::from_array(i.clone(), c.clone()).unwrap();
+        let want = oracle(&i.iter().map(|&x| x as f64).collect::<Vec<_>>());
+        prop_assert_eq!(as_f64(&xi.diag(k).compute().unwrap()), want);
         let b = v.mapv(|x| x > 0.0);
         let xb = DArray::from_array(b.clone(), c).unwrap();
         let want = oracle(&b.iter().map(|&x| x as u8 as f64).collect::<Vec<_>>());

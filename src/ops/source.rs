@@ -4,7 +4,10 @@
 //! (random numbers hash the flat index), which the node holds; the op
 //! holds everything else. Type rules: `full` makes its scalar's type;
 //! `arange` a numeric type and `linspace` a float type, both their
-//! scalars'; random sources a float type of the caller's choice.
+//! scalars'; random sources of a continuous distribution a float type of
+//! the caller's choice, of a discrete one (`Integers`, `Poisson`,
+//! `Binomial`) an integer type, whose range must hold every value the
+//! distribution can take ([`Dist::check_params`]).
 
 use super::scalar::Scalar;
 use super::CustomOp;
