@@ -244,32 +244,35 @@ impl<T: Float> Random<T> {
         Random { key: mix(seed), strides, dist, _t: PhantomData }
     }
 
+    /// `f` of each element's first draw (its hash), as `T`: one loop per
+    /// distribution, so the distribution is not matched per element.
     #[inline]
-    fn value(&self, flat: u64) -> T {
-        let h = mix(self.key ^ flat);
-        let x = match self.dist {
-            Dist::Uniform { low, high } => low + (high - low) * unit(h),
-            Dist::Normal { mean, std } => {
-                // Box-Muller on two independent uniforms of this index.
-                let u1 = 1.0 - unit(h);
-                let u2 = unit(mix(h));
-                mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-            }
-            Dist::Exponential { scale } => -scale * (1.0 - unit(h)).ln(),
-            Dist::Gamma { shape, scale } => scale * std_gamma(&mut Stream::from_hash(h), shape),
-            // The type rule keeps integer distributions out of float sources.
-            Dist::Poisson { .. } | Dist::Binomial { .. } | Dist::Integers { .. } => f64::NAN,
-        };
-        T::cast_from(x)
+    fn fill_with(&self, index: &[usize], run: Run, out: &mut [T], f: impl Fn(u64) -> f64) {
+        let flat: usize = index.iter().zip(&self.strides).map(|(i, s)| i * s).sum();
+        let d = run.axis.map_or(0, |a| run.step * self.strides[a] as isize);
+        for (k, o) in out.iter_mut().enumerate() {
+            let flat = (flat as isize + d * k as isize) as u64;
+            *o = T::cast_from(f(mix(self.key ^ flat)));
+        }
     }
 }
 
 impl<T: Float> TypedSource<T> for Random<T> {
     fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
-        let flat: usize = index.iter().zip(&self.strides).map(|(i, s)| i * s).sum();
-        let d = run.axis.map_or(0, |a| run.step * self.strides[a] as isize);
-        for (k, o) in out.iter_mut().enumerate() {
-            *o = self.value((flat as isize + d * k as isize) as u64);
+        match self.dist {
+            Dist::Uniform { low, high } => self.fill_with(index, run, out, |h| low + (high - low) * unit(h)),
+            Dist::Normal { mean, std } => self.fill_with(index, run, out, |h| {
+                // Box-Muller on two independent uniforms of this index.
+                let u1 = 1.0 - unit(h);
+                let u2 = unit(mix(h));
+                mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+            }),
+            Dist::Exponential { scale } => self.fill_with(index, run, out, |h| -scale * (1.0 - unit(h)).ln()),
+            Dist::Gamma { shape, scale } => {
+                self.fill_with(index, run, out, |h| scale * std_gamma(&mut Stream::from_hash(h), shape))
+            }
+            // The type rule keeps integer distributions out of float sources.
+            Dist::Poisson { .. } | Dist::Binomial { .. } | Dist::Integers { .. } => out.fill(T::cast_from(f64::NAN)),
         }
     }
 }
