@@ -564,8 +564,25 @@ fn random_ops_are_data() {
     let set: std::collections::HashSet<u64> = tokens.iter().copied().collect();
     assert_eq!(set.len(), tokens.len());
     // The built graph is data: it serialises.
+    // The built graphs are data: built-in ops only, so they serialise.
     let x = DArray::<u32>::random_binomial([40], 7, 50, 0.5, 3).unwrap();
     assert!(x.graph().unwrap().to_spec().is_ok());
+    let m = DArray::<f64>::random_gamma([9, 8], [4, 3], 2.0, 1.0, 1).unwrap();
+    let built = [
+        DArray::<f64>::eye(5, Some(4), 1, 2).unwrap(),
+        DArray::<f64>::tri(5, None, -1, 2).unwrap(),
+        m.tril(1),
+        m.diagonal(1, 1, 0),
+        m.diagonal(0, 0, 1).diag(-2),
+        m.random_permutation(4),
+        m.diagonal(0, 0, 1).random_choice(20, true, 6, 2),
+        DArray::<f64>::geomspace(2.0, 64.0, 6, true, 4).unwrap(),
+        meshgrid(&[m.diagonal(0, 0, 1), m.diagonal(1, 0, 1)], Indexing::Xy)[1].clone(),
+        DArray::<f64>::indices([3, 4], 2).unwrap(),
+    ];
+    for (i, a) in built.iter().enumerate() {
+        assert!(a.graph().unwrap().to_spec().is_ok(), "case {i}");
+    }
 }
 
 // ---- choice and permutation ----
