@@ -50,7 +50,7 @@ mod run;
 
 pub use array::{choose, extract, searchsorted, select, union1d, ChooseMode, Side, UniqueAll};
 pub use array::{compute_all, tensordot, ComputeAll, DArray, GroupBy, ReduceOpts};
-pub use array::{concatenate, stack, where_, Boundary, Operand, Sel};
+pub use array::{concatenate, meshgrid, stack, where_, Boundary, Indexing, Operand, Sel};
 pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES, MAX_AXIS_BLOCKS};
 pub use dtype::{Bitwise, CastFrom, DType, Element, Float, Integer, Numeric};
 pub use error::{Error, IoError, Result};

@@ -20,7 +20,7 @@ impl<T: Element> DArray<T> {
     }
 
     /// An array of the built-in source `op`.
-    fn builtin_source(shape: &[usize], chunks: ChunkSpec, op: SourceOp) -> Result<Self> {
+    pub(super) fn builtin_source(shape: &[usize], chunks: ChunkSpec, op: SourceOp) -> Result<Self> {
         let src = source_for(&op, T::DTYPE, shape)?;
         Self::source_node(shape, chunks, src)
     }

@@ -29,6 +29,7 @@
 
 mod impl_compute;
 mod impl_constructors;
+mod impl_creation;
 mod impl_expr;
 mod impl_group;
 mod impl_linalg;
@@ -40,6 +41,7 @@ mod impl_stats;
 mod impl_structure;
 
 pub use impl_compute::{compute_all, ComputeAll};
+pub use impl_creation::{meshgrid, Indexing};
 pub use impl_group::GroupBy;
 pub use impl_linalg::tensordot;
 pub use impl_ops::{where_, Operand};

@@ -88,6 +88,9 @@ impl<T: Element, S: TypedSource<T>> Source for Erased<T, S> {
 /// `linspace` are 1-d, `linspace` of `num` values), or it is custom.
 pub(crate) fn source_for(op: &SourceOp, dtype: DType, shape: &[usize]) -> Result<Arc<dyn Source>> {
     op.check(dtype)?;
+    if let SourceOp::Random { dist, .. } = op {
+        dist.check_params(dtype)?;
+    }
     let bad_shape = || Err(Error::Shape(format!("{} cannot make an array of shape {shape:?}", op.name())));
     match op {
         SourceOp::Const(v) => with_dtype!(dtype, T => {
@@ -108,18 +111,27 @@ pub(crate) fn source_for(op: &SourceOp, dtype: DType, shape: &[usize]) -> Result
             let last = if endpoint && num > 1 { Some((num - 1, stop)) } else { None };
             Ok(Arc::new(Erased::<T, _>::new(op.clone(), Linspace { start, step, last })) as Arc<dyn Source>)
         }, other => Err(Error::Internal("linspace of a non-float type".into()))),
+        SourceOp::Random { seed, dist } if dist.is_integer() => with_numeric!(dtype, T => {
+            let src = RandomInt::<T>::new(*seed, c_strides(shape), *dist);
+            Ok(Arc::new(Erased::<T, _>::new(op.clone(), src)) as Arc<dyn Source>)
+        }, bool => Err(Error::Internal("random integers of bool".into()))),
         SourceOp::Random { seed, dist } => with_float!(dtype, T => {
-            let mut strides = vec![1usize; shape.len()];
-            for a in (0..shape.len().saturating_sub(1)).rev() {
-                strides[a] = strides[a + 1] * shape[a + 1];
-            }
-            let src = Random::<T>::new(*seed, strides, *dist);
+            let src = Random::<T>::new(*seed, c_strides(shape), *dist);
             Ok(Arc::new(Erased::<T, _>::new(op.clone(), src)) as Arc<dyn Source>)
         }, other => Err(Error::Internal("random values of a non-float type".into()))),
         SourceOp::Custom(c) => {
             Err(Error::Invalid(format!("the custom source `{}` cannot be rebuilt from data", c.name())))
         }
     }
+}
+
+/// Row-major strides of `shape` (random values hash the flat index).
+fn c_strides(shape: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1usize; shape.len()];
+    for a in (0..shape.len().saturating_sub(1)).rev() {
+        strides[a] = strides[a + 1] * shape[a + 1];
+    }
+    strides
 }
 
 /// A scalar parameter as the source's type (the type rule checked it).
@@ -232,23 +244,306 @@ impl<T: Float> Random<T> {
         Random { key: mix(seed), strides, dist, _t: PhantomData }
     }
 
+    /// `f` of each element's first draw (its hash), as `T`: one loop per
+    /// distribution, so the distribution is not matched per element.
     #[inline]
-    fn value(&self, flat: u64) -> T {
-        let h = mix(self.key ^ flat);
-        let x = match self.dist {
-            Dist::Uniform { low, high } => low + (high - low) * unit(h),
-            Dist::Normal { mean, std } => {
-                // Box-Muller on two independent uniforms of this index.
-                let u1 = 1.0 - unit(h);
-                let u2 = unit(mix(h));
-                mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-            }
-        };
-        T::cast_from(x)
+    fn fill_with(&self, index: &[usize], run: Run, out: &mut [T], f: impl Fn(u64) -> f64) {
+        let flat: usize = index.iter().zip(&self.strides).map(|(i, s)| i * s).sum();
+        let d = run.axis.map_or(0, |a| run.step * self.strides[a] as isize);
+        for (k, o) in out.iter_mut().enumerate() {
+            let flat = (flat as isize + d * k as isize) as u64;
+            *o = T::cast_from(f(mix(self.key ^ flat)));
+        }
     }
 }
 
 impl<T: Float> TypedSource<T> for Random<T> {
+    fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
+        match self.dist {
+            Dist::Uniform { low, high } => self.fill_with(index, run, out, |h| low + (high - low) * unit(h)),
+            Dist::Normal { mean, std } => self.fill_with(index, run, out, |h| {
+                // Box-Muller on two independent uniforms of this index.
+                let u1 = 1.0 - unit(h);
+                let u2 = unit(mix(h));
+                mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+            }),
+            Dist::Exponential { scale } => self.fill_with(index, run, out, |h| -scale * (1.0 - unit(h)).ln()),
+            Dist::Gamma { shape, scale } => {
+                self.fill_with(index, run, out, |h| scale * std_gamma(&mut Stream::from_hash(h), shape))
+            }
+            // The type rule keeps integer distributions out of float sources.
+            Dist::Poisson { .. } | Dist::Binomial { .. } | Dist::Integers { .. } => out.fill(T::cast_from(f64::NAN)),
+        }
+    }
+}
+
+/// The draws of one element: a counter-based stream keyed by (seed, flat
+/// index). Draw 0 is `mix(key ^ flat)` and draw `j >= 1` is
+/// `mix(draw0 + (j - 1) * golden)` (splitmix64 from that state), so the
+/// first two draws are the ones `random_uniform` and `random_normal` use,
+/// and every value depends on the seed and its index only: a rejection
+/// sampler may take as many draws as it needs without touching another
+/// element's stream.
+pub(crate) struct Stream {
+    h0: u64,
+    j: u64,
+}
+
+impl Stream {
+    #[inline]
+    fn from_hash(h0: u64) -> Stream {
+        Stream { h0, j: 0 }
+    }
+    /// The stream of element `flat` under `seed` (for values drawn when an
+    /// array is built: `choice`, `permutation`).
+    pub(crate) fn new(seed: u64, flat: u64) -> Stream {
+        Stream::from_hash(mix(mix(seed) ^ flat))
+    }
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        let v = if self.j == 0 { self.h0 } else { mix(self.h0.wrapping_add((self.j - 1).wrapping_mul(GOLDEN))) };
+        self.j += 1;
+        v
+    }
+    /// Uniform in [0, 1).
+    #[inline]
+    fn uniform(&mut self) -> f64 {
+        unit(self.next_u64())
+    }
+    /// Standard normal (Box-Muller, two draws).
+    fn normal(&mut self) -> f64 {
+        let u1 = 1.0 - self.uniform();
+        let u2 = self.uniform();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+    /// Uniform in `0..m` for `m > 0`, unbiased (Lemire's multiply and
+    /// reject; a draw is rejected with probability below `m / 2^64`).
+    pub(crate) fn below(&mut self, m: u64) -> u64 {
+        let mut prod = self.next_u64() as u128 * m as u128;
+        if (prod as u64) < m {
+            let t = m.wrapping_neg() % m;
+            // Each try fails with probability <= 1/2: 64 failures in a row
+            // (< 1e-19) keep the last, almost unbiased, value.
+            for _ in 0..64 {
+                if (prod as u64) >= t {
+                    break;
+                }
+                prod = self.next_u64() as u128 * m as u128;
+            }
+        }
+        (prod >> 64) as u64
+    }
+}
+
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Rejection loops stop after this many tries (each accepts with
+/// probability > 0.5, most > 0.9): reaching it has probability < 1e-300.
+const MAX_TRIES: usize = 1024;
+
+/// Standard gamma of shape `k` (Marsaglia and Tsang, 2000; for `k < 1` the
+/// boost `G(k + 1) * U^(1/k)`), every draw from the element's stream.
+fn std_gamma(s: &mut Stream, k: f64) -> f64 {
+    if k <= 0.0 {
+        return 0.0;
+    }
+    if k < 1.0 {
+        let u = 1.0 - s.uniform();
+        return std_gamma(s, k + 1.0) * u.powf(1.0 / k);
+    }
+    let d = k - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    for _ in 0..MAX_TRIES {
+        let x = s.normal();
+        let t = 1.0 + c * x;
+        if t <= 0.0 {
+            continue;
+        }
+        let v = t * t * t;
+        let u = 1.0 - s.uniform();
+        if u < 1.0 - 0.0331 * x * x * x * x || u.ln() < 0.5 * x * x + d * (1.0 - v + v.ln()) {
+            return d * v;
+        }
+    }
+    d
+}
+
+/// `ln Gamma(x)` for `x >= 1` (NumPy's `random_loggam`: Stirling's series
+/// after shifting `x` up to 7).
+fn loggam(x: f64) -> f64 {
+    const A: [f64; 10] = [
+        8.333333333333333e-02,
+        -2.777777777777778e-03,
+        7.936507936507937e-04,
+        -5.952380952380952e-04,
+        8.417508417508418e-04,
+        -1.917526917526918e-03,
+        6.41025641025641e-3,
+        -2.955065359477124e-02,
+        1.796443723688307e-01,
+        -1.39243221690590e+00,
+    ];
+    if x == 1.0 || x == 2.0 {
+        return 0.0;
+    }
+    let n = if x < 7.0 { (7.0 - x) as i64 } else { 0 };
+    let mut x0 = x + n as f64;
+    let x2 = (1.0 / x0) * (1.0 / x0);
+    let mut gl0 = A[9];
+    for k in (0..9).rev() {
+        gl0 *= x2;
+        gl0 += A[k];
+    }
+    let mut gl = gl0 / x0 + 0.5 * 1.8378770664093453 + (x0 - 0.5) * x0.ln() - x0;
+    for _ in 0..n {
+        gl -= (x0 - 1.0).ln();
+        x0 -= 1.0;
+    }
+    gl
+}
+
+/// Poisson of mean `lam`: multiplication of uniforms below 10 (NumPy's
+/// `random_poisson_mult`), Hörmann's PTRS transformed rejection above
+/// (`random_poisson_ptrs`).
+fn poisson(s: &mut Stream, lam: f64) -> i64 {
+    if lam <= 0.0 {
+        return 0;
+    }
+    if lam < 10.0 {
+        let enlam = (-lam).exp();
+        let mut prod = 1.0;
+        // P(X > 10_000) for lam < 10 is far below 1e-300.
+        for x in 0..10_000 {
+            prod *= s.uniform();
+            if prod <= enlam {
+                return x;
+            }
+        }
+        return 10_000;
+    }
+    let slam = lam.sqrt();
+    let loglam = lam.ln();
+    let b = 0.931 + 2.53 * slam;
+    let a = -0.059 + 0.02483 * b;
+    let invalpha = 1.1239 + 1.1328 / (b - 3.4);
+    let vr = 0.9277 - 3.6224 / (b - 2.0);
+    for _ in 0..MAX_TRIES {
+        let u = s.uniform() - 0.5;
+        let v = s.uniform();
+        let us = 0.5 - u.abs();
+        let k = ((2.0 * a / us + b) * u + lam + 0.43).floor();
+        if us >= 0.07 && v <= vr {
+            return k as i64;
+        }
+        if k < 0.0 || (us < 0.013 && v > us) {
+            continue;
+        }
+        if v.ln() + invalpha.ln() - (a / (us * us) + b).ln() <= -lam + k * loglam - loggam(k + 1.0) {
+            return k as i64;
+        }
+    }
+    lam as i64
+}
+
+/// Binomial(n, p) by inversion for `n * p <= 30` after `p <= 1/2` by
+/// symmetry (NumPy's `random_binomial_inversion`).
+fn binomial_inversion(s: &mut Stream, n: u64, p: f64) -> u64 {
+    if p > 0.5 {
+        return n - binomial_inversion(s, n, 1.0 - p);
+    }
+    if n == 0 || p <= 0.0 {
+        return 0;
+    }
+    let q = 1.0 - p;
+    let qn = (n as f64 * q.ln()).exp();
+    let np = n as f64 * p;
+    let bound = (n as f64).min(np + 10.0 * (np * q + 1.0).sqrt());
+    for _ in 0..MAX_TRIES {
+        let mut x = 0u64;
+        let mut px = qn;
+        let mut u = s.uniform();
+        // A walk past `bound` (probability below 1e-20) draws again.
+        while u > px {
+            x += 1;
+            if x as f64 > bound {
+                break;
+            }
+            u -= px;
+            px = ((n - x + 1) as f64 * p * px) / (x as f64 * q);
+        }
+        if u <= px {
+            return x;
+        }
+    }
+    np as u64
+}
+
+/// Binomial(n, p), exactly: while `n * min(p, 1 - p) > 30`, Knuth's split
+/// by the `a`-th smallest of the `n` uniforms (a Beta(a, n + 1 - a) variate
+/// from two gammas), which halves `n`; then inversion. About `log2(n)`
+/// splits, each of a few draws.
+fn binomial(s: &mut Stream, mut n: u64, mut p: f64) -> u64 {
+    let mut count = 0u64;
+    while n as f64 * p.min(1.0 - p) > 30.0 {
+        let a = 1 + n / 2;
+        let b = n + 1 - a;
+        let ga = std_gamma(s, a as f64);
+        let gb = std_gamma(s, b as f64);
+        let x = ga / (ga + gb);
+        if x >= p {
+            n = a - 1;
+            p = (p / x).clamp(0.0, 1.0);
+        } else {
+            count += a;
+            n = b - 1;
+            p = ((p - x) / (1.0 - x)).clamp(0.0, 1.0);
+        }
+    }
+    count + binomial_inversion(s, n, p)
+}
+
+/// Counter-based random integers (uniform, Poisson, binomial): each value
+/// is drawn from its element's [`Stream`], so it depends only on the seed
+/// and its flat index.
+pub(crate) struct RandomInt<T> {
+    key: u64,
+    strides: Vec<usize>,
+    dist: Dist,
+    /// For `Integers`: the lowest value (as i128) and the count of values
+    /// minus one.
+    low: i128,
+    span: u64,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: Numeric> RandomInt<T> {
+    fn new(seed: u64, strides: Vec<usize>, dist: Dist) -> Self {
+        let (low, span) = match dist.integer_range() {
+            Some((lo, hi)) => (lo, (hi - lo) as u64),
+            None => (0, 0),
+        };
+        RandomInt { key: mix(seed), strides, dist, low, span, _t: PhantomData }
+    }
+
+    #[inline]
+    fn value(&self, flat: u64) -> T {
+        let mut s = Stream::from_hash(mix(self.key ^ flat));
+        let v: i128 = match self.dist {
+            Dist::Integers { .. } => {
+                let r = if self.span == u64::MAX { s.next_u64() } else { s.below(self.span + 1) };
+                self.low + r as i128
+            }
+            Dist::Poisson { lam } => poisson(&mut s, lam) as i128,
+            Dist::Binomial { n, p } => binomial(&mut s, n, p) as i128,
+            _ => 0,
+        };
+        // In range of `T` by the parameter checks: the low 64 bits are the
+        // value's bit pattern.
+        T::el_from_bits(v as u64)
+    }
+}
+
+impl<T: Numeric> TypedSource<T> for RandomInt<T> {
     fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
         let flat: usize = index.iter().zip(&self.strides).map(|(i, s)| i * s).sum();
         let d = run.axis.map_or(0, |a| run.step * self.strides[a] as isize);
