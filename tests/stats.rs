@@ -227,6 +227,48 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn trace_sums_the_diagonal(
+        (s, c) in shape_and_chunks(4, 5).prop_filter("2-D or more", |(s, _)| s.len() >= 2),
+        seed in any::<u64>(),
+        offset in -4isize..5,
+        pick in (0usize..4, 0usize..3),
+    ) {
+        let nd = s.len();
+        let a1 = pick.0 % nd;
+        let a2 = (a1 + 1 + pick.1 % (nd - 1)) % nd;
+        let a = ArrayD::from_shape_fn(IxDyn(&s), |i| {
+            (i.slice().iter().fold(seed, |h, &x| h.wrapping_mul(31).wrapping_add(x as u64)) % 19) as i32 - 9
+        });
+        let x = DArray::from_array(a.clone(), c).unwrap();
+        let got = x.trace(offset, a1, a2).compute().unwrap();
+        // out[rest] = sum_i a[.., i (axis1), .., i + offset (axis2), ..]
+        let rest: Vec<usize> = (0..nd).filter(|&d| d != a1 && d != a2).collect();
+        let rshape: Vec<usize> = rest.iter().map(|&d| s[d]).collect();
+        let want = ArrayD::from_shape_fn(IxDyn(&rshape), |o| {
+            let mut sum = 0i64;
+            for i in 0..s[a1] as isize {
+                let j = i + offset;
+                if j < 0 || j >= s[a2] as isize {
+                    continue;
+                }
+                let mut idx = vec![0; nd];
+                for (k, &d) in rest.iter().enumerate() {
+                    idx[d] = o[k];
+                }
+                idx[a1] = i as usize;
+                idx[a2] = j as usize;
+                sum += a[IxDyn(&idx)] as i64;
+            }
+            sum
+        });
+        prop_assert_eq!(got, want);
+    }
+}
+
 #[test]
 fn bad_arguments_are_errors() {
     let x = DArray::<f64>::ones([3, 4], 2).unwrap();
@@ -238,6 +280,8 @@ fn bad_arguments_are_errors() {
     assert!(e.contains("cov") && e.contains("3-D"), "{e}");
     assert!(x.vdot(&w).compute().is_err());
     assert!(DArray::<f64>::ones([0], 1).unwrap().nanargmin().compute().is_err());
+    assert!(DArray::<f64>::ones([3], 1).unwrap().trace(0, 0, 1).compute().is_err());
+    assert!(x.trace(0, 1, 1).compute().is_err());
     // NumPy values: np.nanargmax([nan, 2, 5]) == 2; np.argmin([1, nan, 0, nan]) == 1
     let v = DArray::from_array(ndarray::arr1(&[f64::NAN, 2.0, 5.0]), 2).unwrap();
     assert_eq!(v.nanargmax().compute().unwrap()[[]], 2);

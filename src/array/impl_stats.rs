@@ -128,6 +128,25 @@ impl<T: Numeric> DArray<T> {
     }
 }
 
+impl<T: Numeric> DArray<T> {
+    /// Sum along a diagonal, NumPy's `trace(offset, axis1, axis2)`: the
+    /// [`diagonal`](DArray::diagonal) summed (integers in `i64`/`u64`), so
+    /// only the blocks it crosses are read. The result has the other axes;
+    /// a diagonal past the edge sums to 0.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = DArray::from_fn([3, 3], [2, 2], |i| (3 * i[0] + i[1]) as i32)?;
+    /// assert_eq!(x.trace(0, 0, 1).compute()?[[]], 12i64);
+    /// assert_eq!(x.trace(1, 0, 1).compute()?[[]], 6i64);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn trace(&self, offset: isize, axis1: usize, axis2: usize) -> DArray<T::Sum> {
+        let d = self.diagonal(offset, axis1, axis2);
+        d.sum_axis(d.ndim().saturating_sub(1))
+    }
+}
+
 impl<T: Element> DArray<T> {
     /// Number of elements that are not zero (not `false`), NumPy's
     /// `count_nonzero`; NaN counts as non-zero, as in NumPy.
