@@ -35,6 +35,7 @@ mod impl_linalg;
 mod impl_ops;
 mod impl_overlap;
 pub(crate) mod impl_reduce;
+mod impl_shape;
 mod impl_structure;
 
 pub use impl_compute::{compute_all, ComputeAll};
@@ -43,6 +44,9 @@ pub use impl_linalg::tensordot;
 pub use impl_ops::{where_, Operand};
 pub use impl_overlap::Boundary;
 pub use impl_reduce::ReduceOpts;
+pub use impl_shape::{block, broadcast_arrays, dstack, hstack, vstack, Blocks, PadMode};
+#[doc(hidden)]
+pub use impl_shape::{SelArg, StepArg};
 pub use impl_structure::{concatenate, stack, Sel};
 
 use crate::dtype::Element;
