@@ -201,7 +201,7 @@ fn pad_oracle<T: El>(a: &ArrayD<T>, widths: &[(usize, usize)], mode: PadMode<T>)
                 let w = if right { e } else { b } as f64;
                 indices(cur.shape()).iter().any(|i| {
                     let edge = cur[IxDyn(&with(i, axis, if right { n - 1 } else { 0 }))].to_f();
-                    (edge - end.to_f()) / w == 0.0
+                    (edge - end) / w == 0.0
                 })
             }
             _ => false,
@@ -231,7 +231,7 @@ fn pad_oracle<T: El>(a: &ArrayD<T>, widths: &[(usize, usize)], mode: PadMode<T>)
                     } else {
                         (b, (p + b as isize) as usize, lane[0], tiny_l)
                     };
-                    let (start, delta, div) = (end.to_f(), edge.to_f() - end.to_f(), w as f64);
+                    let (start, delta, div) = (end, edge.to_f() - end, w as f64);
                     let y = if tiny { i as f64 / div * delta + start } else { i as f64 * (delta / div) + start };
                     T::from_f(if T::FLOAT { y } else { y.floor() })
                 }
@@ -308,13 +308,19 @@ fn pad_mode<T: El>(kind: usize, v: T, stat: Option<usize>) -> PadMode<T> {
         4 => PadMode::Wrap,
         5 => PadMode::Maximum(stat),
         6 => PadMode::Minimum(stat),
-        7 => PadMode::LinearRamp(v),
+        7 => PadMode::LinearRamp(v.to_f()),
         8 => PadMode::Mean(stat),
         _ => PadMode::Median(stat),
     }
 }
 
-fn pad_case<T: El>(a: ArrayD<T>, c: darray::ChunkSpec, widths: Vec<(usize, usize)>, kind: usize, seed: u64) -> Result<(), TestCaseError> {
+fn pad_case<T: El>(
+    a: ArrayD<T>,
+    c: darray::ChunkSpec,
+    widths: Vec<(usize, usize)>,
+    kind: usize,
+    seed: u64,
+) -> Result<(), TestCaseError> {
     let kind = if T::BOOL { kind % 7 } else { kind };
     let v = a.iter().next().copied().unwrap_or_default();
     let stat = (seed % 3 != 0).then_some((seed % 5) as usize + 1);
@@ -805,7 +811,10 @@ fn block_follows_numpys_nesting_rules() {
     // A single array is itself; a 1-level list of 1-d arrays is hstack.
     let a = DArray::arange(0i32, 3, 1, 2).unwrap();
     assert_eq!(block(a.clone()).token(), a.token());
-    assert_eq!(block(vec![a.clone(), a.clone()]).compute().unwrap(), hstack(&[a.clone(), a.clone()]).compute().unwrap());
+    assert_eq!(
+        block(vec![a.clone(), a.clone()]).compute().unwrap(),
+        hstack(&[a.clone(), a.clone()]).compute().unwrap()
+    );
     // Blocks from references too.
     let nested: Blocks<i32> = vec![vec![&a], vec![&a]].into();
     assert_eq!(block(nested).shape(), &[2, 3]);
@@ -850,8 +859,10 @@ fn index_oracle(a: &ArrayD<i64>, sel: &[Sel]) -> ArrayD<i64> {
                         i += step;
                     }
                 } else {
-                    let (mut i, e) =
-                        (start.map_or(n - 1, |x| fix(x).clamp(-1, n - 1)), stop.map_or(-1, |x| fix(x).clamp(-1, n - 1)));
+                    let (mut i, e) = (
+                        start.map_or(n - 1, |x| fix(x).clamp(-1, n - 1)),
+                        stop.map_or(-1, |x| fix(x).clamp(-1, n - 1)),
+                    );
                     while i > e {
                         v.push(i as usize);
                         i += step;
@@ -863,8 +874,7 @@ fn index_oracle(a: &ArrayD<i64>, sel: &[Sel]) -> ArrayD<i64> {
             Sel::Ellipsis => unreachable!("expanded above"),
         }
     }
-    let shape: Vec<usize> =
-        picks.iter().filter(|p| p.1).map(|p| p.0.as_ref().map_or(1, |v| v.len())).collect();
+    let shape: Vec<usize> = picks.iter().filter(|p| p.1).map(|p| p.0.as_ref().map_or(1, |v| v.len())).collect();
     build(&shape, |i| {
         let mut k = 0;
         let mut j = vec![];
@@ -931,14 +941,15 @@ fn the_s_macro_writes_numpy_indices() {
     assert_eq!(s![..], [Sel::Ellipsis]);
     assert_eq!(s![1, ..], [Sel::Index(1), Sel::Ellipsis]);
     assert_eq!(s![.., -1], [Sel::Ellipsis, Sel::Index(-1)]);
-    assert_eq!(s![1..3, 2.., ..4, ..;2], [Sel::span(1, 3), Sel::range(Some(2), None, 1), Sel::range(None, Some(4), 1), Sel::range(None, None, 2)]);
+    assert_eq!(
+        s![1..3, 2.., ..4, ..;2],
+        [Sel::span(1, 3), Sel::range(Some(2), None, 1), Sel::range(None, Some(4), 1), Sel::range(None, None, 2)]
+    );
     assert_eq!(s![3..0;-1, ..;-1], [Sel::range(Some(3), Some(0), -1), Sel::range(None, None, -1)]);
-    assert_eq!(s![0..=2, ..=-1, 4..=0;-2, ..=0;-1], [
-        Sel::span(0, 3),
-        Sel::range(None, None, 1),
-        Sel::range(Some(4), None, -2),
-        Sel::range(None, None, -1),
-    ]);
+    assert_eq!(
+        s![0..=2, ..=-1, 4..=0;-2, ..=0;-1],
+        [Sel::span(0, 3), Sel::range(None, None, 1), Sel::range(Some(4), None, -2), Sel::range(None, None, -1),]
+    );
     assert_eq!(s![NewAxis, .., NewAxis], [Sel::NewAxis, Sel::Ellipsis, Sel::NewAxis]);
     let (i, n) = (2usize, 5i64);
     assert_eq!(s![i, ..n, Sel::all()], [Sel::Index(2), Sel::range(None, Some(5), 1), Sel::all()]);
@@ -949,4 +960,135 @@ fn the_s_macro_writes_numpy_indices() {
     let y = x.slice(&s![.., 0]).compute().unwrap();
     assert_eq!(y.shape(), &[2, 3]);
     assert_eq!(y.into_raw_vec_and_offset().0, vec![0, 10, 20, 100, 110, 120]);
+}
+
+// ------------------------------------------------------------ blocked plans
+
+#[test]
+fn results_keep_the_inputs_blocks() {
+    let x = DArray::<f64>::ones([100, 60], [25, 20]).unwrap();
+    // A pad adds edge blocks no longer than the input's (a reflection
+    // reads the blocks it mirrors backwards: 98..=75 and 74..=59).
+    let p = x.pad(&[(3, 40), (0, 5)], PadMode::Reflect);
+    assert_eq!(p.chunks(), &[vec![3, 25, 25, 25, 25, 24, 16], vec![20, 20, 20, 5]]);
+    // Wide pads repeat whole periods by doubling: a few nodes.
+    let w = DArray::from_array(ndarray::arr1(&[1, 2, 3]), 2).unwrap().pad(&[(1000, 1001)], PadMode::Symmetric);
+    let want: Vec<i32> = (-1000..1004isize).map(|p| [1, 2, 3, 3, 2, 1][p.rem_euclid(6) as usize]).collect();
+    assert_eq!(w.compute().unwrap().into_raw_vec_and_offset().0, want);
+    assert_eq!(kind(&x.pad(&[(1 << 40, 0)], PadMode::Wrap)), "too large");
+    let p = x.pad(&[(2, 2)], PadMode::Mean(Some(3)));
+    assert_eq!(p.chunks()[0], vec![2, 25, 25, 25, 25, 2]);
+    // Flips read the same blocks backwards; diff and gradient keep them.
+    let y = DArray::<f64>::ones([100], vec![vec![10, 30, 60]]).unwrap();
+    assert_eq!(y.flip().chunks(), &[vec![60, 30, 10]]);
+    assert_eq!(y.diff(1, 0).chunks(), &[vec![10, 30, 59]]);
+    assert_eq!(y.gradient_axis(0, 1.0).chunks(), y.chunks());
+    // Broadcasting along a new axis: blocks of about 128 MiB, whole here.
+    assert_eq!(y.broadcast_to([7, 100]).chunks(), &[vec![7], vec![10, 30, 60]]);
+    let big = DArray::<f64>::ones([1 << 16], 1 << 14).unwrap().broadcast_to([1 << 12, 1 << 16]);
+    assert!(big.chunks()[0].iter().all(|&c| c * (1 << 14) * 8 <= 128 << 20), "{:?}", &big.chunks()[0][..2]);
+    // repeat: no output block longer than the input's longest.
+    assert_eq!(y.repeat(3, 0).chunks()[0].iter().max(), Some(&60));
+    // tile repeats the chunks; a large count builds a few nodes, not one per copy.
+    assert_eq!(y.tile(&[3]).chunks(), &[vec![10, 30, 60, 10, 30, 60, 10, 30, 60]]);
+    assert_eq!(DArray::<u8>::ones([2], 2).unwrap().tile(&[1 << 20]).shape(), &[1 << 21]);
+    // The same program builds the same keys.
+    assert_eq!(x.pad(&[(1, 2)], PadMode::Edge).token(), x.pad(&[(1, 2)], PadMode::Edge).token());
+    assert_eq!(x.roll(7).token(), x.roll(7).token());
+    assert_ne!(x.roll(7).token(), x.roll(8).token());
+}
+
+// ------------------------------------------------------------ errors
+
+fn kind<T: Element>(x: &DArray<T>) -> &'static str {
+    match x.error() {
+        Some(Error::Axis { .. }) => "axis",
+        Some(Error::Broadcast { .. }) => "broadcast",
+        Some(Error::Shape(_)) => "shape",
+        Some(Error::Invalid(_)) => "invalid",
+        Some(Error::TooLarge(_)) => "too large",
+        Some(_) => "other",
+        None => "none",
+    }
+}
+
+/// Every error path: a typed error carried by the array (shaped like the
+/// input), reported by `compute`.
+#[test]
+fn bad_arguments_give_typed_errors() {
+    let x = DArray::<f64>::ones([3, 4], [2, 2]).unwrap();
+    let v = DArray::<i32>::ones([5], 2).unwrap();
+    let z = DArray::<f64>::full([], 1.0, Vec::<usize>::new()).unwrap();
+    let b = DArray::<bool>::full([4], true, 2).unwrap();
+    let e = DArray::<f64>::zeros([0, 3], [1, 3]).unwrap();
+    let cases: Vec<(DArray<f64>, &str, &[usize])> = vec![
+        (x.flip_axis(2), "axis", &[3, 4]),
+        (x.flip_axes(&[1, 1]), "invalid", &[3, 4]),
+        (z.flipud(), "invalid", &[]),
+        (v.cast::<f64>().fliplr(), "invalid", &[5]),
+        (x.roll_axes(&[1, 2, 3], &[0, 1]), "invalid", &[3, 4]),
+        (x.roll_axis(1, 2), "axis", &[3, 4]),
+        (x.squeeze_axes(&[0]), "shape", &[3, 4]),
+        (x.squeeze_axes(&[3]), "axis", &[3, 4]),
+        (x.expand_dims(3), "axis", &[3, 4]),
+        (x.expand_dims_axes(&[1, 1]), "invalid", &[3, 4]),
+        (x.moveaxes(&[0, 1], &[1]), "invalid", &[3, 4]),
+        (x.moveaxes(&[0, 0], &[0, 1]), "invalid", &[3, 4]),
+        (x.moveaxis(0, 2), "axis", &[3, 4]),
+        (x.broadcast_to([4]), "broadcast", &[3, 4]),
+        (x.broadcast_to([2, 4]), "broadcast", &[3, 4]),
+        (x.broadcast_to([1 << 40, 1 << 40, 3, 4]), "too large", &[3, 4]),
+        (broadcast_arrays(&[x.clone(), v.cast::<f64>()])[0].clone(), "broadcast", &[3, 4]),
+        (x.repeat_counts(&[1, 2], 0), "shape", &[3, 4]),
+        (x.repeat(2, 2), "axis", &[3, 4]),
+        (x.repeat(usize::MAX / 2, 0), "too large", &[3, 4]),
+        (x.tile(&[usize::MAX / 2, 1 << 40]), "too large", &[3, 4]),
+        (z.diff(1, 0), "invalid", &[]),
+        (x.diff(1, 2), "axis", &[3, 4]),
+        (x.diff_with(1, 0, Some(Operand::Array(DArray::ones([1, 3], 1).unwrap())), None), "shape", &[1, 3]),
+        (x.rot90_axes(1, (1, 1)), "invalid", &[3, 4]),
+        (x.rot90_axes(1, (0, 2)), "axis", &[3, 4]),
+        (v.cast::<f64>().rot90(1), "axis", &[5]),
+        (x.pad(&[(1, 1), (1, 1), (1, 1)], PadMode::Edge), "invalid", &[3, 4]),
+        (x.pad(&[], PadMode::Edge), "invalid", &[3, 4]),
+        (e.pad(&[(1, 0), (0, 0)], PadMode::Wrap), "invalid", &[0, 3]),
+        (x.pad(&[(1, 1)], PadMode::Maximum(Some(0))), "invalid", &[3, 4]),
+        (x.pad(&[(usize::MAX / 4, 0)], PadMode::Edge), "too large", &[3, 4]),
+        (block(Vec::<Blocks<f64>>::new()), "invalid", &[0]),
+        (block(vec![Blocks::from(vec![x.clone()]), Blocks::from(x.clone())]), "invalid", &[3, 4]),
+        (block(vec![vec![x.clone(), z.clone()]]), "shape", &[3, 4]),
+        (block(vec![Blocks::<f64>::List(vec![])]), "invalid", &[0]),
+        (hstack::<f64>(&[]), "invalid", &[0]),
+        (vstack(&[x.clone(), v.cast::<f64>()]), "shape", &[3, 4]),
+        (dstack(&[x.clone(), e.clone()]), "shape", &[3, 4, 1]),
+        (x.slice(&s![.., 0, ..]), "invalid", &[3, 4]),
+        (x.slice(&s![0, 0, 0]), "invalid", &[3, 4]),
+        (x.gradient_axis(2, 1.0), "axis", &[3, 4]),
+        (x.gradient_with(0, 1.0, 3), "invalid", &[3, 4]),
+        (x.gradient_with(0, 1.0, 2).pad(&[(1, 1)], PadMode::Edge).slice(&s![..;0]), "invalid", &[5, 6]),
+        (DArray::<f64>::ones([2, 4], 2).unwrap().gradient_with(0, 1.0, 2), "shape", &[2, 4]),
+        (DArray::<f64>::ones([1, 4], 2).unwrap().gradient(1.0)[0].clone(), "shape", &[1, 4]),
+    ];
+    for (i, (y, k, shape)) in cases.into_iter().enumerate() {
+        assert_eq!(kind(&y), k, "case {i}: {:?}", y.error());
+        assert_eq!(y.shape(), shape, "case {i}");
+        assert!(y.compute().is_err(), "case {i}");
+    }
+    // Modes NumPy has only for numbers, on bool; integer stats of nothing.
+    assert_eq!(kind(&b.pad(&[(1, 1)], PadMode::Mean(None))), "invalid");
+    assert_eq!(kind(&b.pad(&[(1, 1)], PadMode::LinearRamp(0.0))), "invalid");
+    assert_eq!(kind(&b.pad(&[(1, 1)], PadMode::Median(None))), "invalid");
+    assert_eq!(kind(&v.pad(&[(1, 1)], PadMode::Mean(Some(0)))), "invalid");
+    assert_eq!(kind(&v.pad(&[(1, 1)], PadMode::Median(Some(0)))), "invalid");
+    // ... while float means of nothing are NaN, as NumPy's.
+    let m = x.pad(&[(1, 0)], PadMode::Mean(Some(0))).compute().unwrap();
+    assert!(m[[0, 0]].is_nan() && m[[1, 1]] == 1.0);
+    // An error is passed on, first one first.
+    let bad = x.flip_axis(9);
+    for y in [bad.pad(&[(1, 1)], PadMode::Edge), bad.roll(1), bad.tile(&[2]), bad.diff(1, 0), bad.broadcast_to([3, 4])]
+    {
+        assert!(matches!(y.error(), Some(Error::Axis { axis: 9, .. })), "{:?}", y.error());
+    }
+    assert!(broadcast_arrays(&[x.clone(), bad.clone()]).iter().all(|y| y.error().is_some()));
+    assert!(matches!(bad.gradient(1.0)[0].error(), Some(Error::Axis { axis: 9, .. })));
 }

@@ -197,8 +197,10 @@ pub enum PadMode<T> {
     /// `wrap`: from the other end, `b c d | a b c d`.
     Wrap,
     /// `linear_ramp` with `end_values=v`: from `v` towards the edge value,
-    /// as NumPy's `linspace` (floored for integers). Numeric types only.
-    LinearRamp(T),
+    /// as NumPy's `linspace` computes it (in `f64`, where NumPy's end value
+    /// enters too, whatever the array's type; floored for integers).
+    /// Numeric types only.
+    LinearRamp(f64),
     /// `maximum` over `stat_length` positions at each edge (`None`: the
     /// whole axis).
     Maximum(Option<usize>),
@@ -789,9 +791,7 @@ impl<T: Element> DArray<T> {
             return self.failed_with(e);
         }
         let known = (0..nd)
-            .map(|a| {
-                (a >= nd - k && self.shape()[a + k - nd] == shape[a]).then(|| self.chunks()[a + k - nd].clone())
-            })
+            .map(|a| (a >= nd - k && self.shape()[a + k - nd] == shape[a]).then(|| self.chunks()[a + k - nd].clone()))
             .collect();
         self.broadcast_chunked(shape, fill_sizes(shape, known, std::mem::size_of::<T>()))
     }
@@ -817,6 +817,18 @@ impl<T: Element> DArray<T> {
         let lead = nd - self.ndim();
         let mut y = if lead > 0 { self.slice(&vec![Sel::NewAxis; lead]) } else { self.clone() };
         let reps: Vec<usize> = std::iter::repeat_n(1, nd - reps.len()).chain(reps.iter().copied()).collect();
+        // Checked before any node: the chunk lists grow with the copies.
+        let shape: Vec<usize> = (0..nd).map(|a| y.shape()[a].saturating_mul(reps[a])).collect();
+        if let Err(e) = checked_len(&shape, std::mem::size_of::<T>()) {
+            return self.failed_with(e);
+        }
+        if let Some(a) = (0..nd).find(|&a| y.chunks()[a].len().saturating_mul(reps[a]) > MAX_AXIS_BLOCKS) {
+            return self.failed_with(Error::TooLarge(format!(
+                "tile: {} copies of {} blocks along axis {a} are more than {MAX_AXIS_BLOCKS} blocks",
+                reps[a],
+                y.chunks()[a].len()
+            )));
+        }
         for (axis, &r) in reps.iter().enumerate() {
             y = y.repeat_whole(axis, r);
         }
@@ -890,10 +902,8 @@ impl<T: Element> DArray<T> {
         }
         let n = self.shape()[axis];
         if counts.len() != n && counts.len() != 1 {
-            return self.failed_with(Error::Shape(format!(
-                "repeat: {} counts for an axis of length {n}",
-                counts.len()
-            )));
+            return self
+                .failed_with(Error::Shape(format!("repeat: {} counts for an axis of length {n}", counts.len())));
         }
         let count = |i: usize| if counts.len() == 1 { counts[0] } else { counts[i] };
         let total = (0..n).try_fold(0usize, |acc, i| acc.checked_add(count(i)));
@@ -1458,17 +1468,21 @@ impl<T: Element> DArray<T> {
                 PadMode::Edge => vec![self.spread(axis, w, if right { n - 1 } else { 0 })],
                 // NumPy's legacy rule: reflecting a single value repeats it.
                 PadMode::Reflect if n == 1 => vec![self.spread(axis, w, 0)],
-                PadMode::Reflect => self.mapped(axis, from, to, |p| {
+                PadMode::Reflect => {
                     let period = 2 * (n as isize - 1);
-                    let m = p.rem_euclid(period);
-                    (if m >= n as isize { period - m } else { m }) as usize
-                }),
-                PadMode::Symmetric => self.mapped(axis, from, to, |p| {
+                    self.mapped(axis, from, to, period, |p| {
+                        let m = p.rem_euclid(period);
+                        (if m >= n as isize { period - m } else { m }) as usize
+                    })
+                }
+                PadMode::Symmetric => {
                     let period = 2 * n as isize;
-                    let m = p.rem_euclid(period);
-                    (if m >= n as isize { period - 1 - m } else { m }) as usize
-                }),
-                PadMode::Wrap => self.mapped(axis, from, to, |p| p.rem_euclid(n as isize) as usize),
+                    self.mapped(axis, from, to, period, |p| {
+                        let m = p.rem_euclid(period);
+                        (if m >= n as isize { period - 1 - m } else { m }) as usize
+                    })
+                }
+                PadMode::Wrap => self.mapped(axis, from, to, n as isize, |p| p.rem_euclid(n as isize) as usize),
                 PadMode::LinearRamp(end) => vec![self.ramp(axis, w, end, right)],
                 PadMode::Maximum(l) | PadMode::Minimum(l) | PadMode::Mean(l) | PadMode::Median(l) => {
                     let l = l.unwrap_or(n).min(n);
@@ -1493,9 +1507,39 @@ impl<T: Element> DArray<T> {
     }
 
     /// Positions `from..to` along `axis` (relative to `self`'s start)
-    /// read from `map(position)`: maximal runs stepping by +1 or -1 become
-    /// one slice each.
-    fn mapped(&self, axis: usize, from: isize, to: isize, map: impl Fn(isize) -> usize) -> Vec<DArray<T>> {
+    /// read from `map(position)`, which repeats with `period`: maximal runs
+    /// stepping by +1 or -1 become one slice each, and whole periods past
+    /// the first two one piece repeated by doubling (a few nodes for any
+    /// width).
+    fn mapped(
+        &self,
+        axis: usize,
+        from: isize,
+        to: isize,
+        period: isize,
+        map: impl Fn(isize) -> usize,
+    ) -> Vec<DArray<T>> {
+        // The whole periods: from the first multiple of `period` at or
+        // after `from` to the last at or before `to`.
+        let (a, b) = (from + (period - from.rem_euclid(period)) % period, to - to.rem_euclid(period));
+        if b - a < 2 * period {
+            return self.runs(axis, from, to, &map);
+        }
+        let mut out = self.runs(axis, from, a, &map);
+        let one = concatenate(&self.runs(axis, a, a + period, &map), axis);
+        let copies = ((b - a) / period) as usize;
+        if copies.saturating_mul(one.chunks()[axis].len()) > MAX_AXIS_BLOCKS {
+            let e =
+                format!("pad: {copies} periods of the input along axis {axis} are more than {MAX_AXIS_BLOCKS} blocks");
+            return vec![self.failed_with(Error::TooLarge(e))];
+        }
+        out.push(one.repeat_whole(axis, copies));
+        out.extend(self.runs(axis, b, to, &map));
+        out
+    }
+
+    /// The slices of [`mapped`](Self::mapped) for `from..to`.
+    fn runs(&self, axis: usize, from: isize, to: isize, map: &impl Fn(isize) -> usize) -> Vec<DArray<T>> {
         let mut out = vec![];
         let mut p = from;
         while p < to {
@@ -1569,10 +1613,9 @@ impl<T: Element> DArray<T> {
     /// NumPy's linear ramp of `w` positions from `end` to the edge value
     /// (`np.linspace(end, edge, w, endpoint=False)` in `f64`, floored for
     /// integers), reversed after the array.
-    fn ramp(&self, axis: usize, w: usize, end: T, right: bool) -> DArray<T> {
+    fn ramp(&self, axis: usize, w: usize, start: f64, right: bool) -> DArray<T> {
         let n = self.shape()[axis];
         let edge: DArray<f64> = self.span_on(axis, if right { n - 1 } else { 0 }, if right { n } else { 1 }).as_dtype();
-        let start = end.el_to_f64();
         let delta = &edge - start;
         let div = w as f64;
         let step = &delta / div;
