@@ -158,6 +158,8 @@ sel_args!(i32, i64, isize, usize);
 /// assert_eq!(x.slice(&s![.., 1]).compute()?[[1, 2]], 121);
 /// let y = x.slice(&s![1, ..;-1, 1..3]).compute()?;
 /// assert_eq!(y.into_raw_vec_and_offset().0, vec![121, 122, 111, 112, 101, 102]);
+/// // x[0, 0, 3:0:-2]
+/// assert_eq!(x.slice(&s![0, 0, 3..0;-2]).compute()?.into_raw_vec_and_offset().0, vec![3, 1]);
 /// // x[None, ..., -1]
 /// assert_eq!(x.slice(&s![NewAxis, .., -1]).shape(), &[1, 2, 3]);
 /// assert_eq!(s![0..=2, Sel::all()], [Sel::span(0, 3), Sel::all()]);
@@ -170,7 +172,12 @@ macro_rules! s {
         $crate::s!(@sel [$($out,)* $crate::array::Sel::NewAxis,] $($($rest)*)?)
     };
     (@sel [$($out:expr,)*] $r:expr ; $step:expr $(, $($rest:tt)*)?) => {
-        $crate::s!(@sel [$($out,)* $crate::array::StepArg::stepped($r, $step),] $($($rest)*)?)
+        $crate::s!(@sel [$($out,)* {
+            // `3..0;-1` is Python's 3:0:-1, not an empty Rust range.
+            #[allow(clippy::reversed_empty_ranges)]
+            let r = $r;
+            $crate::array::StepArg::stepped(r, $step)
+        },] $($($rest)*)?)
     };
     (@sel [$($out:expr,)*] $r:expr $(, $($rest:tt)*)?) => {
         $crate::s!(@sel [$($out,)* $crate::array::SelArg::sel($r),] $($($rest)*)?)
@@ -1391,8 +1398,8 @@ impl<T: Element> DArray<T> {
     /// assert_eq!(two(PadMode::Median(None))?, vec![3, 3, 1, 2, 3, 4, 5, 3, 3]);
     /// let m = DArray::from_array(ndarray::arr2(&[[1, 2], [3, 4]]), 1)?;
     /// let p = m.pad(&[(3, 2), (2, 3)], PadMode::Minimum(None)).compute()?;
-    /// assert_eq!(p.row(4).to_vec(), vec![3, 3, 3, 4, 3, 3, 3]);
-    /// assert_eq!(p.row(0).to_vec(), vec![1, 1, 1, 2, 1, 1, 1]);
+    /// let r = [1, 1, 1, 2, 1, 1, 1];
+    /// assert_eq!(p, ndarray::arr2(&[r, r, r, r, [3, 3, 3, 4, 3, 3, 3], r, r]).into_dyn());
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn pad(&self, width: &[(usize, usize)], mode: PadMode<T>) -> DArray<T> {
