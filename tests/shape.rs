@@ -1092,3 +1092,26 @@ fn bad_arguments_give_typed_errors() {
     assert!(broadcast_arrays(&[x.clone(), bad.clone()]).iter().all(|y| y.error().is_some()));
     assert!(matches!(bad.gradient(1.0)[0].error(), Some(Error::Axis { axis: 9, .. })));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// `f32` differences are `f32` subtractions (taken blockwise).
+    #[test]
+    fn f32_diff_rounds_as_f32((s, c) in shape_and_chunks(2, 9), n in 1..4usize, seed in any::<u64>()) {
+        prop_assume!(!s.is_empty());
+        let a = build(&s, |i| {
+            let h = i.iter().fold(seed, |acc, &v| acc.wrapping_mul(6364136223846793005).wrapping_add(v as u64 + 1));
+            f32::from_bits(0x3f80_0000 | (h >> 41) as u32) * if h & 1 == 1 { 1e-3 } else { -7.0 }
+        });
+        let axis = seed as usize % s.len();
+        let mut want = a.clone();
+        for _ in 0..n {
+            let mut shape = want.shape().to_vec();
+            shape[axis] = shape[axis].saturating_sub(1);
+            want = build(&shape, |i| want[IxDyn(&with(i, axis, i[axis] + 1))] - want[IxDyn(i)]);
+        }
+        let got = DArray::from_array(a, c).unwrap().diff(n, axis).compute().unwrap();
+        prop_assert_eq!(got, want);
+    }
+}

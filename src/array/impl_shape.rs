@@ -1224,27 +1224,46 @@ impl<T: Element> DArray<T> {
         let mut parts: Vec<DArray<T>> = prepend.map(edge).into_iter().collect();
         parts.push(self.clone());
         parts.extend(append.map(edge));
-        let mut y = if parts.len() > 1 { concatenate(&parts, axis) } else { self.clone() };
-        for _ in 0..n {
-            if y.shape()[axis] == 0 || !y.is_valid() {
-                break;
-            }
-            y = y.diff1(axis);
+        let y = if parts.len() > 1 { concatenate(&parts, axis) } else { self.clone() };
+        let len = y.shape()[axis];
+        if !y.is_valid() || n >= len {
+            return y.span_on(axis, 0, len.saturating_sub(n));
         }
-        y
+        // Position i needs i..=i + n: each block with n positions of its
+        // neighbours, differenced n times, the last n positions cut off.
+        let mut depth = vec![0; nd];
+        depth[axis] = n;
+        let d = y.map_overlap(&depth, Boundary::None, move |b, _| diff_block(b, axis, n));
+        d.span_on(axis, 0, len - n)
     }
+}
 
-    /// One difference along `axis`, on the grid of `self[..len - 1]`.
-    fn diff1(&self, axis: usize) -> DArray<T> {
-        let len = self.shape()[axis];
-        if len <= 1 {
-            return self.span_on(axis, 0, 0);
-        }
-        let lo = self.span_on(axis, 0, len - 1);
-        let hi = self.span_on(axis, 1, len).rechunk(ChunkSpec::Explicit(lo.chunks().to_vec()));
-        let op = if T::DTYPE == DType::Bool { BinaryOp::Ne } else { BinaryOp::Sub };
-        hi.binary(op, Operand::Array(lo), false)
+/// NumPy's `a - b` of two elements: wrapping for integers, `!=` for bool
+/// (as `np.diff`), the type's own rounding for floats (an `f32`
+/// difference taken in `f64` and rounded back is the same: double
+/// rounding is harmless for `+` and `-` when the wider type has more than
+/// twice the digits).
+fn minus<T: Element>(a: T, b: T) -> T {
+    match T::DTYPE {
+        DType::Bool => T::el_from_bits((a != b) as u64),
+        DType::F32 | DType::F64 => T::el_from_f64(a.el_to_f64() - b.el_to_f64()),
+        _ => T::el_from_bits(a.el_bits().wrapping_sub(b.el_bits())),
     }
+}
+
+/// `n` differences along `axis` of an (extended) block, in place: after
+/// them position `i` holds the `n`-th difference of `i..=i + n` wherever
+/// the block reaches that far.
+fn diff_block<T: Element>(mut b: ArrayD<T>, axis: usize, n: usize) -> ArrayD<T> {
+    let len = b.shape()[axis];
+    for mut lane in b.lanes_mut(Axis(axis)) {
+        for k in 0..n.min(len) {
+            for i in 0..len - 1 - k {
+                lane[i] = minus(lane[i + 1], lane[i]);
+            }
+        }
+    }
+    b
 }
 
 /// NumPy's gradient of one (extended) block along `axis`: central

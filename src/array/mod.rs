@@ -12,7 +12,8 @@
 //! - An operation on arrays (operators, elementwise functions, reductions,
 //!   `slice`, `take`, `rechunk`, `reshape`, `concatenate`, `groupby` and
 //!   the reductions and `expand` of its [`GroupBy`], `weighted_mean`,
-//!   `rolling_mean`, `map_overlap`, products) never returns `Result` and
+//!   `rolling_mean`, `map_overlap`, products, the shape operations such
+//!   as `pad`, `roll`, `broadcast_to`, `block`) never returns `Result` and
 //!   never panics: one that cannot be built returns an array (or a
 //!   `GroupBy`) carrying the error. Operators cannot return `Result`, so
 //!   this is the one policy that covers them all, and it lets a chain be
