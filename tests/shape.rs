@@ -357,8 +357,8 @@ proptest! {
 
     #[test]
     fn pad_matches_numpy(
-        (a, c) in case(3, 5, true),
-        widths in prop::collection::vec((0..7usize, 0..7usize), 3),
+        (a, c) in case(4, 4, true),
+        widths in prop::collection::vec((0..6usize, 0..6usize), 4),
         kind in 0..10usize,
         seed in any::<u64>(),
     ) {
@@ -563,12 +563,12 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn diff_matches_numpy((a, c) in case(3, 6, true), n in 0..5usize, seed in any::<u64>()) {
+    fn diff_matches_numpy((a, c) in case(4, 5, true), n in 0..5usize, seed in any::<u64>()) {
         dispatch!(a, diff_case(c, n, seed))?;
     }
 
     #[test]
-    fn gradient_matches_numpy((a, c) in case(3, 7, false), h in prop_oneof![Just(1.0), 0.25..4.0f64], eo in 1..3usize) {
+    fn gradient_matches_numpy((a, c) in case(4, 6, false), h in prop_oneof![Just(1.0), 0.25..4.0f64], eo in 1..3usize) {
         match a {
             Any::F(a) => gradient_case(a, c, h, eo)?,
             Any::I(a) => gradient_case(a, c, h, eo)?,
@@ -1099,7 +1099,9 @@ proptest! {
     /// `f32` differences are `f32` subtractions (taken blockwise).
     #[test]
     fn f32_diff_rounds_as_f32((s, c) in shape_and_chunks(2, 9), n in 1..4usize, seed in any::<u64>()) {
-        prop_assume!(!s.is_empty());
+        if s.is_empty() {
+            return Ok(());
+        }
         let a = build(&s, |i| {
             let h = i.iter().fold(seed, |acc, &v| acc.wrapping_mul(6364136223846793005).wrapping_add(v as u64 + 1));
             f32::from_bits(0x3f80_0000 | (h >> 41) as u32) * if h & 1 == 1 { 1e-3 } else { -7.0 }
