@@ -26,6 +26,9 @@ pub enum Sel {
     Index(isize),
     /// A new axis of length 1.
     NewAxis,
+    /// NumPy's `...`: as many whole axes as the other entries leave
+    /// unmentioned (at most one per index; `..` in [`s!`](crate::s)).
+    Ellipsis,
 }
 
 impl Sel {
@@ -110,22 +113,36 @@ impl<T: Element> DArray<T> {
     }
 
     /// Basic indexing with NumPy's rules: ranges with steps (also
-    /// negative), single positions that drop their axis, new axes. Axes
-    /// not mentioned are kept whole. Only the chunks the result needs are
+    /// negative), single positions that drop their axis, new axes, and one
+    /// [`Sel::Ellipsis`] standing for the axes not mentioned (which are
+    /// otherwise kept whole at the end); [`s!`](crate::s) writes the list. Only the chunks the result needs are
     /// read or computed.
     pub fn slice(&self, sel: &[Sel]) -> DArray<T> {
         if let Some(e) = self.error() {
             return self.failed_with(e.clone());
         }
         let nd = self.ndim();
-        let used = sel.iter().filter(|s| !matches!(s, Sel::NewAxis)).count();
+        let used = sel.iter().filter(|s| !matches!(s, Sel::NewAxis | Sel::Ellipsis)).count();
         if used > nd {
             return self.failed_with(Error::Invalid(format!("{used} indices for an array of {nd} axes")));
         }
-        let mut out = Vec::with_capacity(sel.len() + nd - used);
+        let ellipses = sel.iter().filter(|s| matches!(s, Sel::Ellipsis)).count();
+        if ellipses > 1 {
+            return self.failed_with(Error::Invalid("an index can only have a single ellipsis".into()));
+        }
+        // The axes left unmentioned are kept whole: at the ellipsis, or at the end.
+        let fill = nd - used;
+        let mut out = Vec::with_capacity(sel.len() + fill);
         let mut axis = 0;
-        for s in sel.iter().copied().chain(std::iter::repeat_n(Sel::all(), nd - used)) {
+        let tail = if ellipses == 0 { fill } else { 0 };
+        for s in sel.iter().copied().chain(std::iter::repeat_n(Sel::all(), tail)) {
             match s {
+                Sel::Ellipsis => {
+                    for a in axis..axis + fill {
+                        out.push(AxisSel::Range { start: 0, step: 1, len: self.shape()[a] });
+                    }
+                    axis += fill;
+                }
                 Sel::Range { start, stop, step } => {
                     if step == 0 {
                         return self.failed_with(Error::Invalid("slice step cannot be zero".into()));

@@ -12,7 +12,8 @@
 //! - An operation on arrays (operators, elementwise functions, reductions,
 //!   `slice`, `take`, `rechunk`, `reshape`, `concatenate`, `groupby` and
 //!   the reductions and `expand` of its [`GroupBy`], `weighted_mean`,
-//!   `rolling_mean`, `map_overlap`, products) never returns `Result` and
+//!   `rolling_mean`, `map_overlap`, products, the shape operations such
+//!   as `pad`, `roll`, `broadcast_to`, `block`) never returns `Result` and
 //!   never panics: one that cannot be built returns an array (or a
 //!   `GroupBy`) carrying the error. Operators cannot return `Result`, so
 //!   this is the one policy that covers them all, and it lets a chain be
@@ -38,6 +39,7 @@ mod impl_overlap;
 pub(crate) mod impl_reduce;
 mod impl_select;
 mod impl_stats;
+mod impl_shape;
 mod impl_structure;
 
 pub use impl_compute::{compute_all, ComputeAll};
@@ -48,6 +50,9 @@ pub use impl_ops::{where_, Operand};
 pub use impl_overlap::Boundary;
 pub use impl_reduce::ReduceOpts;
 pub use impl_select::{choose, extract, searchsorted, select, union1d, ChooseMode, Side, UniqueAll};
+pub use impl_shape::{block, broadcast_arrays, dstack, hstack, vstack, Blocks, PadMode};
+#[doc(hidden)]
+pub use impl_shape::{SelArg, StepArg};
 pub use impl_structure::{concatenate, stack, Sel};
 
 use crate::dtype::Element;

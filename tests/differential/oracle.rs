@@ -153,6 +153,8 @@ fn slice(a: &ArrayD<f64>, sel: &[Sel]) -> Res {
     for s in full {
         match s {
             Sel::NewAxis => outs.push(None),
+            // The generated selections hold no ellipsis (tests/shape.rs checks it).
+            Sel::Ellipsis => unreachable!("no ellipsis is generated here"),
             Sel::Index(i) => {
                 let n = a.shape()[axis] as isize;
                 let j = if i < 0 { i + n } else { i };
