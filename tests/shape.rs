@@ -938,9 +938,11 @@ proptest! {
 
 #[test]
 fn the_s_macro_writes_numpy_indices() {
-    assert_eq!(s![..], [Sel::Ellipsis]);
-    assert_eq!(s![1, ..], [Sel::Index(1), Sel::Ellipsis]);
-    assert_eq!(s![.., -1], [Sel::Ellipsis, Sel::Index(-1)]);
+    assert_eq!(s![...], [Sel::Ellipsis]);
+    assert_eq!(s![..], [Sel::all()]);
+    assert_eq!(s![1, ...], [Sel::Index(1), Sel::Ellipsis]);
+    assert_eq!(s![..., -1], [Sel::Ellipsis, Sel::Index(-1)]);
+    assert_eq!(s![.., -1], [Sel::all(), Sel::Index(-1)]);
     assert_eq!(
         s![1..3, 2.., ..4, ..;2],
         [Sel::span(1, 3), Sel::range(Some(2), None, 1), Sel::range(None, Some(4), 1), Sel::range(None, None, 2)]
@@ -950,16 +952,20 @@ fn the_s_macro_writes_numpy_indices() {
         s![0..=2, ..=-1, 4..=0;-2, ..=0;-1],
         [Sel::span(0, 3), Sel::range(None, None, 1), Sel::range(Some(4), None, -2), Sel::range(None, None, -1),]
     );
-    assert_eq!(s![NewAxis, .., NewAxis], [Sel::NewAxis, Sel::Ellipsis, Sel::NewAxis]);
+    assert_eq!(s![NewAxis, ..., NewAxis], [Sel::NewAxis, Sel::Ellipsis, Sel::NewAxis]);
     let (i, n) = (2usize, 5i64);
     assert_eq!(s![i, ..n, Sel::all()], [Sel::Index(2), Sel::range(None, Some(5), 1), Sel::all()]);
     let empty: [Sel; 0] = s![];
     assert!(empty.is_empty());
     // On an array: x[..., 0] of a 3-d array.
     let x = DArray::from_fn([2, 3, 4], [1, 2, 3], |i| (100 * i[0] + 10 * i[1] + i[2]) as i64).unwrap();
-    let y = x.slice(&s![.., 0]).compute().unwrap();
+    let y = x.slice(&s![..., 0]).compute().unwrap();
     assert_eq!(y.shape(), &[2, 3]);
     assert_eq!(y.into_raw_vec_and_offset().0, vec![0, 10, 20, 100, 110, 120]);
+    // x[:, 0] is another thing on 3-d arrays: the first row of each.
+    let y = x.slice(&s![.., 0]).compute().unwrap();
+    assert_eq!(y.shape(), &[2, 4]);
+    assert_eq!(y.into_raw_vec_and_offset().0, vec![0, 1, 2, 3, 100, 101, 102, 103]);
 }
 
 // ------------------------------------------------------------ blocked plans
@@ -1061,7 +1067,7 @@ fn bad_arguments_give_typed_errors() {
         (hstack::<f64>(&[]), "invalid", &[0]),
         (vstack(&[x.clone(), v.cast::<f64>()]), "shape", &[3, 4]),
         (dstack(&[x.clone(), e.clone()]), "shape", &[3, 4, 1]),
-        (x.slice(&s![.., 0, ..]), "invalid", &[3, 4]),
+        (x.slice(&s![..., 0, ...]), "invalid", &[3, 4]),
         (x.slice(&s![0, 0, 0]), "invalid", &[3, 4]),
         (x.gradient_axis(2, 1.0), "axis", &[3, 4]),
         (x.gradient_with(0, 1.0, 3), "invalid", &[3, 4]),

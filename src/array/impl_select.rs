@@ -54,11 +54,6 @@ fn total_cmp<T: Element>(a: &T, b: &T) -> Ordering {
     }
 }
 
-/// The array as 1-d in C order (NumPy's `ravel`, dask's reshape rules).
-fn ravel<T: Element>(x: &DArray<T>) -> DArray<T> {
-    x.reshape([x.len()])
-}
-
 /// A token for an operation with fixed parameters over `input`.
 fn token_of(name: &str, params: &[u64], input: u64) -> u64 {
     let mut h = TokenHasher::new(name);
@@ -207,7 +202,7 @@ impl<T: Element> DArray<T> {
             return Err(Error::Shape(format!("condition must be 1-d, got shape {:?}", cond.shape())));
         }
         let (x, axis) = match axis {
-            None => (ravel(&x), 0),
+            None => (x.ravel(), 0),
             Some(a) if a < x.ndim() => (x, a),
             Some(a) => return Err(Error::Axis { axis: a, ndim: x.ndim() }),
         };
@@ -291,7 +286,7 @@ impl<T: Element> DArray<T> {
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn flatnonzero(&self) -> Result<DArray<i64>> {
-        let x = ravel(&self.clone().validate()?);
+        let x = self.clone().validate()?.ravel();
         let mask = x.not_equal(Operand::Scalar(T::default()));
         let idx = DArray::<i64>::arange(0, x.len() as i64, 1, ChunkSpec::Explicit(x.chunks().to_vec()))?;
         idx.compress(&mask, Some(0))
@@ -368,7 +363,7 @@ pub fn extract<T: Element>(condition: &DArray<bool>, arr: &DArray<T>) -> Result<
             a.shape()
         )));
     }
-    ravel(&a).bool_index(&ravel(&c))
+    a.ravel().bool_index(&c.ravel())
 }
 
 /// NumPy broadcasting of two shapes, or `None`.

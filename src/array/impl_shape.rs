@@ -51,7 +51,7 @@ impl SelArg for Sel {
 
 impl SelArg for std::ops::RangeFull {
     fn sel(self) -> Sel {
-        Sel::Ellipsis
+        Sel::all()
     }
 }
 
@@ -142,32 +142,37 @@ sel_args!(i32, i64, isize, usize);
 /// - a range `a..b`, `a..`, `..b`, `a..=b`, `..=b`, optionally with a step
 ///   `;s` (Python's `a:b:s`, so `3..0;-1` is `3:0:-1` and `..;-1` is `::-1`,
 ///   the whole axis reversed),
-/// - `..`: NumPy's ellipsis `...`, the axes not mentioned (at most one),
+/// - `..`: the whole axis (NumPy's `:`, as in ndarray's `s!`),
+/// - `...`: NumPy's ellipsis, the axes not mentioned (at most one),
 /// - `NewAxis`: a new axis of length 1,
-/// - any other expression giving a [`Sel`] (`Sel::all()` for `:`).
+/// - any other expression giving a [`Sel`].
 ///
-/// Unlike ndarray's `s!`, steps follow Python's slicing rules, and a bare
-/// `..` is the ellipsis (which, where every axis is named, is the same as a
-/// whole axis). If both crates' macros are in scope, write `darray::s!`.
+/// So `s![.., 0]` is NumPy's `x[:, 0]` and `s![..., 0]` is `x[..., 0]`,
+/// written as in NumPy. Unlike ndarray's `s!`, steps follow Python's
+/// slicing rules. If both crates' macros are in scope, write `darray::s!`.
 ///
 /// ```
 /// use darray::{s, DArray, Sel};
 /// let x = DArray::from_fn([2, 3, 4], [1, 2, 3], |i| (100 * i[0] + 10 * i[1] + i[2]) as i32)?;
-/// // x[..., 1] and x[1, ::-1, 1:3]
-/// assert_eq!(x.slice(&s![.., 1]).shape(), &[2, 3]);
-/// assert_eq!(x.slice(&s![.., 1]).compute()?[[1, 2]], 121);
+/// // x[..., 1], x[:, 1] and x[1, ::-1, 1:3]
+/// assert_eq!(x.slice(&s![..., 1]).shape(), &[2, 3]);
+/// assert_eq!(x.slice(&s![..., 1]).compute()?[[1, 2]], 121);
+/// assert_eq!(x.slice(&s![.., 1]).shape(), &[2, 4]);
 /// let y = x.slice(&s![1, ..;-1, 1..3]).compute()?;
 /// assert_eq!(y.into_raw_vec_and_offset().0, vec![121, 122, 111, 112, 101, 102]);
 /// // x[0, 0, 3:0:-2]
 /// assert_eq!(x.slice(&s![0, 0, 3..0;-2]).compute()?.into_raw_vec_and_offset().0, vec![3, 1]);
 /// // x[None, ..., -1]
-/// assert_eq!(x.slice(&s![NewAxis, .., -1]).shape(), &[1, 2, 3]);
+/// assert_eq!(x.slice(&s![NewAxis, ..., -1]).shape(), &[1, 2, 3]);
 /// assert_eq!(s![0..=2, Sel::all()], [Sel::span(0, 3), Sel::all()]);
 /// # Ok::<(), darray::Error>(())
 /// ```
 #[macro_export]
 macro_rules! s {
     (@sel [$($out:expr,)*]) => { [$($out),*] };
+    (@sel [$($out:expr,)*] ... $(, $($rest:tt)*)?) => {
+        $crate::s!(@sel [$($out,)* $crate::array::Sel::Ellipsis,] $($($rest)*)?)
+    };
     (@sel [$($out:expr,)*] NewAxis $(, $($rest:tt)*)?) => {
         $crate::s!(@sel [$($out,)* $crate::array::Sel::NewAxis,] $($($rest)*)?)
     };

@@ -38,8 +38,8 @@ mod impl_ops;
 mod impl_overlap;
 pub(crate) mod impl_reduce;
 mod impl_select;
-mod impl_stats;
 mod impl_shape;
+mod impl_stats;
 mod impl_structure;
 
 pub use impl_compute::{compute_all, ComputeAll};
