@@ -20,7 +20,6 @@ use crate::dtype::{CastFrom, DType, Element, Float, Numeric};
 use crate::error::Error;
 use crate::expr::build::broadcast_shapes;
 use crate::expr::{reduce, take_chunked, Node};
-use crate::key::TokenHasher;
 use crate::ops::{BinaryOp, ElemOp, ReduceOp};
 use ndarray::{ArrayD, Axis};
 
@@ -1614,8 +1613,7 @@ impl<T: Element> DArray<T> {
                 } else {
                     DArray::<u64>::from_node(node).as_dtype()
                 };
-                let token = TokenHasher::new("round_half_even").finish();
-                (sum / count).map_named("round_half_even", token, f64::round_ties_even).as_dtype()
+                (sum / count).round().as_dtype()
             }
             _ => {
                 // Median: the slab in one block along the axis, each lane's
