@@ -31,16 +31,20 @@
 mod impl_compute;
 mod impl_constructors;
 mod impl_creation;
+mod impl_diff;
 mod impl_expr;
 mod impl_group;
 mod impl_linalg;
 mod impl_ops;
 mod impl_overlap;
+mod impl_pad;
 pub(crate) mod impl_reduce;
 mod impl_select;
 mod impl_shape;
+mod impl_stack;
 mod impl_stats;
 mod impl_structure;
+mod s_macro;
 
 pub use impl_compute::{compute_all, ComputeAll};
 pub use impl_creation::{meshgrid, Indexing};
@@ -48,12 +52,14 @@ pub use impl_group::GroupBy;
 pub use impl_linalg::tensordot;
 pub use impl_ops::{where_, Operand};
 pub use impl_overlap::Boundary;
+pub use impl_pad::PadMode;
 pub use impl_reduce::ReduceOpts;
 pub use impl_select::{choose, extract, searchsorted, select, union1d, ChooseMode, Side, UniqueAll};
-pub use impl_shape::{block, broadcast_arrays, dstack, hstack, vstack, Blocks, PadMode};
-#[doc(hidden)]
-pub use impl_shape::{SelArg, StepArg};
+pub use impl_shape::broadcast_arrays;
+pub use impl_stack::{block, dstack, hstack, vstack, Blocks};
 pub use impl_structure::{concatenate, stack, Sel};
+#[doc(hidden)]
+pub use s_macro::{SelArg, StepArg};
 
 use crate::dtype::Element;
 use crate::error::{Error, Result};
