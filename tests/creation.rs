@@ -61,6 +61,9 @@ fn bad_creation_arguments_are_errors() {
     assert!(matches!(DArray::<f64>::ones([10, 10], [5]), Err(Error::Chunks(_))));
     assert!(matches!(DArray::<f64>::ones([10], vec![vec![4, 4]]), Err(Error::Chunks(_))));
     assert!(matches!(DArray::arange(0, 10, 0, 2), Err(Error::Invalid(_))));
-    assert!(matches!(DArray::<f64>::random_uniform([3], 1, 2.0, 1.0, 0), Err(Error::Invalid(_))));
+    assert!(matches!(DArray::<f64>::random_uniform([3], 1, 0.0, f64::INFINITY, 0), Err(Error::Invalid(_))));
+    // NumPy's uniform(2, 1) is allowed: values in (1, 2].
+    let u = DArray::<f64>::random_uniform([100], 10, 2.0, 1.0, 0).unwrap().compute().unwrap();
+    assert!(u.iter().all(|&v| v > 1.0 && v <= 2.0));
     assert!(matches!(DArray::<f64>::random_normal([3], 1, 0.0, -1.0, 0), Err(Error::Invalid(_))));
 }

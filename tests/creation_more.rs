@@ -760,3 +760,15 @@ fn bad_choice_arguments_are_errors() {
     assert!(matches!(DArray::random_permutation_range(4, [0], 0), Err(Error::Chunks(_))));
     assert!(matches!(DArray::random_choice_range(4, usize::MAX / 4, true, 1 << 20, 0), Err(Error::TooLarge(_))));
 }
+
+#[test]
+fn small_integer_types_take_poisson_with_a_small_mean() {
+    // lam + 40 sqrt(lam) + 10 must fit: i8 takes lam = 2, not lam = 20.
+    let x = DArray::<i8>::random_poisson([1000], 100, 2.0, 7).unwrap().compute().unwrap();
+    assert!(x.iter().all(|&v| v >= 0));
+    let mean = x.iter().map(|&v| v as f64).sum::<f64>() / 1000.0;
+    // 6 standard errors of the mean (sqrt(2 / 1000)).
+    assert!((mean - 2.0).abs() < 6.0 * (2.0f64 / 1000.0).sqrt(), "{mean}");
+    assert!(DArray::<i8>::random_poisson([10], 10, 0.0, 7).is_ok());
+    assert!(DArray::<i8>::random_poisson([10], 10, 20.0, 7).is_err());
+}

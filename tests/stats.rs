@@ -147,19 +147,23 @@ proptest! {
         // The user's layout: rows as variables, or columns.
         let user = if rowvar { m.clone() } else { m.t().to_owned() };
         let x = DArray::from_array(user.into_dyn(), ck).unwrap();
-        let got = x.cov(rowvar, ddof).compute().unwrap();
+        // One variable is squeezed to 0-d, as NumPy's.
+        let square = |a: ArrayD<f64>| {
+            prop_assert_eq!(a.ndim(), if k == 1 { 0 } else { 2 });
+            Ok(a.into_shape_with_order(IxDyn(&[k, k])).unwrap())
+        };
+        let got = square(x.cov(rowvar, ddof).compute().unwrap())?;
         let mean: Vec<f64> = (0..k).map(|i| m.row(i).sum() / n as f64).collect();
         let cov = |i: usize, j: usize| -> f64 {
             let s: f64 = (0..n).map(|t| (m[[i, t]] - mean[i]) * (m[[j, t]] - mean[j])).sum();
             s / (n as f64 - ddof).max(0.0)
         };
-        prop_assert_eq!(got.shape(), &[k, k]);
         for i in 0..k {
             for j in 0..k {
                 prop_assert!(close(got[[i, j]], cov(i, j), 1e-10), "{} vs {}", got[[i, j]], cov(i, j));
             }
         }
-        let got = x.corrcoef(rowvar).compute().unwrap();
+        let got = square(x.corrcoef(rowvar).compute().unwrap())?;
         for i in 0..k {
             for j in 0..k {
                 let r = (cov(i, j) / (cov(i, i) * cov(j, j)).sqrt()).clamp(-1.0, 1.0);
@@ -275,6 +279,10 @@ fn bad_arguments_are_errors() {
     let w = DArray::<f64>::ones([5], 2).unwrap();
     assert!(x.average(&w, &ReduceOpts::axis(1)).compute().is_err());
     assert!(x.average(&w, &ReduceOpts::all()).compute().is_err());
+    // np.cov of float32 is float64; one row squeezes: np.cov([[1., 2., 4.]]) == 2.333...
+    let one: DArray<f64> = DArray::from_array(ndarray::arr2(&[[1.0f32, 2.0, 4.0]]), 2).unwrap().cov(true, 1.0);
+    assert_eq!(one.shape(), &[] as &[usize]);
+    assert!((one.compute().unwrap()[[]] - 7.0 / 3.0).abs() < 1e-15);
     let cube = DArray::<f64>::ones([2, 2, 2], 2).unwrap();
     let e = cube.cov(true, 1.0).compute().unwrap_err().to_string();
     assert!(e.contains("cov") && e.contains("3-D"), "{e}");

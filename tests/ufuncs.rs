@@ -422,3 +422,72 @@ fn wrong_types_are_refused() {
         assert!(err.contains(op.name().as_ref()) && err.contains(t.name()), "{err}");
     }
 }
+
+/// `got` is NumPy's `want`: NaN for NaN, zeros by sign.
+fn numpy_says(what: &str, got: f64, want: f64) {
+    assert!(if want.is_nan() { got.is_nan() } else { got.to_bits() == want.to_bits() }, "{what}: {got}, NumPy {want}");
+}
+
+#[test]
+fn special_values_are_numpys() {
+    // Each value printed by NumPy 2.4 for the call named.
+    let one = |v: f64| DArray::from_array(ndarray::arr1(&[v]), 1).unwrap();
+    let pi = std::f64::consts::PI;
+    let inf = f64::INFINITY;
+    let unary: &[(&str, fn(&DArray<f64>) -> DArray<f64>, f64, f64)] = &[
+        ("arcsin(2)", |a| a.arcsin(), 2.0, f64::NAN),
+        ("arccos(-1)", |a| a.arccos(), -1.0, pi),
+        ("arccosh(0.5)", |a| a.arccosh(), 0.5, f64::NAN),
+        ("arccosh(1)", |a| a.arccosh(), 1.0, 0.0),
+        ("arctanh(1)", |a| a.arctanh(), 1.0, inf),
+        ("arctanh(-1)", |a| a.arctanh(), -1.0, -inf),
+        ("arcsinh(-0.0)", |a| a.arcsinh(), -0.0, -0.0),
+        ("log1p(-1)", |a| a.log1p(), -1.0, -inf),
+        ("log1p(-2)", |a| a.log1p(), -2.0, f64::NAN),
+        ("expm1(-inf)", |a| a.expm1(), -inf, -1.0),
+        ("exp2(-inf)", |a| a.exp2(), -inf, 0.0),
+        ("exp2(1024)", |a| a.exp2(), 1024.0, inf),
+        ("cbrt(-27)", |a| a.cbrt(), -27.0, -3.0),
+        ("trunc(-0.5)", |a| a.trunc(), -0.5, -0.0),
+        ("deg2rad(180)", |a| a.deg2rad(), 180.0, pi),
+        ("rad2deg(pi)", |a| a.rad2deg(), pi, 180.0),
+        ("sinh(-inf)", |a| a.sinh(), -inf, -inf),
+        ("cosh(-inf)", |a| a.cosh(), -inf, inf),
+        ("arctan(inf)", |a| a.arctan(), inf, std::f64::consts::FRAC_PI_2),
+        ("round(-1.5)", |a| a.round(), -1.5, -2.0),
+        ("round(-0.4)", |a| a.round(), -0.4, -0.0),
+        ("round(0.125, 2)", |a| a.round_decimals(2), 0.125, 0.12),
+        ("round(0.375, 2)", |a| a.round_decimals(2), 0.375, 0.38),
+        ("round(1e300, 2)", |a| a.round_decimals(2), 1e300, 1e300),
+        ("round(1.7e308, 2)", |a| a.round_decimals(2), 1.7e308, inf),
+        ("round(123.456, -5)", |a| a.round_decimals(-5), 123.456, 0.0),
+        ("round(5e-324, 3)", |a| a.round_decimals(3), 5e-324, 0.0),
+    ];
+    for (what, f, x, want) in unary {
+        numpy_says(what, f(&one(*x)).compute().unwrap()[0], *want);
+    }
+    let binary: &[(&str, fn(&DArray<f64>, &DArray<f64>) -> DArray<f64>, f64, f64, f64)] = &[
+        ("fmod(-0.0, 3)", |a, b| a.fmod(b), -0.0, 3.0, -0.0),
+        ("fmod(5, inf)", |a, b| a.fmod(b), 5.0, inf, 5.0),
+        ("fmod(inf, 1)", |a, b| a.fmod(b), inf, 1.0, f64::NAN),
+        ("fmod(1, 0)", |a, b| a.fmod(b), 1.0, 0.0, f64::NAN),
+        ("hypot(inf, nan)", |a, b| a.hypot(b), inf, f64::NAN, inf),
+        ("hypot(nan, -inf)", |a, b| a.hypot(b), f64::NAN, -inf, inf),
+        ("arctan2(0, -0)", |a, b| a.arctan2(b), 0.0, -0.0, pi),
+        ("arctan2(-0, -0)", |a, b| a.arctan2(b), -0.0, -0.0, -pi),
+        ("arctan2(inf, inf)", |a, b| a.arctan2(b), inf, inf, std::f64::consts::FRAC_PI_4),
+        ("copysign(3, -0.0)", |a, b| a.copysign(b), 3.0, -0.0, -3.0),
+        ("fmax(nan, 1)", |a, b| a.fmax(b), f64::NAN, 1.0, 1.0),
+        ("fmin(-0.0, nan)", |a, b| a.fmin(b), -0.0, f64::NAN, -0.0),
+    ];
+    for (what, f, x, y, want) in binary {
+        numpy_says(what, f(&one(*x), &one(*y)).compute().unwrap()[0], *want);
+    }
+    // float32 scales in float32 (NEP 50): np.round(np.float32(2.675), 2)
+    // == 2.68 (as f32), np.round(np.float32(1.005), 2) == 1.0,
+    // np.round(np.float32(16777217.0), -1) == 16777220.0
+    let f = DArray::from_array(ndarray::arr1(&[2.675f32, 1.005, 16777217.0]), 2).unwrap();
+    let r2 = f.round_decimals(2).compute().unwrap();
+    assert_eq!((r2[0], r2[1]), (2.68f32, 1.0f32));
+    assert_eq!(f.round_decimals(-1).compute().unwrap()[2], 16777220.0f32);
+}

@@ -198,7 +198,8 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
         Self::builtin_source(shape, chunks, SourceOp::Random { seed, dist })
     }
 
-    /// Uniform random values in `[low, high)`. Each value depends only on
+    /// Uniform random values in `[low, high)` (in `(high, low]` when
+    /// `high < low`, as NumPy's `uniform`). Each value depends only on
     /// `seed` and its position, so results are the same whatever the
     /// chunking, evaluation order or thread count.
     ///
@@ -216,9 +217,7 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
         high: f64,
         seed: u64,
     ) -> Result<Self> {
-        if low > high || !low.is_finite() || !high.is_finite() {
-            return Err(Error::Invalid(format!("uniform bounds [{low}, {high}) are not an interval")));
-        }
+        // The bounds are checked with the op (`Dist::check_params`).
         Self::random(shape.as_ref(), chunks.into(), seed, Dist::Uniform { low, high })
     }
 

@@ -627,7 +627,7 @@ impl<T: Numeric> DArray<T> {
     /// uniforms for `lam < 10`, Hörmann's PTRS rejection above (NumPy's
     /// algorithms), on each element's counter-based stream. A negative or
     /// non-finite `lam`, a float type, or a `lam` whose likely values do
-    /// not fit the type (`lam + 40 sqrt(lam) + 200` above its maximum) is
+    /// not fit the type (`lam + 40 sqrt(lam) + 10` above its maximum) is
     /// an error.
     ///
     /// ```

@@ -170,37 +170,32 @@ impl<T: Element> DArray<T> {
 
 impl<T: Numeric> DArray<T>
 where
-    T::Mean: CastFrom<T> + LinalgScalar,
+    f64: CastFrom<T>,
 {
-    /// Covariance matrix, NumPy's `cov`: with `rowvar` each row is a
-    /// variable and each column an observation (else the other way
-    /// round); normalised by `N - ddof` (NumPy's default `ddof` is 1;
-    /// `N - ddof <= 0` gives infinity or NaN, as NumPy's after its
-    /// warning). A 1-D array is one variable, and gives a 0-d variance.
+    /// Covariance matrix, NumPy's `cov`, in `f64` as NumPy's (whatever the
+    /// input type): with `rowvar` each row is a variable and each column an
+    /// observation (else the other way round); normalised by `N - ddof`
+    /// (NumPy's default `ddof` is 1; `N - ddof <= 0` gives infinity or NaN,
+    /// as NumPy's after its warning). One variable (a 1-D array, or one
+    /// row) gives a 0-d variance, as NumPy's squeezed result.
     ///
     /// ```
     /// use darray::DArray;
-    /// let x = DArray::from_array(ndarray::arr2(&[[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]), 1)?;
+    /// let x = DArray::from_array(ndarray::arr2(&[[0.0f32, 1.0, 2.0], [2.0, 1.0, 0.0]]), 1)?;
     /// let c = x.cov(true, 1.0).compute()?;
-    /// assert_eq!(c.into_raw_vec_and_offset().0, vec![1.0, -1.0, -1.0, 1.0]);
+    /// assert_eq!(c.into_raw_vec_and_offset().0, vec![1.0f64, -1.0, -1.0, 1.0]);
     /// # Ok::<(), darray::Error>(())
     /// ```
-    pub fn cov(&self, rowvar: bool, ddof: f64) -> DArray<T::Mean> {
-        let Some((xc, n, one)) = self.variables(rowvar) else {
+    pub fn cov(&self, rowvar: bool, ddof: f64) -> DArray<f64> {
+        let Some((xc, n)) = self.variables(rowvar) else {
             return invalid(self, Error::Shape(format!("cov takes a 1-D or 2-D array, not {}-D", self.ndim())));
         };
-        let c = xc.dot(&xc.t());
-        let fact = <T::Mean as CastFrom<f64>>::cast_from((n as f64 - ddof).max(0.0));
-        let c = &c / fact;
-        if one {
-            c.reshape([])
-        } else {
-            c
-        }
+        let c = &xc.dot(&xc.t()) / (n as f64 - ddof).max(0.0);
+        squeezed(c)
     }
 
-    /// Pearson correlation coefficients, NumPy's `corrcoef`: the
-    /// covariance normalised by the standard deviations, clipped to
+    /// Pearson correlation coefficients, NumPy's `corrcoef` (in `f64`):
+    /// the covariance normalised by the standard deviations, clipped to
     /// `[-1, 1]` (NaN for a constant variable).
     ///
     /// ```
@@ -211,35 +206,38 @@ where
     /// assert!((r[[0, 1]] - 0.994376712684369).abs() < 1e-12); // np.corrcoef's value
     /// # Ok::<(), darray::Error>(())
     /// ```
-    pub fn corrcoef(&self, rowvar: bool) -> DArray<T::Mean> {
-        let Some((xc, _, one)) = self.variables(rowvar) else {
+    pub fn corrcoef(&self, rowvar: bool) -> DArray<f64> {
+        let Some((xc, _)) = self.variables(rowvar) else {
             return invalid(self, Error::Shape(format!("corrcoef takes a 1-D or 2-D array, not {}-D", self.ndim())));
         };
         let k = xc.shape()[0];
         let c = xc.dot(&xc.t());
         let s = xc.square().sum_axis(1).sqrt();
-        let r = (&(&c / &s.reshape([k, 1])) / &s.reshape([1, k]))
-            .clip(<T::Mean as CastFrom<f64>>::cast_from(-1.0), <T::Mean as CastFrom<f64>>::cast_from(1.0));
-        if one {
-            r.reshape([])
-        } else {
-            r
-        }
+        squeezed((&(&c / &s.reshape([k, 1])) / &s.reshape([1, k])).clip(-1.0, 1.0))
     }
 
-    /// The variables as rows, centred on their means, with the number of
-    /// observations and whether the input was one 1-D variable.
-    fn variables(&self, rowvar: bool) -> Option<(DArray<T::Mean>, usize, bool)> {
-        let x: DArray<T::Mean> = self.cast();
-        let (x, one) = match self.ndim() {
-            1 => (x.reshape([1, self.len()]), true),
-            2 if rowvar => (x, false),
-            2 => (x.t(), false),
+    /// The variables as rows of `f64`, centred on their means, with the
+    /// number of observations.
+    fn variables(&self, rowvar: bool) -> Option<(DArray<f64>, usize)> {
+        let x: DArray<f64> = self.cast();
+        let x = match self.ndim() {
+            1 => x.reshape([1, self.len()]),
+            2 if rowvar => x,
+            2 => x.t(),
             _ => return None,
         };
         let n = x.shape()[1];
         let xc = &x - &x.mean_with(&ReduceOpts::axis(1).keepdims(true));
-        Some((xc, n, one))
+        Some((xc, n))
+    }
+}
+
+/// A `[1, 1]` matrix of one variable as 0-d (NumPy squeezes it).
+fn squeezed(m: DArray<f64>) -> DArray<f64> {
+    if m.shape() == [1, 1] {
+        m.reshape([])
+    } else {
+        m
     }
 }
 

@@ -510,6 +510,11 @@ impl ElemOp {
             }
             ElemOp::Binary(b) => {
                 h.str("binary").str(b.name());
+                if *b == BinaryOp::Div {
+                    // Integer `/` floors since NumPy's `//` was adopted:
+                    // keys of the truncating op stay distinct.
+                    h.str("floored");
+                }
             }
             ElemOp::ScalarRight { op, scalar } => {
                 h.str("scalar-right").str(op.name());

@@ -85,8 +85,8 @@ impl Dist {
     /// Whether the parameters are valid for values of type `dtype` (whose
     /// kind, float or integer, [`SourceOp::check`] checks): finite and in
     /// range, with every value the distribution can take representable in
-    /// `dtype`. `Poisson`'s support is unbounded: `lam + 40 sqrt(lam) + 200`
-    /// must fit (a value beyond has probability below 1e-100).
+    /// `dtype`. `Poisson`'s support is unbounded: `lam + 40 sqrt(lam) + 10`
+    /// must fit (a value beyond has probability below 1e-40).
     ///
     /// ```
     /// use darray::ops::Dist;
@@ -108,8 +108,9 @@ impl Dist {
         }, bool => (1.0, 1));
         let top = top.min(i64::MAX as f64);
         match *self {
-            Dist::Uniform { low, high } if !(low <= high && low.is_finite() && high.is_finite()) => {
-                bad(format!("bounds [{low}, {high}) are not an interval"))
+            // NumPy's `uniform(1, 0)` is fine: values in (0, 1].
+            Dist::Uniform { low, high } if !(low.is_finite() && high.is_finite()) => {
+                bad(format!("bounds {low}, {high} must be finite"))
             }
             Dist::Normal { mean, std } if !(std >= 0.0 && mean.is_finite() && std.is_finite()) => {
                 bad(format!("needs a finite mean and std >= 0, got {mean}, {std}"))
@@ -125,7 +126,7 @@ impl Dist {
             Dist::Poisson { lam } if !(lam >= 0.0 && lam.is_finite()) => {
                 bad(format!("lam must be finite and >= 0, got {lam}"))
             }
-            Dist::Poisson { lam } if lam + 40.0 * lam.sqrt() + 200.0 > top => {
+            Dist::Poisson { lam } if lam + 40.0 * lam.sqrt() + 10.0 > top => {
                 bad(format!("lam {lam} is too large for {} values", dtype.name()))
             }
             Dist::Binomial { p, .. } if !(0.0..=1.0).contains(&p) => bad(format!("p must be in [0, 1], got {p}")),
