@@ -434,7 +434,8 @@ fn special_values_are_numpys() {
     let one = |v: f64| DArray::from_array(ndarray::arr1(&[v]), 1).unwrap();
     let pi = std::f64::consts::PI;
     let inf = f64::INFINITY;
-    let unary: &[(&str, fn(&DArray<f64>) -> DArray<f64>, f64, f64)] = &[
+    type Case1 = (&'static str, fn(&DArray<f64>) -> DArray<f64>, f64, f64);
+    let unary: &[Case1] = &[
         ("arcsin(2)", |a| a.arcsin(), 2.0, f64::NAN),
         ("arccos(-1)", |a| a.arccos(), -1.0, pi),
         ("arccosh(0.5)", |a| a.arccosh(), 0.5, f64::NAN),
@@ -466,7 +467,8 @@ fn special_values_are_numpys() {
     for (what, f, x, want) in unary {
         numpy_says(what, f(&one(*x)).compute().unwrap()[0], *want);
     }
-    let binary: &[(&str, fn(&DArray<f64>, &DArray<f64>) -> DArray<f64>, f64, f64, f64)] = &[
+    type Case2 = (&'static str, fn(&DArray<f64>, &DArray<f64>) -> DArray<f64>, f64, f64, f64);
+    let binary: &[Case2] = &[
         ("fmod(-0.0, 3)", |a, b| a.fmod(b), -0.0, 3.0, -0.0),
         ("fmod(5, inf)", |a, b| a.fmod(b), 5.0, inf, 5.0),
         ("fmod(inf, 1)", |a, b| a.fmod(b), inf, 1.0, f64::NAN),
