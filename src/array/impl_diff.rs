@@ -7,7 +7,7 @@ use super::DArray;
 use crate::chunks::ChunkSpec;
 use crate::dtype::{CastFrom, DType, Element, Float, Numeric};
 use crate::error::Error;
-use ndarray::{ArrayD, Axis};
+use ndarray::{ArrayD, Axis, Slice, Zip};
 
 // ------------------------------------------------------------ differences
 
@@ -105,12 +105,12 @@ fn minus<T: Element>(a: T, b: T) -> T {
 /// the block reaches that far.
 fn diff_block<T: Element>(mut b: ArrayD<T>, axis: usize, n: usize) -> ArrayD<T> {
     let len = b.shape()[axis];
-    for mut lane in b.lanes_mut(Axis(axis)) {
-        for k in 0..n.min(len) {
-            for i in 0..len - 1 - k {
-                lane[i] = minus(lane[i + 1], lane[i]);
-            }
-        }
+    // Whole slabs at a time (a strided lane walk along axis 0 would cross
+    // rows element by element): `b[..m] = b[1..=m] - b[..m]`.
+    for k in 0..n.min(len) {
+        let m = len - 1 - k;
+        let hi = b.slice_axis(Axis(axis), Slice::from(1..m + 1)).to_owned();
+        Zip::from(b.slice_axis_mut(Axis(axis), Slice::from(0..m))).and(&hi).for_each(|o, &h| *o = minus(h, *o));
     }
     b
 }
@@ -125,21 +125,35 @@ fn gradient_block<F: Float>(b: ArrayD<F>, axis: usize, h: f64, edge_order: usize
         return out;
     }
     let f = |v: f64| <F as CastFrom<f64>>::cast_from(v);
-    let (two_h, h1) = (f(2.0 * h), f(h));
-    for (x, mut o) in b.lanes(Axis(axis)).into_iter().zip(out.lanes_mut(Axis(axis))) {
-        for i in 1..n - 1 {
-            o[i] = (x[i + 1] - x[i - 1]) / two_h;
-        }
-        if edge_order == 1 {
-            o[0] = (x[1] - x[0]) / h1;
-            o[n - 1] = (x[n - 1] - x[n - 2]) / h1;
-        } else {
-            let (a, b, c) = (f(-1.5 / h), f(2.0 / h), f(-0.5 / h));
-            o[0] = a * x[0] + b * x[1] + c * x[2];
-            let (a, b, c) = (f(0.5 / h), f(-2.0 / h), f(1.5 / h));
-            o[n - 1] = a * x[n - 3] + b * x[n - 2] + c * x[n - 1];
-        }
+    let ax = Axis(axis);
+    let at = |i: usize| b.index_axis(ax, i);
+    let two_h = f(2.0 * h);
+    // Slabs at a time, as in `diff_block`.
+    Zip::from(out.slice_axis_mut(ax, Slice::from(1..n - 1)))
+        .and(b.slice_axis(ax, Slice::from(2..n)))
+        .and(b.slice_axis(ax, Slice::from(0..n - 2)))
+        .for_each(|o, &p, &m| *o = (p - m) / two_h);
+    let (mut first, mut last) = (out.index_axis(ax, 0).to_owned(), out.index_axis(ax, n - 1).to_owned());
+    if edge_order == 1 {
+        let h1 = f(h);
+        Zip::from(&mut first).and(at(1)).and(at(0)).for_each(|o, &p, &m| *o = (p - m) / h1);
+        Zip::from(&mut last).and(at(n - 1)).and(at(n - 2)).for_each(|o, &p, &m| *o = (p - m) / h1);
+    } else {
+        let (a, c1, c) = (f(-1.5 / h), f(2.0 / h), f(-0.5 / h));
+        Zip::from(&mut first)
+            .and(at(0))
+            .and(at(1))
+            .and(at(2))
+            .for_each(|o, &x0, &x1, &x2| *o = a * x0 + c1 * x1 + c * x2);
+        let (a, c1, c) = (f(0.5 / h), f(-2.0 / h), f(1.5 / h));
+        Zip::from(&mut last)
+            .and(at(n - 3))
+            .and(at(n - 2))
+            .and(at(n - 1))
+            .for_each(|o, &x0, &x1, &x2| *o = a * x0 + c1 * x1 + c * x2);
     }
+    out.index_axis_mut(ax, 0).assign(&first);
+    out.index_axis_mut(ax, n - 1).assign(&last);
     out
 }
 
