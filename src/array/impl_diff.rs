@@ -1,4 +1,5 @@
-//! `diff` and `gradient`: one `map_overlap` task per block.
+//! `diff` (fused differences of shifted views) and `gradient` (one
+//! `map_overlap` task per block).
 
 use super::impl_ops::Operand;
 use super::impl_overlap::Boundary;
@@ -7,6 +8,7 @@ use super::DArray;
 use crate::chunks::ChunkSpec;
 use crate::dtype::{CastFrom, DType, Element, Float, Numeric};
 use crate::error::Error;
+use crate::ops::BinaryOp;
 use ndarray::{ArrayD, Axis, Slice, Zip};
 
 // ------------------------------------------------------------ differences
@@ -78,41 +80,23 @@ impl<T: Element> DArray<T> {
         if !y.is_valid() || n >= len {
             return y.span_on(axis, 0, len.saturating_sub(n));
         }
-        // Position i needs i..=i + n: each block with n positions of its
-        // neighbours, differenced n times, the last n positions cut off.
-        let mut depth = vec![0; nd];
-        depth[axis] = n;
-        let d = y.map_overlap(&depth, Boundary::None, move |b, _| diff_block(b, axis, n));
-        d.span_on(axis, 0, len - n)
+        // `y[1:] - y[:-1]`, n times, the shifted operand on the other's
+        // grid: fused elementwise steps over views, several times faster
+        // than a stencil task per block (which copies each block with its
+        // halo).
+        let mut y = y;
+        for _ in 0..n {
+            let len = y.shape()[axis];
+            let lo = y.span_on(axis, 0, len - 1);
+            let hi = y.span_on(axis, 1, len).rechunk(ChunkSpec::Explicit(lo.chunks().to_vec()));
+            y = if T::DTYPE == DType::Bool {
+                hi.binary::<bool>(BinaryOp::Ne, Operand::Array(lo), false).as_dtype()
+            } else {
+                hi.binary(BinaryOp::Sub, Operand::Array(lo), false)
+            };
+        }
+        y
     }
-}
-
-/// NumPy's `a - b` of two elements: wrapping for integers, `!=` for bool
-/// (as `np.diff`), the type's own rounding for floats (an `f32`
-/// difference taken in `f64` and rounded back is the same: double
-/// rounding is harmless for `+` and `-` when the wider type has more than
-/// twice the digits).
-fn minus<T: Element>(a: T, b: T) -> T {
-    match T::DTYPE {
-        DType::Bool => T::el_from_bits((a != b) as u64),
-        DType::F32 | DType::F64 => T::el_from_f64(a.el_to_f64() - b.el_to_f64()),
-        _ => T::el_from_bits(a.el_bits().wrapping_sub(b.el_bits())),
-    }
-}
-
-/// `n` differences along `axis` of an (extended) block, in place: after
-/// them position `i` holds the `n`-th difference of `i..=i + n` wherever
-/// the block reaches that far.
-fn diff_block<T: Element>(mut b: ArrayD<T>, axis: usize, n: usize) -> ArrayD<T> {
-    let len = b.shape()[axis];
-    // Whole slabs at a time (a strided lane walk along axis 0 would cross
-    // rows element by element): `b[..m] = b[1..=m] - b[..m]`.
-    for k in 0..n.min(len) {
-        let m = len - 1 - k;
-        let hi = b.slice_axis(Axis(axis), Slice::from(1..m + 1)).to_owned();
-        Zip::from(b.slice_axis_mut(Axis(axis), Slice::from(0..m))).and(&hi).for_each(|o, &h| *o = minus(h, *o));
-    }
-    b
 }
 
 /// NumPy's gradient of one (extended) block along `axis`: central
