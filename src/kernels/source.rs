@@ -134,6 +134,18 @@ fn c_strides(shape: &[usize]) -> Vec<usize> {
     strides
 }
 
+/// Fills the run `out` (of `run`, from `index`) with `f` of each
+/// element's flat row-major index (`strides` are the array's, from
+/// [`c_strides`]): random values depend on that index only.
+#[inline]
+fn fill_flat<T>(strides: &[usize], index: &[usize], run: Run, out: &mut [T], f: impl Fn(u64) -> T) {
+    let flat: usize = index.iter().zip(strides).map(|(i, s)| i * s).sum();
+    let d = run.axis.map_or(0, |a| run.step * strides[a] as isize);
+    for (k, o) in out.iter_mut().enumerate() {
+        *o = f((flat as isize + d * k as isize) as u64);
+    }
+}
+
 /// A scalar parameter as the source's type (the type rule checked it).
 fn val<T: Element>(op: &SourceOp, s: &Scalar) -> Result<T> {
     s.get().ok_or_else(|| Error::Internal(format!("{} scalar of another type", op.name())))
@@ -248,12 +260,7 @@ impl<T: Float> Random<T> {
     /// distribution, so the distribution is not matched per element.
     #[inline]
     fn fill_with(&self, index: &[usize], run: Run, out: &mut [T], f: impl Fn(u64) -> f64) {
-        let flat: usize = index.iter().zip(&self.strides).map(|(i, s)| i * s).sum();
-        let d = run.axis.map_or(0, |a| run.step * self.strides[a] as isize);
-        for (k, o) in out.iter_mut().enumerate() {
-            let flat = (flat as isize + d * k as isize) as u64;
-            *o = T::cast_from(f(mix(self.key ^ flat)));
-        }
+        fill_flat(&self.strides, index, run, out, |flat| T::cast_from(f(mix(self.key ^ flat))));
     }
 }
 
@@ -262,10 +269,8 @@ impl<T: Float> TypedSource<T> for Random<T> {
         match self.dist {
             Dist::Uniform { low, high } => self.fill_with(index, run, out, |h| low + (high - low) * unit(h)),
             Dist::Normal { mean, std } => self.fill_with(index, run, out, |h| {
-                // Box-Muller on two independent uniforms of this index.
-                let u1 = 1.0 - unit(h);
-                let u2 = unit(mix(h));
-                mean + std * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+                let (r, c) = Stream::from_hash(h).box_muller();
+                mean + std * r * c
             }),
             Dist::Exponential { scale } => self.fill_with(index, run, out, |h| -scale * (1.0 - unit(h)).ln()),
             Dist::Gamma { shape, scale } => {
@@ -310,11 +315,18 @@ impl Stream {
     fn uniform(&mut self) -> f64 {
         unit(self.next_u64())
     }
-    /// Standard normal (Box-Muller, two draws).
-    fn normal(&mut self) -> f64 {
+    /// Box-Muller on the next two draws: the radius and the cosine, whose
+    /// product is a standard normal (for a fresh stream, the one
+    /// `random_normal` has always given).
+    fn box_muller(&mut self) -> (f64, f64) {
         let u1 = 1.0 - self.uniform();
         let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        ((-2.0 * u1.ln()).sqrt(), (std::f64::consts::TAU * u2).cos())
+    }
+    /// Standard normal.
+    fn normal(&mut self) -> f64 {
+        let (r, c) = self.box_muller();
+        r * c
     }
     /// Uniform in `0..m` for `m > 0`, unbiased (Lemire's multiply and
     /// reject; a draw is rejected with probability below `m / 2^64`).
@@ -545,10 +557,6 @@ impl<T: Numeric> RandomInt<T> {
 
 impl<T: Numeric> TypedSource<T> for RandomInt<T> {
     fn fill_typed(&self, index: &[usize], run: Run, out: &mut [T]) {
-        let flat: usize = index.iter().zip(&self.strides).map(|(i, s)| i * s).sum();
-        let d = run.axis.map_or(0, |a| run.step * self.strides[a] as isize);
-        for (k, o) in out.iter_mut().enumerate() {
-            *o = self.value((flat as isize + d * k as isize) as u64);
-        }
+        fill_flat(&self.strides, index, run, out, |flat| self.value(flat));
     }
 }
