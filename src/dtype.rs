@@ -147,6 +147,10 @@ macro_rules! dtype_enum {
 for_each_element!(dtype_enum);
 
 impl DType {
+    /// True for `f32` and `f64`.
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F32 | DType::F64)
+    }
     /// Bytes per element.
     pub fn size(self) -> usize {
         with_dtype!(self, T => std::mem::size_of::<T>())

@@ -25,6 +25,12 @@ impl<T: Element> DArray<T> {
         Self::source_node(shape, chunks, src)
     }
 
+    /// Random values of `dist` (its parameters are checked with the op,
+    /// `Dist::check_params`).
+    pub(super) fn random(shape: &[usize], chunks: ChunkSpec, seed: u64, dist: Dist) -> Result<Self> {
+        Self::builtin_source(shape, chunks, SourceOp::Random { seed, dist })
+    }
+
     /// An array filled with `value`.
     ///
     /// ```
@@ -194,10 +200,6 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
         Self::builtin_source(&[num], chunks.into(), op)
     }
 
-    fn random(shape: &[usize], chunks: ChunkSpec, seed: u64, dist: Dist) -> Result<Self> {
-        Self::builtin_source(shape, chunks, SourceOp::Random { seed, dist })
-    }
-
     /// Uniform random values in `[low, high)` (in `(high, low]` when
     /// `high < low`, as NumPy's `uniform`). Each value depends only on
     /// `seed` and its position, so results are the same whatever the
@@ -217,7 +219,6 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
         high: f64,
         seed: u64,
     ) -> Result<Self> {
-        // The bounds are checked with the op (`Dist::check_params`).
         Self::random(shape.as_ref(), chunks.into(), seed, Dist::Uniform { low, high })
     }
 
@@ -230,11 +231,6 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
         std: f64,
         seed: u64,
     ) -> Result<Self> {
-        if std < 0.0 || !mean.is_finite() || !std.is_finite() {
-            return Err(Error::Invalid(format!(
-                "normal distribution needs a finite mean and std >= 0, got {mean}, {std}"
-            )));
-        }
         Self::random(shape.as_ref(), chunks.into(), seed, Dist::Normal { mean, std })
     }
 }

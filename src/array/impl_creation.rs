@@ -22,7 +22,7 @@ use crate::dtype::{CastFrom, Element, Float, Numeric};
 use crate::error::{Error, Result};
 use crate::expr::take_chunked;
 use crate::kernels::source::Stream;
-use crate::ops::{BinaryOp, Dist, Scalar, SourceOp};
+use crate::ops::{BinaryOp, Dist, Scalar};
 use std::collections::HashMap;
 
 /// The block lengths along each axis of `shape` on `chunks`.
@@ -557,11 +557,7 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
         scale: f64,
         seed: u64,
     ) -> Result<Self> {
-        Self::builtin_source(
-            shape.as_ref(),
-            chunks.into(),
-            SourceOp::Random { seed, dist: Dist::Exponential { scale } },
-        )
+        Self::random(shape.as_ref(), chunks.into(), seed, Dist::Exponential { scale })
     }
 
     /// Gamma random values of shape `k` and scale `scale` (NumPy's
@@ -585,7 +581,7 @@ impl<T: Float + CastFrom<u64>> DArray<T> {
         seed: u64,
     ) -> Result<Self> {
         let dist = Dist::Gamma { shape: k, scale };
-        Self::builtin_source(shape.as_ref(), chunks.into(), SourceOp::Random { seed, dist })
+        Self::random(shape.as_ref(), chunks.into(), seed, dist)
     }
 }
 
@@ -619,7 +615,7 @@ impl<T: Numeric> DArray<T> {
         }
         let max = if endpoint { high } else { high.sub_(T::one()) };
         let dist = Dist::Integers { low: Scalar::new(low), max: Scalar::new(max) };
-        Self::builtin_source(shape.as_ref(), chunks.into(), SourceOp::Random { seed, dist })
+        Self::random(shape.as_ref(), chunks.into(), seed, dist)
     }
 
     /// Poisson random counts of mean `lam` (NumPy's
@@ -642,7 +638,7 @@ impl<T: Numeric> DArray<T> {
         lam: f64,
         seed: u64,
     ) -> Result<Self> {
-        Self::builtin_source(shape.as_ref(), chunks.into(), SourceOp::Random { seed, dist: Dist::Poisson { lam } })
+        Self::random(shape.as_ref(), chunks.into(), seed, Dist::Poisson { lam })
     }
 
     /// Binomial random counts of successes in `n` trials of probability
@@ -666,7 +662,7 @@ impl<T: Numeric> DArray<T> {
         p: f64,
         seed: u64,
     ) -> Result<Self> {
-        Self::builtin_source(shape.as_ref(), chunks.into(), SourceOp::Random { seed, dist: Dist::Binomial { n, p } })
+        Self::random(shape.as_ref(), chunks.into(), seed, Dist::Binomial { n, p })
     }
 }
 

@@ -604,7 +604,7 @@ impl<T: Element> DArray<T> {
             return DArray::full([], false, crate::ChunkSpec::Shape(vec![])).expect("0-d chunks are valid");
         }
         let eq = self.equal(other);
-        let eq = if equal_nan && matches!(T::DTYPE, crate::DType::F32 | crate::DType::F64) {
+        let eq = if equal_nan && T::DTYPE.is_float() {
             // x != x only for NaN: both NaN counts as equal.
             eq | (self.not_equal(self) & other.not_equal(other))
         } else {

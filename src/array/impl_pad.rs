@@ -3,7 +3,6 @@
 
 use super::impl_ops::{where_, Operand};
 use super::impl_reduce::DEFAULT_SPLIT_EVERY;
-use super::impl_shape::is_float;
 use super::impl_structure::{concatenate, Sel};
 use super::DArray;
 use crate::chunks::{checked_len, ChunkSpec, MAX_AXIS_BLOCKS};
@@ -157,7 +156,7 @@ impl<T: Element> DArray<T> {
         }
         let zero_stat = match mode {
             PadMode::Maximum(Some(0)) | PadMode::Minimum(Some(0)) => true,
-            PadMode::Mean(Some(0)) | PadMode::Median(Some(0)) => !is_float(T::DTYPE),
+            PadMode::Mean(Some(0)) | PadMode::Median(Some(0)) => !T::DTYPE.is_float(),
             _ => false,
         };
         if zero_stat && nd > 0 {
@@ -294,7 +293,7 @@ impl<T: Element> DArray<T> {
                 // integers; the mean reduction's merged partials may round
                 // a half differently.
                 let count = self.shape()[axis] as f64;
-                if is_float(T::DTYPE) {
+                if T::DTYPE.is_float() {
                     let sum = self.reduce_keep(ReduceOp::Sum, axis);
                     return sum.binary(BinaryOp::Div, Operand::Scalar(T::el_from_f64(count)), false);
                 }
@@ -354,7 +353,7 @@ impl<T: Element> DArray<T> {
         let plain = &(&i * &step) + start;
         let tiny = &(&(&i / div) * &delta) + start;
         let mut r = where_(&any_zero, &tiny, &plain);
-        if !is_float(T::DTYPE) {
+        if !T::DTYPE.is_float() {
             r = r.floor();
         }
         let r: DArray<T> = r.as_dtype();

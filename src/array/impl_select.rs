@@ -35,6 +35,7 @@ use super::{concatenate, stack, where_, DArray, Operand, Sel};
 use crate::chunks::ChunkSpec;
 use crate::dtype::{AnyArray, Element};
 use crate::error::{Error, Result};
+use crate::expr::build::broadcast_shapes;
 use crate::expr::{take_chunked, BlockFn, Node, NodeKind};
 use crate::key::TokenHasher;
 use crate::run::Config;
@@ -247,13 +248,7 @@ impl<T: Element> DArray<T> {
             Some(a) => return Err(Error::Axis { axis: a, ndim: x.ndim() }),
         };
         let m = cond.len();
-        let x = if m < x.shape()[axis] {
-            let mut sel = vec![Sel::all(); axis];
-            sel.push(Sel::span(0, m as isize));
-            x.slice(&sel)
-        } else {
-            x
-        };
+        let x = if m < x.shape()[axis] { x.span_on(axis, 0, m) } else { x };
         let n = x.shape()[axis];
         let past_end = || {
             Error::Invalid(format!(
@@ -404,23 +399,6 @@ pub fn extract<T: Element>(condition: &DArray<bool>, arr: &DArray<T>) -> Result<
     a.ravel().bool_index(&c.ravel())
 }
 
-/// NumPy broadcasting of two shapes, or `None`.
-fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
-    let n = a.len().max(b.len());
-    (0..n)
-        .map(|i| {
-            let x = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
-            let y = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
-            match (x, y) {
-                _ if x == y => Some(x),
-                (1, _) => Some(y),
-                (_, 1) => Some(x),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
 /// `x` broadcast to `shape` (same number of axes), chunked like `x` where
 /// it is not stretched and like `hint` where it is.
 fn broadcast_bits(x: &DArray<u64>, shape: &[usize], hint: &[Vec<usize>]) -> DArray<u64> {
@@ -478,7 +456,7 @@ impl<T: Element> DArray<T> {
         let mut other_i = indices.shape().to_vec();
         other_a[axis] = 1;
         other_i[axis] = 1;
-        let Some(mut shape_a) = broadcast(&other_a, &other_i) else {
+        let Some(mut shape_a) = broadcast_shapes(&other_a, &other_i).ok() else {
             return self.failed_with(Error::Broadcast { left: self.shape().to_vec(), right: indices.shape().to_vec() });
         };
         let mut shape_i = shape_a.clone();
@@ -508,9 +486,7 @@ impl<T: Element> DArray<T> {
                     Ok(b)
                 }
             });
-        let mut sel = vec![Sel::all(); axis];
-        sel.push(Sel::span(n as isize, (n + k) as isize));
-        let out: DArray<T> = from_bits(&gathered.slice(&sel));
+        let out: DArray<T> = from_bits(&gathered.span_on(axis, n, n + k));
         let mut chunks = out.chunks().to_vec();
         chunks[axis] = indices.chunks()[axis].clone();
         out.rechunk(ChunkSpec::Explicit(chunks))
@@ -550,7 +526,7 @@ impl<T: Element> DArray<T> {
         }
         let mut shape: Vec<usize> = vec![];
         for i in indices {
-            match broadcast(&shape, i.shape()) {
+            match broadcast_shapes(&shape, i.shape()).ok() {
                 Some(s) => shape = s,
                 None => {
                     return self.failed_with(Error::Broadcast { left: shape, right: i.shape().to_vec() });

@@ -16,7 +16,7 @@ use super::impl_reduce::DEFAULT_SPLIT_EVERY;
 use super::impl_structure::{concatenate, Sel};
 use super::DArray;
 use crate::chunks::{checked_len, refine, ChunkSpec, DEFAULT_CHUNK_BYTES, MAX_AXIS_BLOCKS};
-use crate::dtype::{DType, Element};
+use crate::dtype::Element;
 use crate::error::Error;
 use crate::expr::build::broadcast_shapes;
 use crate::expr::{reduce, take_chunked};
@@ -77,10 +77,6 @@ pub(super) fn check_axes(axes: &[usize], ndim: usize) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-pub(super) fn is_float(d: DType) -> bool {
-    matches!(d, DType::F32 | DType::F64)
 }
 
 impl<T: Element> DArray<T> {

@@ -8,14 +8,8 @@ use super::DArray;
 use crate::array::{tensordot, Operand, ReduceOpts};
 use crate::dtype::{CastFrom, Element, Float, Numeric};
 use crate::error::Error;
-use crate::expr::Node;
 use crate::ops::BinaryOp;
 use ndarray::LinalgScalar;
-
-/// An array of type `U` carrying `e`, shaped like `like`.
-fn invalid<T: Element, U: Element>(like: &DArray<T>, e: Error) -> DArray<U> {
-    DArray::from_node(Node::invalid(like.error().cloned().unwrap_or(e), U::DTYPE, &like.node))
-}
 
 impl<T: Numeric> DArray<T> {
     /// Range of the values, `max - min` (NumPy's `ptp`: NaN if any is
@@ -65,15 +59,12 @@ impl<T: Numeric> DArray<T> {
                     weights.reshape(shape)
                 }
                 _ => {
-                    return invalid(
-                        self,
-                        Error::Shape(format!(
-                            "average: weights of shape {:?} for an array of shape {:?} (they need its shape, or \
+                    return self.failed_as(Error::Shape(format!(
+                        "average: weights of shape {:?} for an array of shape {:?} (they need its shape, or \
                              one axis reduced and 1-D weights of its length)",
-                            weights.shape(),
-                            self.shape()
-                        )),
-                    )
+                        weights.shape(),
+                        self.shape()
+                    )))
                 }
             }
         };
@@ -111,7 +102,7 @@ impl<T: Numeric> DArray<T> {
     {
         let x: DArray<T::Mean> = self.cast();
         let Ok(k) = i32::try_from(k) else {
-            return invalid(self, Error::Invalid(format!("moment: order {k} is too large")));
+            return self.failed_as(Error::Invalid(format!("moment: order {k} is too large")));
         };
         let mut keep = o.clone();
         keep.keepdims = true;
@@ -188,7 +179,7 @@ where
     /// ```
     pub fn cov(&self, rowvar: bool, ddof: f64) -> DArray<f64> {
         let Some((xc, n)) = self.variables(rowvar) else {
-            return invalid(self, Error::Shape(format!("cov takes a 1-D or 2-D array, not {}-D", self.ndim())));
+            return self.failed_as(Error::Shape(format!("cov takes a 1-D or 2-D array, not {}-D", self.ndim())));
         };
         let c = &xc.dot(&xc.t()) / (n as f64 - ddof).max(0.0);
         squeezed(c)
@@ -208,7 +199,7 @@ where
     /// ```
     pub fn corrcoef(&self, rowvar: bool) -> DArray<f64> {
         let Some((xc, _)) = self.variables(rowvar) else {
-            return invalid(self, Error::Shape(format!("corrcoef takes a 1-D or 2-D array, not {}-D", self.ndim())));
+            return self.failed_as(Error::Shape(format!("corrcoef takes a 1-D or 2-D array, not {}-D", self.ndim())));
         };
         let k = xc.shape()[0];
         let c = xc.dot(&xc.t());
@@ -276,7 +267,7 @@ impl<T: Float + LinalgScalar> DArray<T> {
     pub fn vdot(&self, other: &DArray<T>) -> DArray<T> {
         let (n, m) = (self.shape().iter().product::<usize>(), other.shape().iter().product::<usize>());
         if n != m {
-            return invalid(self, Error::Shape(format!("vdot of {n} and {m} elements")));
+            return self.failed_with(Error::Shape(format!("vdot of {n} and {m} elements")));
         }
         tensordot(&self.reshape([n]), &other.reshape([m]), &[0], &[0])
     }

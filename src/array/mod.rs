@@ -158,6 +158,10 @@ impl<T: Element> DArray<T> {
             None => DArray::from_node(Node::invalid(e, T::DTYPE, &self.node)),
         }
     }
+    /// As [`failed_with`](DArray::failed_with), for a result of type `U`.
+    pub(crate) fn failed_as<U: Element>(&self, e: Error) -> DArray<U> {
+        DArray::from_node(Node::invalid(self.error().cloned().unwrap_or(e), U::DTYPE, &self.node))
+    }
     /// `Ok(self)` if the array was built without error.
     ///
     /// ```

@@ -53,10 +53,10 @@ impl Takes {
         match self {
             Takes::Any => true,
             Takes::Numeric => d != DType::Bool,
-            Takes::Float => matches!(d, DType::F32 | DType::F64),
+            Takes::Float => d.is_float(),
             Takes::Bool => d == DType::Bool,
-            Takes::Integer => !matches!(d, DType::Bool | DType::F32 | DType::F64),
-            Takes::IntOrBool => !matches!(d, DType::F32 | DType::F64),
+            Takes::Integer => d != DType::Bool && !d.is_float(),
+            Takes::IntOrBool => !d.is_float(),
         }
     }
     fn describe(self) -> &'static str {

@@ -197,7 +197,7 @@ impl SourceOp {
     /// is an error.
     pub fn check(&self, dtype: DType) -> Result<()> {
         let bad = |why: &str| Err(Error::Invalid(format!("{} {why}, not {}", self.name(), dtype.name())));
-        let float = matches!(dtype, DType::F32 | DType::F64);
+        let float = dtype.is_float();
         let scalars: &[Scalar] = match self {
             SourceOp::Const(v) => std::slice::from_ref(v),
             SourceOp::Arange { start, step } if dtype != DType::Bool => &[*start, *step],
