@@ -5,7 +5,7 @@
 
 use super::{AttrValue, CfDecoding, ReadOptions, Variable};
 use crate::array::DArray;
-use crate::chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES};
+use crate::chunks::{ChunkSpec, Chunks};
 use crate::dtype::{Element, Float};
 use crate::error::{IoError, Result};
 use crate::key::TokenHasher;
@@ -49,7 +49,7 @@ pub struct BlockSource {
     /// The unit of storage: blocks of whole units are read without waste
     /// (the storage chunk; for contiguous data, a row along the leading
     /// axis). Default blocks are whole units, grown along the leading axis
-    /// toward the chunk byte budget.
+    /// up to [`DEFAULT_READ_BYTES`].
     pub unit: Vec<usize>,
     /// A hash ([`TokenHasher`]) of what identifies the values read (the
     /// file, the variable, the read path): arrays with equal keys share
@@ -162,14 +162,23 @@ fn read_decoded<D: Dataset + ?Sized, T: Float>(ds: &D, var: &Variable, opts: &Re
     crate::with_numeric!(stored, S => Ok(cf.apply::<S, T>(&read::<D, S>(ds, var, opts)?)), bool => Err(unsupported().into()))
 }
 
+/// The most bytes of a default read block: whole storage units are grown
+/// along the leading axis up to it. Small enough that a file of a few
+/// hundred megabytes gives several blocks to each of a laptop's threads
+/// (the E4 file, 761 MB in 40 storage chunks of 19 MB, gives 40 blocks,
+/// where 128 MiB blocks gave 6 to 2 threads), and well under the re-read
+/// budget; large enough that per-task costs vanish. A fixed size, not one
+/// from the machine, so every process builds the same graph.
+pub const DEFAULT_READ_BYTES: usize = 32 << 20;
+
 /// Whole storage units, grown along the leading axis while a block stays
-/// within the chunk byte budget.
+/// within `DEFAULT_READ_BYTES`.
 fn default_chunks(shape: &[usize], unit: &[usize], itemsize: usize) -> Vec<usize> {
     let mut c: Vec<usize> = unit.iter().zip(shape).map(|(&c, &s)| c.min(s).max(1)).collect();
     if let Some(&c0) = c.first() {
         // Saturating: the extents come from the file, which may be corrupt.
         let bytes = c.iter().fold(itemsize, |acc, &n| acc.saturating_mul(n));
-        let k = (DEFAULT_CHUNK_BYTES / bytes.max(1)).max(1);
+        let k = (DEFAULT_READ_BYTES / bytes.max(1)).max(1);
         let most = shape[0].div_ceil(c0).max(1);
         c[0] = c0.saturating_mul(k.min(most));
     }
@@ -178,13 +187,14 @@ fn default_chunks(shape: &[usize], unit: &[usize], itemsize: usize) -> Vec<usize
 
 #[cfg(test)]
 mod tests {
-    use super::default_chunks;
-    use crate::chunks::DEFAULT_CHUNK_BYTES;
+    use super::{default_chunks, DEFAULT_READ_BYTES};
 
     #[test]
     fn default_chunks_grow_whole_storage_chunks_along_axis_0() {
-        // 73 x 181 x 360 f32 = 19.0 MB; 7 of them fit in 128 MiB.
-        assert_eq!(default_chunks(&[2920, 181, 360], &[73, 181, 360], 4), vec![511, 181, 360]);
+        // 73 x 181 x 360 f32 = 19.0 MB: one fits in 32 MiB, not two.
+        assert_eq!(default_chunks(&[2920, 181, 360], &[73, 181, 360], 4), vec![73, 181, 360]);
+        // 1 MB storage chunks: 33 of them.
+        assert_eq!(default_chunks(&[1000, 256, 512], &[1, 256, 512], 8), vec![32, 256, 512]);
         // Never past the axis: one block.
         assert_eq!(default_chunks(&[2920, 25, 53], &[730, 25, 53], 2), vec![2920, 25, 53]);
         // A chunk above the budget stays one chunk.
@@ -192,6 +202,6 @@ mod tests {
         assert_eq!(default_chunks(&[], &[], 8), Vec::<usize>::new());
         // Extents from a corrupt file do not overflow.
         assert_eq!(default_chunks(&[usize::MAX, usize::MAX], &[usize::MAX, usize::MAX], 8), [usize::MAX; 2]);
-        assert_eq!(default_chunks(&[usize::MAX, 2], &[1, 2], 8)[0], DEFAULT_CHUNK_BYTES / 16);
+        assert_eq!(default_chunks(&[usize::MAX, 2], &[1, 2], 8)[0], DEFAULT_READ_BYTES / 16);
     }
 }

@@ -22,7 +22,7 @@
 mod atomic;
 mod attr;
 mod cf;
-pub(crate) mod codec;
+pub mod codec;
 mod dataset;
 pub mod hdf5;
 mod options;
@@ -34,7 +34,7 @@ pub(crate) use atomic::temp_name;
 pub use atomic::write_atomic;
 pub use attr::AttrValue;
 pub use cf::CfDecoding;
-pub use dataset::{BlockSource, Dataset, DatasetExt};
+pub use dataset::{BlockSource, Dataset, DatasetExt, DEFAULT_READ_BYTES};
 pub use options::{ReadOptions, VarOptions};
 pub use variable::Variable;
 pub use writer::{DatasetWriter, VarSpec, VarWriter, Writer};

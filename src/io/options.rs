@@ -2,6 +2,7 @@
 //! fields are public for formats to read; build the options with the
 //! methods.
 
+use super::codec::DeflateImpl;
 use super::AttrValue;
 use crate::chunks::ChunkSpec;
 use std::collections::BTreeMap;
@@ -11,16 +12,19 @@ use std::collections::BTreeMap;
 #[non_exhaustive]
 pub struct ReadOptions {
     /// The array's chunks; `None`: whole storage chunks, grown along the
-    /// leading axis toward the chunk byte budget.
+    /// leading axis up to [`DEFAULT_READ_BYTES`](super::DEFAULT_READ_BYTES).
     pub chunks: Option<ChunkSpec>,
     /// Read through the format's own library where a format has both that
     /// and darray's parallel chunk decoder (HDF5 does).
     pub library_path: bool,
+    /// What inflates deflated chunks on darray's chunk path.
+    pub deflate_impl: DeflateImpl,
 }
 
 impl ReadOptions {
     /// The array's chunks (by default whole multiples of the storage
-    /// chunks, grown along the leading axis toward the chunk byte budget).
+    /// chunks, grown along the leading axis up to
+    /// [`DEFAULT_READ_BYTES`](super::DEFAULT_READ_BYTES)).
     pub fn chunks(mut self, chunks: impl Into<ChunkSpec>) -> Self {
         self.chunks = Some(chunks.into());
         self
@@ -30,6 +34,12 @@ impl ReadOptions {
     /// two agree). A format with one read path ignores it.
     pub fn library_path(mut self, on: bool) -> Self {
         self.library_path = on;
+        self
+    }
+    /// What inflates deflated chunks (libdeflate by default; the values
+    /// are the same either way).
+    pub fn deflate_impl(mut self, with: DeflateImpl) -> Self {
+        self.deflate_impl = with;
         self
     }
 }
@@ -44,6 +54,8 @@ pub struct VarOptions {
     pub deflate: Option<u8>,
     /// Byte shuffle before deflating.
     pub shuffle: bool,
+    /// What deflates the chunks (same level, different bytes).
+    pub deflate_impl: DeflateImpl,
     /// Dimension names, one per axis (or none).
     pub dims: Vec<String>,
     /// Attributes of the variable.
@@ -54,7 +66,14 @@ impl Default for VarOptions {
     /// The array's own chunk shape, deflate level 4 with shuffle (what
     /// NetCDF4 archives commonly use), no dimension names, no attributes.
     fn default() -> Self {
-        VarOptions { chunks: None, deflate: Some(4), shuffle: true, dims: vec![], attrs: BTreeMap::new() }
+        VarOptions {
+            chunks: None,
+            deflate: Some(4),
+            shuffle: true,
+            deflate_impl: DeflateImpl::default(),
+            dims: vec![],
+            attrs: BTreeMap::new(),
+        }
     }
 }
 
@@ -72,6 +91,12 @@ impl VarOptions {
     /// Byte shuffle before deflating (helps numeric data compress).
     pub fn shuffle(mut self, on: bool) -> Self {
         self.shuffle = on;
+        self
+    }
+    /// What deflates the chunks (libdeflate by default): the level means
+    /// the same effort in each, the bytes differ, any zlib reads both.
+    pub fn deflate_impl(mut self, with: DeflateImpl) -> Self {
+        self.deflate_impl = with;
         self
     }
     /// Dimension names, one per axis. In HDF5, a variable of that name

@@ -306,7 +306,7 @@ impl File {
                 let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
                 let file_len = file.metadata().map_err(|e| Error::io(&self.path, e))?.len();
                 let fill = self.fill_value(&ds, dtype)?;
-                Path::Chunks(Box::new(ChunkPath { index, codecs, file, file_len, fill }))
+                Path::Chunks(Box::new(ChunkPath { index, codecs, file, file_len, fill, inflate: opts.deflate_impl }))
             }
             _ => Path::Library,
         };

@@ -8,7 +8,7 @@
 use super::common::h5err;
 use crate::dtype::{AnyArray, DType, Element};
 use crate::error::{Error, IoError, Result};
-use crate::io::codec::{decode_elements, inflate_into, unshuffle_into, Codec};
+use crate::io::codec::{decode_elements, inflate_into, unshuffle_into, Codec, DeflateImpl};
 use crate::ops::BlockReader;
 use ::hdf5::{Dataset, Hyperslab, Selection, SliceOrIndex};
 use ndarray::IxDyn;
@@ -114,6 +114,8 @@ pub(crate) struct ChunkPath {
     pub file_len: u64,
     /// The fill value (0-d), for chunks never written.
     pub fill: AnyArray,
+    /// What inflates the chunks.
+    pub inflate: DeflateImpl,
 }
 
 /// How a variable's blocks are read.
@@ -217,9 +219,8 @@ impl Reader {
         })?;
         for (_, step) in active.iter().skip(usize::from(shuffled)).rev() {
             match step {
-                Codec::Deflate(_) => {
-                    inflate_into(&cur, len, &mut spare).map_err(|e| self.corrupt(format!("chunk {at:?}: {e}")))?
-                }
+                Codec::Deflate(_) => inflate_into(&cur, len, &mut spare, cp.inflate)
+                    .map_err(|e| self.corrupt(format!("chunk {at:?}: {e}")))?,
                 Codec::Shuffle => {
                     spare.resize(cur.len(), 0);
                     unshuffle_into(&cur, size, &mut spare);

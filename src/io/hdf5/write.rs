@@ -1,18 +1,32 @@
 //! Writing arrays to a new HDF5 / NetCDF4 file, as the format side of the
 //! atomic [`io::Writer`](crate::io::Writer). Each block is shuffled and
 //! deflated on the worker thread that computed it; only the raw chunk write
-//! takes the HDF5 lock.
+//! takes the HDF5 lock. Chunks reach the file in grid order (so reading it
+//! back is sequential), through a small reorder buffer: a chunk that comes
+//! early waits for its turn, at most `MAX_PENDING` of them
+//! (`MAX_PENDING_BYTES`); past that the lowest is written out of turn, so
+//! memory stays bounded and no worker ever waits for another's chunk.
 
 use super::common::{close_on_exec, h5err, FORMAT};
 use crate::dtype::{DType, Element};
 use crate::error::{Error, IoError, Result};
-use crate::io::codec::{deflate, native_bytes, shuffle};
+use crate::io::codec::{deflate_into, native_bytes, shuffle_into, DeflateImpl};
 use crate::io::AttrValue;
 use crate::io::{DatasetWriter, VarOptions, VarSpec, VarWriter};
 use ::hdf5::types::TypeDescriptor;
 use ::hdf5::{Dataset, Location};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+/// Most compressed chunks waiting for their turn, and their most bytes.
+const MAX_PENDING: usize = 16;
+const MAX_PENDING_BYTES: usize = 64 << 20;
+
+thread_local! {
+    /// A worker's shuffle buffer, reused from chunk to chunk.
+    static SHUFFLED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// The HDF5 side of a [`Writer`](super::Writer): an HDF5 file being
 /// written at its temporary name.
@@ -30,8 +44,28 @@ pub struct H5Var {
     name: String,
     ds: Dataset,
     chunk: Vec<usize>,
+    /// Chunks along each axis.
+    grid: Vec<usize>,
     deflate: Option<u8>,
     shuffle: bool,
+    deflate_impl: DeflateImpl,
+    order: Mutex<Commit>,
+}
+
+/// The reorder buffer between the workers and the file.
+#[derive(Default)]
+struct Commit {
+    /// The first chunk (row-major in the grid) not yet written.
+    next: usize,
+    /// Chunks written, by grid position (some out of turn).
+    written: Vec<bool>,
+    /// Stored bytes waiting for their turn, with their offsets.
+    pending: BTreeMap<usize, (Vec<u64>, Vec<u8>)>,
+    pending_bytes: usize,
+    /// A worker is writing pending chunks (the others only queue theirs).
+    writing: bool,
+    /// Buffers of chunks written, for the next chunks' stored bytes.
+    spare: Vec<Vec<u8>>,
 }
 
 fn descriptor(t: DType) -> TypeDescriptor {
@@ -76,17 +110,23 @@ impl DatasetWriter for H5Writer {
             }
         }
         let ds = b.shape(var.shape).create(name.as_str()).map_err(h5err(p))?;
+        let grid: Vec<usize> = var.shape.iter().zip(var.chunks).map(|(&n, &c)| n.div_ceil(c.max(1))).collect();
+        let order = Commit { written: vec![false; grid.iter().product()], ..Commit::default() };
         Ok(H5Var {
             path: p.clone(),
             name,
             ds,
             chunk: var.chunks.to_vec(),
+            grid,
             deflate: opts.deflate,
             shuffle: opts.shuffle,
+            deflate_impl: opts.deflate_impl,
+            order: Mutex::new(order),
         })
     }
 
     fn end_var(&mut self, var: H5Var, spec: &VarSpec<'_>, opts: &VarOptions) -> Result<()> {
+        var.flush()?;
         let p = self.path.clone();
         for (k, v) in &opts.attrs {
             let own = matches!(k.as_str(), "_FillValue" | "missing_value").then_some(spec.dtype);
@@ -131,34 +171,132 @@ impl VarWriter for H5Var {
             return if status < 0 { Err(failed(&format!("{:?}", self.name))) } else { Ok(()) };
         }
         let chunk = &self.chunk;
-        // Edge blocks are stored as whole chunks, padded.
-        let data = if block.shape() == &chunk[..] {
-            native_bytes(block)
-        } else {
-            let mut full = ndarray::ArrayD::<T>::default(chunk.clone());
-            let win: Vec<ndarray::SliceInfoElem> =
-                block.shape().iter().map(|&n| ndarray::Slice::from(0..n).into()).collect();
-            full.slice_mut(win.as_slice()).assign(&block);
-            native_bytes(full.view())
+        let size = std::mem::size_of::<T>();
+        // Edge blocks are stored as whole chunks, padded; a whole block in
+        // standard layout is read in place.
+        let padded;
+        let raw: &[u8] = match block.as_slice() {
+            Some(v) if block.shape() == &chunk[..] => {
+                // SAFETY: `T` is a plain numeric type (or bool) without
+                // padding; its bytes are read, never reinterpreted.
+                unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), std::mem::size_of_val(v)) }
+            }
+            _ => {
+                let mut full = ndarray::ArrayD::<T>::default(chunk.clone());
+                let win: Vec<ndarray::SliceInfoElem> =
+                    block.shape().iter().map(|&n| ndarray::Slice::from(0..n).into()).collect();
+                full.slice_mut(win.as_slice()).assign(&block);
+                padded = native_bytes(full.view());
+                &padded
+            }
         };
-        let data = if self.shuffle { shuffle(&data, std::mem::size_of::<T>()) } else { data };
-        let data = match self.deflate {
-            Some(l) => deflate(&data, l),
-            None => data,
-        };
-        let off: Vec<u64> = offset.iter().map(|&o| o as u64).collect();
+        let mut stored = self.lock().spare.pop().unwrap_or_default();
+        SHUFFLED.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            let raw = if self.shuffle && size > 1 {
+                buf.resize(raw.len(), 0);
+                shuffle_into(raw, size, &mut buf);
+                &buf[..]
+            } else {
+                raw
+            };
+            match self.deflate {
+                Some(l) => deflate_into(raw, l, &mut stored, self.deflate_impl),
+                None => {
+                    stored.clear();
+                    stored.extend_from_slice(raw);
+                }
+            }
+        });
+        let at: Vec<usize> = offset.iter().zip(chunk).map(|(&o, &c)| o / c).collect();
+        let flat = at.iter().zip(&self.grid).fold(0, |acc, (&i, &g)| acc * g + i);
+        self.commit(flat, offset.iter().map(|&o| o as u64).collect(), stored)
+    }
+}
+
+impl H5Var {
+    fn lock(&self) -> MutexGuard<'_, Commit> {
+        self.order.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Queues a chunk's stored bytes, and writes what is due unless another
+    /// worker already is: the chunks in turn, and the lowest waiting ones
+    /// while the buffer is over its bounds.
+    fn commit(&self, flat: usize, off: Vec<u64>, stored: Vec<u8>) -> Result<()> {
+        let mut c = self.lock();
+        c.pending_bytes += stored.len();
+        c.pending.insert(flat, (off, stored));
+        if c.writing {
+            return Ok(());
+        }
+        c.writing = true;
+        self.drain(c, false)
+    }
+
+    /// Writes every chunk still waiting (after the last block).
+    fn flush(&self) -> Result<()> {
+        let mut c = self.lock();
+        if c.writing {
+            return Ok(()); // a worker that failed mid-write: the writer is poisoned
+        }
+        c.writing = true;
+        self.drain(c, true)
+    }
+
+    /// Writes due chunks until none is; `all`: every waiting one.
+    fn drain<'a>(&'a self, mut c: MutexGuard<'a, Commit>, all: bool) -> Result<()> {
+        loop {
+            while c.written.get(c.next) == Some(&true) {
+                c.next += 1;
+            }
+            let over = c.pending.len() > MAX_PENDING || c.pending_bytes > MAX_PENDING_BYTES;
+            let due = if c.pending.contains_key(&c.next) {
+                Some(c.next)
+            } else if over || all {
+                c.pending.keys().next().copied()
+            } else {
+                None
+            };
+            let Some(k) = due else {
+                c.writing = false;
+                return Ok(());
+            };
+            let (off, stored) = c.pending.remove(&k).expect("due chunks are waiting");
+            c.pending_bytes -= stored.len();
+            c.written[k] = true;
+            drop(c);
+            let res = self.write_chunk(&off, &stored);
+            c = self.lock();
+            if c.spare.len() < MAX_PENDING {
+                c.spare.push(stored);
+            }
+            if res.is_err() {
+                c.writing = false;
+                return res;
+            }
+        }
+    }
+
+    /// Stores one chunk's bytes as they are (the HDF5 lock is held only
+    /// here).
+    fn write_chunk(&self, off: &[u64], stored: &[u8]) -> Result<()> {
         let status = ::hdf5::sync::sync(|| unsafe {
             hdf5_sys::h5d::H5Dwrite_chunk(
                 self.ds.id(),
                 hdf5_sys::h5p::H5P_DEFAULT,
                 0,
                 off.as_ptr(),
-                data.len(),
-                data.as_ptr().cast(),
+                stored.len(),
+                stored.as_ptr().cast(),
             )
         });
         if status < 0 {
-            return Err(failed(&format!("a chunk of {:?}", self.name)));
+            return Err(IoError::Format {
+                format: FORMAT,
+                path: self.path.clone(),
+                message: format!("writing a chunk of {:?} failed", self.name),
+            }
+            .into());
         }
         Ok(())
     }
