@@ -2,13 +2,18 @@
 //!
 //! ```text
 //! cargo run --release --example bench_suite -- E1 [--size small|full] [--threads N] [--progress]
+//!     [--inflate libdeflate|zlib-rs] [--hold auto|BYTES]
 //! ```
 //!
 //! Prints one JSON line: workload, size, graph_build_s (building the lazy
 //! expression), compute_s (lowering, optimizing and running it), n_tasks
-//! (tasks run), peak_rss_mb (the process's peak resident memory) and result.
-//! A run whose resident memory passes 16 GB stops with `exceeded_rss_gb`.
+//! (tasks run), peak_rss_mb (the process's peak resident memory),
+//! minor_faults (pages the process faulted in) and result. A run whose
+//! resident memory passes 16 GB stops with `exceeded_rss_gb`. `--inflate`
+//! picks the deflate implementation of the file workloads (E4floor, E4, C1,
+//! W1), `--hold` the re-read budget (`Config::hold_bytes`).
 
+use darray::io::codec::DeflateImpl;
 use darray::{ComputeAll, Config, DArray, ExecStats, Result};
 use std::time::Instant;
 
@@ -110,17 +115,67 @@ fn matmul_floor(n: usize, threads: usize) -> f64 {
     dt
 }
 
-/// `/t2m` of the synthetic climate file of `../shared/bench/make_climate.py`
-/// (path in `CLIMATE_H5`), chunked like its storage, as dask reads it.
-fn climate_file() -> Result<DArray<f32>> {
-    let path = std::env::var("CLIMATE_H5")
-        .map_err(|_| darray::Error::Invalid("set CLIMATE_H5 to the file make_climate.py wrote".into()))?;
-    let f = darray::io::hdf5::File::open(&path)?;
-    let storage = f.variable("t2m")?.storage_chunks.unwrap_or_default();
-    f.array_with("t2m", &darray::io::hdf5::ReadOptions::default().chunks(storage))
+/// The synthetic climate file of `../shared/bench/make_climate.py` (path in
+/// `CLIMATE_H5`).
+fn climate_path() -> Result<String> {
+    std::env::var("CLIMATE_H5")
+        .map_err(|_| darray::Error::Invalid("set CLIMATE_H5 to the file make_climate.py wrote".into()))
 }
 
-fn workload(name: &str, s: usize, cfg: &Config) -> Result<Option<Run>> {
+/// Its `/t2m`, chunked like its storage, as dask reads it.
+fn climate_file(with: DeflateImpl) -> Result<DArray<f32>> {
+    let f = darray::io::hdf5::File::open(climate_path()?)?;
+    let storage = f.variable("t2m")?.storage_chunks.unwrap_or_default();
+    f.array_with("t2m", &darray::io::hdf5::ReadOptions::default().chunks(storage).deflate_impl(with))
+}
+
+/// E4floor: reads, inflates and un-shuffles every storage chunk of `/t2m`
+/// on `threads` threads into reused buffers, and nothing else; returns the
+/// bytes decoded. The chunk addresses come from HDF5's chunk index; the
+/// codecs are darray's own (`darray::io::codec`), which an engine's read
+/// path cannot beat.
+fn decode_floor(threads: usize, with: DeflateImpl) -> Result<f64> {
+    use std::os::unix::fs::FileExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let path = climate_path()?;
+    let h5 = |e: hdf5::Error| darray::Error::Invalid(format!("{path}: {e}"));
+    let ds = hdf5::File::open(&path).and_then(|f| f.dataset("t2m")).map_err(h5)?;
+    let len = ds.chunk().unwrap_or_default().iter().product::<usize>() * 4;
+    let mut locs = vec![];
+    ds.chunks_visit(|c| {
+        locs.push((c.addr, c.size as usize));
+        0
+    })
+    .map_err(h5)?;
+    let io =
+        |e: std::io::Error| darray::Error::from(darray::IoError::File { path: path.clone(), message: e.to_string() });
+    let file = std::fs::File::open(&path).map_err(io)?;
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|sc| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                sc.spawn(|| -> Result<usize> {
+                    let (mut stored, mut inflated, mut plain) = (vec![], vec![], vec![0u8; len]);
+                    let mut done = 0;
+                    while let Some(&(addr, size)) = locs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        stored.resize(size, 0);
+                        file.read_exact_at(&mut stored, addr).map_err(io)?;
+                        darray::io::codec::inflate_into(&stored, len, &mut inflated, with)
+                            .map_err(|e| darray::Error::Invalid(e.to_string()))?;
+                        darray::io::codec::unshuffle_into(&inflated, 4, &mut plain);
+                        done += plain.len();
+                    }
+                    Ok(done)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("a floor worker panicked")).sum::<Result<usize>>()
+    })
+    .map(|b| b as f64)
+}
+
+fn workload(name: &str, s: usize, cfg: &Config, with: DeflateImpl) -> Result<Option<Run>> {
+    let climate_file = || climate_file(with);
     Ok(Some(match name {
         "E1" => one(cfg, || {
             let n = 20000 / s;
@@ -238,8 +293,46 @@ fn workload(name: &str, s: usize, cfg: &Config) -> Result<Option<Run>> {
             let ((a, b), stats) = r?;
             Run { build_s, compute_s, stats, result: vec![f64::from(a[[]]), f64::from(b[[]])], extra: vec![] }
         }
+        "E4floor" => {
+            let (bytes, compute_s) = timed(|| decode_floor(cfg.threads, with));
+            let bytes = bytes?;
+            let extra = vec![("decoded_mb_per_s".into(), bytes / compute_s / 1e6)];
+            Run { build_s: 0.0, compute_s, stats: ExecStats::default(), result: vec![bytes], extra }
+        }
+        "W1" => {
+            // The anomalies against the time mean, written as float32,
+            // deflate 4 + shuffle, the storage chunks; compute_s includes
+            // the write (CLIMATE_OUT, default beside the input, replaced).
+            let out = std::env::var("CLIMATE_OUT").or_else(|_| climate_path().map(|p| p + ".w1.darray.h5"))?;
+            let (an, build_s) = timed(|| -> Result<DArray<f32>> {
+                let x = climate_file()?;
+                Ok(&x - &x.mean_axis(0))
+            });
+            let an = an?;
+            let opts = darray::io::hdf5::VarOptions::default()
+                .chunks([73 / s.min(73), 181, 360])
+                .deflate(Some(4))
+                .shuffle(true)
+                .deflate_impl(with);
+            let (stats, compute_s) = timed(|| -> Result<ExecStats> {
+                let mut w = darray::io::hdf5::Writer::create(&out)?.config(cfg.clone());
+                let stats = w.write("anomaly", &an, &opts)?;
+                w.finish()?;
+                Ok(stats)
+            });
+            let stats = stats?;
+            let mb = std::fs::metadata(&out).map_or(0.0, |m| m.len() as f64 / 1e6);
+            Run { build_s, compute_s, stats, result: vec![], extra: vec![("file_mb".into(), mb)] }
+        }
         _ => return Ok(None),
     }))
+}
+
+/// Pages this process faulted in without I/O (`minflt` of /proc/self/stat).
+fn minor_faults() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at ')'.
+    s.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(7)?.parse().ok()).unwrap_or(0)
 }
 
 /// G1 (issue 7): an expression over a million blocks is built and
@@ -266,6 +359,7 @@ fn graph_scale(size: &str, s: usize) {
 }
 
 fn main() {
+    darray::exec::keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(name) = args.first().cloned() else {
         eprintln!("usage: bench_suite WORKLOAD [--size small|full] [--threads N]");
@@ -277,6 +371,24 @@ fn main() {
     let mut cfg = Config::default();
     if let Some(t) = opt("--threads").and_then(|t| t.parse().ok()) {
         cfg = cfg.threads(t);
+    }
+    let with: DeflateImpl = match opt("--inflate").map(|v| v.parse()) {
+        None => DeflateImpl::default(),
+        Some(Ok(w)) => w,
+        Some(Err(e)) => {
+            eprintln!("bench_suite: {e}");
+            std::process::exit(2);
+        }
+    };
+    match opt("--hold").as_deref() {
+        None | Some("auto") => {}
+        Some(b) => match b.parse::<usize>() {
+            Ok(b) => cfg = cfg.hold_bytes(b),
+            Err(_) => {
+                eprintln!("bench_suite: --hold takes auto or a number of bytes, not {b:?}");
+                std::process::exit(2);
+            }
+        },
     }
     if args.iter().any(|a| a == "--progress") {
         // Drawn even when standard error is not a terminal, to measure its cost.
@@ -301,18 +413,19 @@ fn main() {
         graph_scale(&size, s);
         return;
     }
-    match workload(&name, s, &cfg) {
+    match workload(&name, s, &cfg, with) {
         Ok(Some(r)) => {
             let peak = status_kb("VmHWM:").unwrap_or(0) as f64 / 1024.0;
             let res: Vec<String> = r.result.iter().map(|v| format!("{v:?}")).collect();
             let mut line = format!(
-                "{{\"workload\": {}, \"size\": {}, \"graph_build_s\": {:.6}, \"compute_s\": {:.4}, \"n_tasks\": {}, \"peak_rss_mb\": {:.1}, \"result\": [{}]",
+                "{{\"workload\": {}, \"size\": {}, \"graph_build_s\": {:.6}, \"compute_s\": {:.4}, \"n_tasks\": {}, \"peak_rss_mb\": {:.1}, \"minor_faults\": {}, \"result\": [{}]",
                 json_str(&name),
                 json_str(&size),
                 r.build_s,
                 r.compute_s,
                 r.stats.tasks_run,
                 peak,
+                minor_faults(),
                 res.join(", ")
             );
             for (k, v) in &r.extra {
@@ -320,8 +433,10 @@ fn main() {
             }
             let multiply = if cfg!(feature = "blas") { "openblas" } else { "gemm" };
             line += &format!(
-                ", \"threads\": {}, \"multiply\": \"{multiply}\", \"engine\": \"darray {}\"}}",
+                ", \"threads\": {}, \"multiply\": \"{multiply}\", \"inflate\": {}, \"hold_bytes\": {}, \"engine\": \"darray {}\"}}",
                 cfg.threads,
+                json_str(&format!("{with:?}")),
+                json_str(&format!("{:?}", cfg.hold_bytes)),
                 env!("CARGO_PKG_VERSION")
             );
             println!("{line}");

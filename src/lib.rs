@@ -60,4 +60,4 @@ pub use graph::{GraphSpec, MemoryProjection, Plan, TaskGraph, TaskInfo};
 pub use io::time;
 pub use key::Key;
 pub use ops::{BlockFn, BlockReader};
-pub use run::Config;
+pub use run::{Config, HoldBytes};

@@ -14,7 +14,8 @@ mod scheduler;
 mod task;
 
 pub use inorder::InOrder;
-pub use memory::MemoryLimit;
+pub(crate) use memory::available_memory;
+pub use memory::{keep_freed_memory, MemoryLimit};
 pub use observe::{register, Observer, ObserverGuard, TaskEvent};
 pub use pool::MAX_THREADS;
 pub use scheduler::Threaded;

@@ -273,6 +273,14 @@ pub struct Plan {
     /// The projected peak memory of a run (`DArray::explain_with`), for
     /// graphs of at most `PROJECT_TASKS` block tasks.
     pub memory: Option<MemoryProjection>,
+    /// The re-read budget the plan was made with (`Config::hold_bytes`,
+    /// resolved): a file's blocks waiting for an aggregate of the same
+    /// file are held while they fit it.
+    pub hold_bytes: u64,
+    /// File blocks read a second time because holding them would pass
+    /// `hold_bytes` (known where the graph is built: for at most
+    /// `PROJECT_TASKS` block tasks).
+    pub reread_blocks: Option<usize>,
 }
 
 impl Plan {
@@ -293,6 +301,12 @@ pub struct TaskInfo<'a> {
 }
 
 impl TaskGraph {
+    /// File blocks read a second time: reads that wait for other tasks
+    /// (the `reread` rule makes them; a block's first read waits for
+    /// nothing).
+    pub fn reread_blocks(&self) -> usize {
+        self.tasks.iter().filter(|t| matches!(t.op, TaskOp::Read { .. }) && !t.deps.is_empty()).count()
+    }
     /// Number of tasks.
     pub fn len(&self) -> usize {
         self.tasks.len()

@@ -14,7 +14,8 @@
 //! The cost model: sharing a block with a task behind a barrier holds it
 //! until the barrier is done; reading it again holds nothing. A task shares
 //! the blocks its barrier depends on while they total at most
-//! `hold_bytes` (`Config::hold_bytes`, default `HOLD_BYTES`; a cohort: a
+//! `hold_bytes` (`Config::hold_bytes`, by default a quarter of the memory
+//! limit, so a file that fits is decompressed once; a cohort: a
 //! day-of-year climatology needs the same day of each year, a few blocks);
 //! past it, the block is read again (a mean over the whole time axis needs
 //! the whole file).
@@ -25,9 +26,6 @@ use crate::graph::{dep_position, ChunkRef, Task, TaskGraph, TaskId, TaskOp};
 use crate::key::{Key, TokenHasher};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-
-/// The default re-read budget.
-pub(crate) const HOLD_BYTES: usize = 256 << 20;
 
 pub(super) struct Reread;
 

@@ -1,7 +1,7 @@
 //! How to run a computation: one configuration for the optimizer, the
 //! executor and the observers.
 
-use crate::exec::{Executor, MemoryLimit, Observer, Threaded};
+use crate::exec::{available_memory, Executor, MemoryLimit, Observer, Threaded};
 use crate::optimize::Rule;
 use std::sync::Arc;
 
@@ -26,7 +26,7 @@ pub struct Config {
     /// Bytes of a file's blocks a computation may hold while it waits for
     /// an aggregate of the same file (`x - x.mean(0)`) before it reads them
     /// again instead (see [`Config::hold_bytes`]).
-    pub hold_bytes: usize,
+    pub hold_bytes: HoldBytes,
     /// The most memory a computation may plan to use (see
     /// [`Config::memory_limit`]).
     pub memory_limit: MemoryLimit,
@@ -59,7 +59,7 @@ impl Default for Config {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             optimize: true,
             observers: vec![],
-            hold_bytes: crate::optimize::reread::HOLD_BYTES,
+            hold_bytes: HoldBytes::Auto,
             memory_limit: MemoryLimit::Auto,
             executor: Arc::new(Threaded),
             rules: vec![],
@@ -83,16 +83,20 @@ impl Config {
     /// Sets the re-read budget: when part of a computation needs an aggregate
     /// of a file before it can use the file's blocks (`x - x.mean(0)` read
     /// from HDF5), it holds those blocks while they total at most `bytes`
-    /// and otherwise reads each again once the aggregate is known, so
-    /// memory stays bounded whatever the file's size (default 256 MiB).
+    /// (each block read and decompressed once) and otherwise reads each
+    /// again once the aggregate is known, so memory stays bounded whatever
+    /// the file's size. The default, [`HoldBytes::Auto`], follows the
+    /// machine's free memory; `Plan::hold_bytes` (from
+    /// [`DArray::explain`](crate::DArray::explain)) shows the budget used
+    /// and `Plan::reread_blocks` what was read twice.
     ///
     /// ```
-    /// use darray::Config;
+    /// use darray::{Config, HoldBytes};
     /// let cfg = Config::default().hold_bytes(64 << 20);
-    /// assert_eq!(cfg.hold_bytes, 64 << 20);
+    /// assert_eq!(cfg.hold_bytes, HoldBytes::Bytes(64 << 20));
     /// ```
     pub fn hold_bytes(mut self, bytes: usize) -> Self {
-        self.hold_bytes = bytes;
+        self.hold_bytes = HoldBytes::Bytes(bytes);
         self
     }
     /// Sets the memory limit. Before a computation runs, its peak memory is
@@ -154,5 +158,43 @@ impl Config {
     pub fn executor(mut self, e: Arc<dyn Executor>) -> Self {
         self.executor = e;
         self
+    }
+}
+
+/// The re-read budget ([`Config::hold_bytes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum HoldBytes {
+    /// A quarter of the memory limit in force when the computation is
+    /// planned ([`MemoryLimit::Auto`]: 80 % of the memory available, the
+    /// cgroup's room or `MemAvailable`), a quarter of the available memory
+    /// when there is no limit, and [`HoldBytes::FALLBACK`] where neither
+    /// can be read. So a file that fits comfortably is decompressed once,
+    /// and one larger than memory is streamed twice in bounded memory.
+    #[default]
+    Auto,
+    /// At most this many bytes.
+    Bytes(usize),
+}
+
+impl HoldBytes {
+    /// The budget where the memory available cannot be read: 256 MiB.
+    pub const FALLBACK: usize = 256 << 20;
+
+    /// The budget in bytes, read now, under the memory limit `limit`.
+    ///
+    /// ```
+    /// use darray::{HoldBytes, MemoryLimit};
+    /// assert_eq!(HoldBytes::Bytes(10).resolve(MemoryLimit::Bytes(4)), 10);
+    /// assert_eq!(HoldBytes::Auto.resolve(MemoryLimit::Bytes(400 << 20)), 100 << 20);
+    /// ```
+    pub fn resolve(self, limit: MemoryLimit) -> usize {
+        match self {
+            HoldBytes::Bytes(b) => b,
+            HoldBytes::Auto => limit
+                .resolve()
+                .or_else(available_memory)
+                .map_or(Self::FALLBACK, |b| usize::try_from(b / 4).unwrap_or(usize::MAX)),
+        }
     }
 }

@@ -5,7 +5,7 @@
 
 mod config;
 
-pub use config::Config;
+pub use config::{Config, HoldBytes};
 
 use crate::dtype::AnyArray;
 use crate::error::Result;
@@ -39,7 +39,7 @@ pub(crate) type OutputSink<'a> = dyn Fn(&[(usize, usize)], Block<'_>) -> Result<
 
 /// The optimizer a configuration asks for: its rules, gated by its flags.
 pub(crate) fn optimizer(cfg: &Config) -> Result<Optimizer> {
-    Optimizer::new(&cfg.rules, &cfg.disabled_rules, cfg.optimize, cfg.hold_bytes)
+    Optimizer::new(&cfg.rules, &cfg.disabled_rules, cfg.optimize, cfg.hold_bytes.resolve(cfg.memory_limit))
 }
 
 /// The tasks of an optimized plan: lowered, then the graph passes.
@@ -114,9 +114,17 @@ pub(crate) fn explain(roots: &[Arc<Node>], cfg: &Config, result_bytes: u64) -> R
     let opt = optimizer(cfg)?;
     let plan = opt.plan(roots)?;
     let tasks = block_tasks(&plan);
-    let mut p = crate::graph::Plan { nodes: plan.nodes(), groups: plan.groups(), block_tasks: tasks, memory: None };
+    let mut p = crate::graph::Plan {
+        nodes: plan.nodes(),
+        groups: plan.groups(),
+        block_tasks: tasks,
+        memory: None,
+        hold_bytes: plan.hold_bytes as u64,
+        reread_blocks: None,
+    };
     if tasks <= crate::graph::Plan::PROJECT_TASKS {
         let g = lower_plan(&opt, &plan, limit)?;
+        p.reread_blocks = Some(g.reread_blocks());
         let opts = exec_options(cfg, limit, result_bytes);
         p.memory = Some(cfg.executor.project(&g, &g.output_tasks(), &opts));
     }
