@@ -96,7 +96,9 @@ fn run() -> Result<()> {
     }
     // One graph: the file is read for the statistics and climatology, and
     // again for the anomalies (which need the climatology first).
+    let t1 = Instant::now();
     let (r, stats) = outs.as_slice().compute_all_with(&cfg)?;
+    let stats_s = t1.elapsed().as_secs_f64();
     let u = units(&info);
     println!("overall mean {:.4} {u}, min {:.4}, max {:.4}", r[0][[]], r[1][[]], r[2][[]]);
     let cells: Vec<String> = g.labels().iter().zip(r[4].iter()).map(|(l, v)| format!("{l}: {v:.3}")).collect();
@@ -106,13 +108,17 @@ fn run() -> Result<()> {
         let first: Vec<String> = daily.iter().take(5).map(|v| format!("{v:.4}")).collect();
         println!("daily means ({} days, spatial mean): {} ...", daily.len(), first.join(", "));
     }
-    println!("{} tasks, at most {} chunks held at once", stats.tasks_run, stats.peak_chunks_held);
+    println!(
+        "statistics in {stats_s:.3} s: {} tasks, at most {} chunks held at once",
+        stats.tasks_run, stats.peak_chunks_held
+    );
 
     // The anomalies against the climatology, streamed to a new file.
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| darray::IoError::File { path: dir.display().to_string(), message: e.to_string() })?;
     }
+    let t2 = Instant::now();
     let mut w = Writer::create(&out)?.config(cfg);
     let mut opts = VarOptions::default()
         .dims(info.dims.clone())
@@ -122,7 +128,7 @@ fn run() -> Result<()> {
     }
     w.write(&format!("{var}_anomaly"), &anomaly.cast::<f32>(), &opts)?;
     w.finish()?;
-    println!("anomalies written to {}", out.display());
+    println!("anomalies written to {} in {:.3} s", out.display(), t2.elapsed().as_secs_f64());
     println!("wall time {:.3} s, peak memory {:.1} MB", t0.elapsed().as_secs_f64(), peak_rss_mb());
     Ok(())
 }

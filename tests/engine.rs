@@ -211,7 +211,11 @@ fn anomaly_of_a_read_array_rereads_instead_of_holding_it_all() {
     let reads = Arc::new(AtomicUsize::new(0));
     let x = counted_reads(400, 10, reads.clone());
     let anomaly = &x - &x.mean_with(&ReduceOpts::axis(0).keepdims(true));
-    let cfg = Config::default().threads(2).hold_bytes(4 * 640);
+    // (The one-pass rule would compute this std without the anomaly at
+    // all; it is off here, to see the re-read.)
+    let two_pass = Config::default().threads(2).without_rule("anomaly-var");
+    let cfg = two_pass.clone().hold_bytes(4 * 640);
+    assert_eq!(anomaly.std(0.0).explain_with(&cfg).unwrap().reread_blocks, Some(40));
     let (v, stats) = anomaly.std(0.0).compute_with(&cfg).unwrap();
     assert!((v[[]] - want).abs() < 1e-9 * want);
     // Each block is read twice (once for the mean, once for the anomaly)...
@@ -219,14 +223,27 @@ fn anomaly_of_a_read_array_rereads_instead_of_holding_it_all() {
     // ... so blocks are never held waiting for the mean: a few at a time,
     // not the 40 of the array.
     assert!(stats.peak_chunks_held <= 6, "{stats:?}");
-    // Within the budget (the default, 256 MiB), one read of each is shared.
+    // Within the budget (the default follows the machine's memory; these
+    // 25 kB fit any), one read of each is shared.
     let reads = Arc::new(AtomicUsize::new(0));
     let x = counted_reads(400, 10, reads.clone());
     let anomaly = &x - &x.mean_with(&ReduceOpts::axis(0).keepdims(true));
-    let (v, stats) = anomaly.std(0.0).compute_with(&Config::default().threads(2)).unwrap();
+    let plan = anomaly.std(0.0).explain_with(&two_pass).unwrap();
+    assert_eq!(plan.reread_blocks, Some(0));
+    assert!(plan.hold_bytes >= 40 * 640, "{plan:?}");
+    let (v, stats) = anomaly.std(0.0).compute_with(&two_pass).unwrap();
     assert!((v[[]] - want).abs() < 1e-9 * want);
     assert_eq!(reads.load(Ordering::Relaxed), 40);
     assert!(stats.peak_chunks_held >= 40, "{stats:?}");
+    // With the one-pass rule (the default), the std of the anomaly reads
+    // each block once and holds a few, whatever the budget.
+    let reads = Arc::new(AtomicUsize::new(0));
+    let x = counted_reads(400, 10, reads.clone());
+    let anomaly = &x - &x.mean_with(&ReduceOpts::axis(0).keepdims(true));
+    let (v, stats) = anomaly.std(0.0).compute_with(&Config::default().threads(2).hold_bytes(0)).unwrap();
+    assert!((v[[]] - want).abs() < 1e-9 * want);
+    assert_eq!(reads.load(Ordering::Relaxed), 40);
+    assert!(stats.peak_chunks_held <= 6, "{stats:?}");
     // Reductions that only read the array share one read of each block.
     let reads = Arc::new(AtomicUsize::new(0));
     let x = counted_reads(400, 10, reads.clone());

@@ -212,24 +212,35 @@ fn unshuffle(src: &[u8], size: usize) -> Vec<u8> {
 /// ```
 pub fn unshuffle_into(src: &[u8], size: usize, dst: &mut [u8]) {
     assert_eq!(src.len(), dst.len());
+    // SAFETY: `dst` is `src.len()` writable bytes.
+    unsafe { unshuffle_raw(src, size, dst.as_mut_ptr()) }
+}
+
+/// `unshuffle_into` writing `src.len()` bytes at `dst`, which may be
+/// uninitialised (a block's new buffer need not be zeroed first).
+///
+/// # Safety
+/// `dst` must be valid for writes of `src.len()` bytes and not overlap
+/// `src`.
+unsafe fn unshuffle_raw(src: &[u8], size: usize, dst: *mut u8) {
     let n = src.len() / size.max(1);
     if size <= 1 || n <= 1 {
-        dst.copy_from_slice(src);
+        std::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len());
         return;
     }
     #[cfg(target_arch = "x86_64")]
     // SAFETY: SSE2 is part of x86_64; the kernels stay within `n` elements
-    // of each plane and of `dst`, whose lengths were checked above.
-    let done = unsafe { sse2::unshuffle(src, size, n, dst) };
+    // of each plane and of `dst` (`src.len()` bytes, as the caller says).
+    let done = sse2::unshuffle(src, size, n, dst);
     #[cfg(not(target_arch = "x86_64"))]
     let done = 0;
     for i in done..n {
         for j in 0..size {
-            dst[i * size + j] = src[j * n + i];
+            dst.add(i * size + j).write(src[j * n + i]);
         }
     }
     // Bytes past the last whole element are stored unshuffled.
-    dst[n * size..].copy_from_slice(&src[n * size..]);
+    std::ptr::copy_nonoverlapping(src.as_ptr().add(n * size), dst.add(n * size), src.len() - n * size);
 }
 
 /// Byte interleaves of 16 elements at a time (what the scalar loop cannot
@@ -239,9 +250,8 @@ mod sse2 {
     use std::arch::x86_64::*;
 
     /// Elements done (a multiple of 16; the caller finishes the rest).
-    pub(super) unsafe fn unshuffle(src: &[u8], size: usize, n: usize, dst: &mut [u8]) -> usize {
+    pub(super) unsafe fn unshuffle(src: &[u8], size: usize, n: usize, o: *mut u8) -> usize {
         let p = |j: usize, i: usize| _mm_loadu_si128(src.as_ptr().add(j * n + i).cast());
-        let o = dst.as_mut_ptr();
         let mut i = 0;
         while i + 16 <= n {
             let out = o.add(size * i).cast::<__m128i>();
@@ -346,14 +356,22 @@ pub(crate) fn decode_elements(
     let n: usize = shape.iter().product();
     crate::with_numeric!(dtype, T => {
         const N: usize = std::mem::size_of::<T>();
-        let mut v: Vec<T> = vec![T::default(); n];
-        // SAFETY: a numeric type has no padding and any bytes are a value.
-        let dst = unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), n * N) };
-        if shuffled {
-            unshuffle_into(&bytes[..n * N], N, dst);
-        } else {
-            dst.copy_from_slice(&bytes[..n * N]);
-        }
+        // Not zeroed first: every byte is written below.
+        let mut v: Vec<T> = Vec::with_capacity(n);
+        let src = &bytes[..n * N];
+        // SAFETY: `v` has room for `n` elements, `n * N` bytes, not
+        // overlapping `bytes`; all of them are written before `set_len`,
+        // and a numeric type has no padding and any bytes are a value.
+        let dst = unsafe {
+            let p = v.as_mut_ptr().cast::<u8>();
+            if shuffled {
+                unshuffle_raw(src, N, p);
+            } else {
+                std::ptr::copy_nonoverlapping(src.as_ptr(), p, n * N);
+            }
+            v.set_len(n);
+            std::slice::from_raw_parts_mut(p, n * N)
+        };
         if big_endian != cfg!(target_endian = "big") {
             dst.chunks_exact_mut(N).for_each(<[u8]>::reverse);
         }

@@ -4,8 +4,9 @@
 //!
 //! 1. **rewrite**: expression nodes to equivalent expression nodes, applied
 //!    bottom-up over the DAG until no rule changes anything (polars'
-//!    `OptimizationRule`, dask's `RewriteRule`). Built in: the layout of
-//!    grouped reductions (`group_layout.rs`) and rechunk planning
+//!    `OptimizationRule`, dask's `RewriteRule`). Built in: the variance of
+//!    an anomaly in one pass (`anomaly_var.rs`), the layout of grouped
+//!    reductions (`group_layout.rs`) and rechunk planning
 //!    (`rechunk_plan.rs`); user rules (`Config::rule`) run first.
 //! 2. **plan**: decisions over the rewritten DAG, recorded in the
 //!    [`PhysicalPlan`], repeated until none changes it: fusion
@@ -20,6 +21,7 @@
 //! in, tasks out. Common sub-expressions need no pass: equal tokens are one
 //! node.
 
+mod anomaly_var;
 mod cull;
 mod expr;
 mod fuse;
@@ -54,6 +56,7 @@ impl Optimizer {
     /// the rules named in `disabled`; `fuse: false` leaves fusion out.
     pub(crate) fn new(user: &[Arc<dyn Rule>], disabled: &[String], fuse: bool, hold_bytes: usize) -> Result<Self> {
         let builtin: Vec<Arc<dyn Rule>> = vec![
+            Arc::new(anomaly_var::AnomalyVar),
             Arc::new(group_layout::GroupLayoutRule),
             Arc::new(rechunk_plan::RechunkPlan),
             Arc::new(fuse::Fusion),
