@@ -11,8 +11,8 @@ import statistics
 import sys
 from collections import defaultdict
 
-TARGETS = {"E1": 10, "E5": 10, "E3": None, "E1x": None}  # others: 3x
-NOT_PAIRED = {"G1", "E3floor"}
+TARGETS = {"E1": 10, "E5": 10, "E3": None, "E1x": None, "E4": 8, "C1": 6, "W1": 5}  # others: 3x
+NOT_PAIRED = {"G1", "E3floor", "E4floor"}
 
 
 def load(path):
@@ -33,7 +33,7 @@ def med(rows, key):
 
 
 def table(runs):
-    order = ["E1", "E1x", "E2", "E3", "E4", "C1", "E5", "E6", "E6b", "E6c", "E7", "E8"]
+    order = ["E1", "E1x", "E2", "E3", "E4", "C1", "W1", "E5", "E6", "E6b", "E6c", "E7", "E8"]
     out = ["| workload | dask compute s | darray compute s | speed-up | target | dask peak MB | darray peak MB | tasks dask / darray |",
            "|---|---|---|---|---|---|---|---|"]
     ratios = []

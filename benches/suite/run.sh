@@ -21,26 +21,15 @@ while [ $# -gt 0 ]; do
     *) works+=("$1"); shift ;;
   esac
 done
-[ ${#works[@]} -gt 0 ] || works=(E1 E1x E2 E3 E3floor E4 C1 E5 E6 E6b E6c E7 E8 G1)
-shared=../shared/bench
-peer=${PEER_PY:-${XDG_CACHE_HOME:-$HOME/.cache}/darray-peer/bin/python}
-[ -x "$peer" ] || peer=$(bash "$shared/setup.sh" | tail -1)
-data=${BENCH_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/darray-bench}
-export CLIMATE_H5=${CLIMATE_H5:-$data/climate_full.h5}
-if [ ! -f "$CLIMATE_H5" ]; then
-  mkdir -p "$(dirname "$CLIMATE_H5")"
-  "$peer" "$shared/make_climate.py" full "$CLIMATE_H5" >/dev/null
-fi
-CMAKE=$(scripts/cmake-path)
-export CMAKE
-cargo build --release --example bench_suite >/dev/null
+[ ${#works[@]} -gt 0 ] || works=(E1 E1x E2 E3 E3floor E4floor E4 C1 W1 E5 E6 E6b E6c E7 E8 G1)
+. benches/suite/env.sh
 for r in $(seq "$rounds"); do
   for w in "${works[@]}"; do
     # A run stopped at its memory limit exits non-zero; its line still counts.
     # E1x is ours (benches/suite/dask_extra.py); E3floor has no dask side.
     case "$w" in
       E1x) "$peer" benches/suite/dask_extra.py "$w" --size full | tee -a "$out" || true ;;
-      E3floor|G1) ;;
+      E3floor|E4floor|G1) ;;
       *) "$peer" "$shared/dask_suite.py" "$w" --size full | tee -a "$out" || true ;;
     esac
     ./target/release/examples/bench_suite "$w" --size full | tee -a "$out" || true
