@@ -262,6 +262,7 @@ pub struct TaskGraph {
 /// What the optimizer decided, computed without building any task (graphs
 /// stay symbolic until they must be lowered): see [`crate::DArray::explain`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Plan {
     /// Operations in the expression (distinct nodes).
     pub nodes: usize,
