@@ -436,7 +436,7 @@ fn main() {
                 ", \"threads\": {}, \"multiply\": \"{multiply}\", \"inflate\": {}, \"hold_bytes\": {}, \"engine\": \"darray {}\"}}",
                 cfg.threads,
                 json_str(&format!("{with:?}")),
-                json_str(&format!("{:?}", cfg.hold_bytes)),
+                cfg.hold_bytes.resolve(cfg.memory_limit),
                 env!("CARGO_PKG_VERSION")
             );
             println!("{line}");

@@ -95,8 +95,10 @@ proptest! {
         let off = Config::default().without_rule("anomaly-var");
         let v2 = var.compute_with(&off).unwrap().0[[]];
         prop_assert!(close(v, v2, 1e-9) || (n - c.ddof <= 0.0), "{v} vs two-pass {v2}");
-        // m - x: the same squares.
-        let flipped = (&m - &x).var(c.ddof).compute().unwrap()[[]];
+        // m - x: the same squares, rewritten alike.
+        let flipped = (&m - &x).var(c.ddof);
+        prop_assert_eq!(rewritten(&flipped), n - c.ddof > 0.0);
+        let flipped = flipped.compute().unwrap()[[]];
         prop_assert!(close(flipped, v, 1e-12) || (v.is_infinite() && flipped.is_infinite()));
     }
 

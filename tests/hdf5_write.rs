@@ -154,7 +154,7 @@ fn a_failed_computation_leaves_no_file() {
 fn writing_streams_in_bounded_memory() {
     let p = dir().join("stream.h5");
     let x = DArray::<f64>::from_fn([64, 1000], [4, 1000], |i| (i[0] + i[1]) as f64).unwrap();
-    let mut w = Writer::create(&p).unwrap().config(Config::default().threads(1));
+    let mut w = Writer::create(&p).unwrap().config(Config::default().threads(2));
     let stats = w.write("x", &x, &VarOptions::default()).unwrap();
     w.finish().unwrap();
     assert_eq!(stats.tasks_run, 16);

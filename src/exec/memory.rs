@@ -79,15 +79,17 @@ pub fn available_memory() -> Option<u64> {
 ///
 /// It changes the whole process's allocator, so it is the program's
 /// choice, not the library's: the crate's own binaries (the examples and
-/// the benchmark suite) call it first thing. Returns false where the
-/// allocator is not glibc's (nothing changed) or refused a setting.
+/// the benchmark suite) call it first thing. Blocks of 32 MiB or more are
+/// still mapped one by one (glibc's ceiling for the threshold). Returns
+/// false where the allocator is not 64-bit glibc's (nothing changed) or
+/// refused a setting.
 ///
 /// ```
 /// let kept = darray::exec::keep_freed_memory();
-/// assert_eq!(kept, cfg!(all(target_os = "linux", target_env = "gnu")));
+/// assert_eq!(kept, cfg!(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64")));
 /// ```
 pub fn keep_freed_memory() -> bool {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
     {
         // SAFETY: `mallopt` only sets allocator parameters; both values
         // are within glibc's accepted ranges (the mapping threshold at
@@ -96,7 +98,7 @@ pub fn keep_freed_memory() -> bool {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20) == 1 && libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30) == 1
         }
     }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    #[cfg(not(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64")))]
     {
         false
     }

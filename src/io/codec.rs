@@ -3,8 +3,9 @@
 //! deflate with a bounded inflate (by libdeflate or zlib-rs, see
 //! [`DeflateImpl`]), byte shuffle, and the conversion between stored bytes
 //! of either byte order and arrays. They run on worker threads, outside
-//! any format library's lock; they are public for formats and
-//! [`BlockReader`](crate::BlockReader)s written outside the crate.
+//! any format library's lock; the byte transforms are public for formats
+//! and [`BlockReader`](crate::BlockReader)s written outside the crate (the
+//! conversion to arrays stays internal).
 
 use crate::dtype::{AnyArray, DType, Element};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
@@ -38,7 +39,9 @@ pub(crate) enum Codec {
 #[non_exhaustive]
 pub enum DeflateImpl {
     /// libdeflate (C, through the `libdeflater` crate): whole-buffer
-    /// inflate and deflate, about twice zlib's speed. The default.
+    /// inflate and deflate; on the E4 file's chunks it inflates about a
+    /// quarter faster than zlib-rs and deflates a quarter faster at level
+    /// 4. The default.
     #[default]
     Libdeflate,
     /// zlib-rs (pure Rust, through `flate2`): a streaming inflate that
@@ -106,37 +109,44 @@ fn inflate_libdeflate(src: &[u8], len: usize, out: &mut Vec<u8>) -> Result<(), C
 
 fn inflate_zlib_rs(src: &[u8], len: usize, out: &mut Vec<u8>) -> Result<(), CodecError> {
     let err = |m: String| Err(CodecError(m));
-    out.clear();
-    // One byte of room past `len`, to see a stream that is too long.
-    out.reserve(len + 1);
+    // Exactly one byte of room past `len` (whatever the buffer's capacity),
+    // to see a stream that is too long; only growth is zeroed.
+    out.resize(len + 1, 0);
     let mut d = Decompress::new(true);
-    loop {
+    let done = loop {
         let (before_in, before_out) = (d.total_in(), d.total_out());
-        let rest = usize::try_from(before_in).ok().and_then(|i| src.get(i..)).unwrap_or(&[]);
-        // No more output than the room left: `out` never grows here.
-        let room = out.capacity() - out.len();
-        let status = match d.decompress_vec(rest, out, FlushDecompress::Finish) {
-            Ok(s) => s,
-            Err(e) => return err(format!("deflate stream does not inflate: {e}")),
-        };
-        if out.len() > len {
-            return err(format!("chunk inflates to more than {len} bytes"));
+        let (i, o) = (before_in as usize, before_out as usize);
+        if o > len {
+            break Err(format!("chunk inflates to more than {len} bytes"));
         }
+        let status = match d.decompress(src.get(i..).unwrap_or(&[]), &mut out[o..], FlushDecompress::Finish) {
+            Ok(s) => s,
+            Err(e) => break Err(format!("deflate stream does not inflate: {e}")),
+        };
+        let o = d.total_out() as usize;
         match status {
-            Status::StreamEnd => break,
+            _ if o > len => break Err(format!("chunk inflates to more than {len} bytes")),
+            Status::StreamEnd => break Ok(o),
             _ if d.total_in() == before_in && d.total_out() == before_out => {
-                return err("deflate stream is truncated".to_string())
-            }
-            _ if out.len() == out.capacity() || room == 0 => {
-                return err(format!("chunk inflates to more than {len} bytes"))
+                break Err("deflate stream is truncated".to_string())
             }
             _ => {}
         }
+    };
+    match done {
+        Ok(n) if n == len => {
+            out.truncate(len);
+            Ok(())
+        }
+        Ok(n) => {
+            out.truncate(n);
+            err(format!("chunk inflates to {n} bytes, not {len}"))
+        }
+        Err(m) => {
+            out.clear();
+            err(m)
+        }
     }
-    if out.len() != len {
-        return err(format!("chunk inflates to {} bytes, not {len}", out.len()));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -465,10 +475,17 @@ mod tests {
             assert!(inflate(&[0x78, 0x9c, 0xff, 0xff, 0xff], 10, with).is_err());
             assert_eq!(inflate(&deflate(&[], 4, with), 0, with).unwrap(), Vec::<u8>::new());
             assert!(inflate(&deflate(&[], 4, with), 1, with).is_err());
-            // A reused buffer, longer or shorter than the chunk.
+            // A reused buffer, longer or shorter than the chunk; a large
+            // reused buffer does not let a long stream write past `len + 1`.
             let mut out = vec![7u8; 3 * src.len()];
             inflate_into(&z, src.len(), &mut out, with).unwrap();
             assert_eq!(out, src);
+            let mut out = vec![7u8; 10];
+            inflate_into(&z, src.len(), &mut out, with).unwrap();
+            assert_eq!(out, src);
+            let mut out = Vec::with_capacity(64 << 20);
+            assert!(inflate_into(&big, 1000, &mut out, with).is_err());
+            assert!(out.len() <= 1001, "{}", out.len());
         }
         assert_eq!("zlib".parse::<DeflateImpl>(), Ok(DeflateImpl::ZlibRs));
         assert!("lz4".parse::<DeflateImpl>().is_err());

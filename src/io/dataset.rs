@@ -193,7 +193,7 @@ mod tests {
     fn default_chunks_grow_whole_storage_chunks_along_axis_0() {
         // 73 x 181 x 360 f32 = 19.0 MB: one fits in 32 MiB, not two.
         assert_eq!(default_chunks(&[2920, 181, 360], &[73, 181, 360], 4), vec![73, 181, 360]);
-        // 1 MB storage chunks: 33 of them.
+        // 1 MiB storage chunks: 32 of them.
         assert_eq!(default_chunks(&[1000, 256, 512], &[1, 256, 512], 8), vec![32, 256, 512]);
         // Never past the axis: one block.
         assert_eq!(default_chunks(&[2920, 25, 53], &[730, 25, 53], 2), vec![2920, 25, 53]);

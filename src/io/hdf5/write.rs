@@ -4,8 +4,9 @@
 //! takes the HDF5 lock. Chunks reach the file in grid order (so reading it
 //! back is sequential), through a small reorder buffer: a chunk that comes
 //! early waits for its turn, at most `MAX_PENDING` of them
-//! (`MAX_PENDING_BYTES`); past that the lowest is written out of turn, so
-//! memory stays bounded and no worker ever waits for another's chunk.
+//! (`MAX_PENDING_BYTES`); past that the lowest is written out of turn (by
+//! the worker that passed the bound), so memory stays bounded and no
+//! worker ever waits for another's chunk.
 
 use super::common::{close_on_exec, h5err, FORMAT};
 use crate::dtype::{DType, Element};
@@ -66,6 +67,59 @@ struct Commit {
     writing: bool,
     /// Buffers of chunks written, for the next chunks' stored bytes.
     spare: Vec<Vec<u8>>,
+}
+
+/// A chunk taken from the buffer to be written: grid position, offset,
+/// stored bytes.
+type Due = (usize, Vec<u64>, Vec<u8>);
+
+impl Commit {
+    fn push(&mut self, flat: usize, off: Vec<u64>, stored: Vec<u8>) {
+        // What a buffer holds is its capacity (libdeflate's output buffer
+        // is sized for the worst case).
+        self.pending_bytes += stored.capacity();
+        self.pending.insert(flat, (off, stored));
+    }
+
+    fn over(&self) -> bool {
+        self.pending.len() > MAX_PENDING || self.pending_bytes > MAX_PENDING_BYTES
+    }
+
+    fn take(&mut self, k: usize) -> Due {
+        let (off, stored) = self.pending.remove(&k).expect("taken chunks are waiting");
+        self.pending_bytes -= stored.capacity();
+        self.written[k] = true;
+        (k, off, stored)
+    }
+
+    /// The chunk whose turn it is, if waiting; else, past the bounds or
+    /// with `all`, the lowest waiting.
+    fn take_due(&mut self, all: bool) -> Option<Due> {
+        while self.written.get(self.next) == Some(&true) {
+            self.next += 1;
+        }
+        let k = if self.pending.contains_key(&self.next) {
+            self.next
+        } else if self.over() || all {
+            *self.pending.keys().next()?
+        } else {
+            return None;
+        };
+        Some(self.take(k))
+    }
+
+    /// The lowest waiting chunk while past the bounds.
+    fn take_over(&mut self) -> Option<Due> {
+        let k = *self.pending.keys().next().filter(|_| self.over())?;
+        Some(self.take(k))
+    }
+
+    /// A written chunk's buffer, kept for the next chunk.
+    fn give_back(&mut self, stored: Vec<u8>) {
+        if self.spare.len() < MAX_PENDING {
+            self.spare.push(stored);
+        }
+    }
 }
 
 fn descriptor(t: DType) -> TypeDescriptor {
@@ -224,20 +278,35 @@ impl H5Var {
     /// while the buffer is over its bounds.
     fn commit(&self, flat: usize, off: Vec<u64>, stored: Vec<u8>) -> Result<()> {
         let mut c = self.lock();
-        c.pending_bytes += stored.len();
-        c.pending.insert(flat, (off, stored));
-        if c.writing {
-            return Ok(());
+        c.push(flat, off, stored);
+        if !c.writing {
+            c.writing = true;
+            return self.drain(c, false);
         }
-        c.writing = true;
-        self.drain(c, false)
+        // Another worker is writing; past the bounds, this one writes the
+        // lowest waiting chunks out of turn itself (never waiting for the
+        // other), so the buffer stays bounded however slow the file is.
+        while let Some((_, off, stored)) = c.take_over() {
+            drop(c);
+            let res = self.write_chunk(&off, &stored);
+            c = self.lock();
+            c.give_back(stored);
+            res?;
+        }
+        Ok(())
     }
 
     /// Writes every chunk still waiting (after the last block).
     fn flush(&self) -> Result<()> {
         let mut c = self.lock();
         if c.writing {
-            return Ok(()); // a worker that failed mid-write: the writer is poisoned
+            // Only a panic inside a chunk write leaves this set.
+            return Err(IoError::Format {
+                format: FORMAT,
+                path: self.path.clone(),
+                message: format!("a write of {:?} was interrupted", self.name),
+            }
+            .into());
         }
         c.writing = true;
         self.drain(c, true)
@@ -246,30 +315,14 @@ impl H5Var {
     /// Writes due chunks until none is; `all`: every waiting one.
     fn drain<'a>(&'a self, mut c: MutexGuard<'a, Commit>, all: bool) -> Result<()> {
         loop {
-            while c.written.get(c.next) == Some(&true) {
-                c.next += 1;
-            }
-            let over = c.pending.len() > MAX_PENDING || c.pending_bytes > MAX_PENDING_BYTES;
-            let due = if c.pending.contains_key(&c.next) {
-                Some(c.next)
-            } else if over || all {
-                c.pending.keys().next().copied()
-            } else {
-                None
-            };
-            let Some(k) = due else {
+            let Some((_, off, stored)) = c.take_due(all) else {
                 c.writing = false;
                 return Ok(());
             };
-            let (off, stored) = c.pending.remove(&k).expect("due chunks are waiting");
-            c.pending_bytes -= stored.len();
-            c.written[k] = true;
             drop(c);
             let res = self.write_chunk(&off, &stored);
             c = self.lock();
-            if c.spare.len() < MAX_PENDING {
-                c.spare.push(stored);
-            }
+            c.give_back(stored);
             if res.is_err() {
                 c.writing = false;
                 return res;
@@ -457,5 +510,57 @@ fn write_attr(obj: &Location, name: &str, v: &AttrValue, own: Option<DType>) -> 
             // no boolean attribute type of its own).
             crate::with_numeric!(t, T => put!(T), bool => put!(i8))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Commit, MAX_PENDING};
+
+    fn commit(n: usize) -> Commit {
+        Commit { written: vec![false; n], ..Commit::default() }
+    }
+
+    /// Chunks arriving in any order leave in grid order while few wait.
+    #[test]
+    fn chunks_leave_in_grid_order() {
+        let n = 12;
+        let mut c = commit(n);
+        let mut out = vec![];
+        // Arrivals: 3, 1, 0, 2, then the rest backwards.
+        for k in [3, 1, 0, 2].into_iter().chain((4..n).rev()) {
+            c.push(k, vec![k as u64], vec![k as u8]);
+            while let Some((k, ..)) = c.take_due(false) {
+                out.push(k);
+            }
+        }
+        assert_eq!(out, (0..n).collect::<Vec<_>>());
+        assert!(c.pending.is_empty() && c.pending_bytes == 0);
+    }
+
+    /// Past the bound, the lowest waiting chunk goes out of turn: never
+    /// more than `MAX_PENDING` wait, and each chunk leaves once.
+    #[test]
+    fn the_buffer_stays_bounded() {
+        let n = 3 * MAX_PENDING;
+        let mut c = commit(n);
+        let mut out = vec![];
+        // Chunk 0 comes last: everything else is early.
+        for k in (1..n).chain([0]) {
+            c.push(k, vec![], Vec::with_capacity(10));
+            while let Some((k, ..)) = c.take_over() {
+                out.push(k);
+            }
+            assert!(c.pending.len() <= MAX_PENDING);
+        }
+        while let Some((k, ..)) = c.take_due(true) {
+            out.push(k);
+        }
+        let mut sorted = out.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..n).collect::<Vec<_>>());
+        // The out-of-turn ones left lowest first.
+        assert_eq!(out[0], 1);
+        assert!(c.written.iter().all(|&w| w) && c.pending_bytes == 0);
     }
 }
