@@ -436,7 +436,7 @@ fn main() {
                 ", \"threads\": {}, \"multiply\": \"{multiply}\", \"inflate\": {}, \"hold_bytes\": {}, \"engine\": \"darray {}\"}}",
                 cfg.threads,
                 json_str(&format!("{with:?}")),
-                cfg.hold_bytes.resolve(cfg.memory_limit),
+                cfg.hold_bytes.resolve(cfg.memory_limit.resolve()),
                 env!("CARGO_PKG_VERSION")
             );
             println!("{line}");

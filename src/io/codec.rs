@@ -394,14 +394,14 @@ pub(crate) fn decode_elements(
 
 /// Native-endian bytes of values in C order.
 pub(crate) fn native_bytes<T: Element>(v: ndarray::ArrayViewD<'_, T>) -> Vec<u8> {
-    let n = v.len() * std::mem::size_of::<T>();
-    let mut out = Vec::with_capacity(n);
-    let std = v.as_standard_layout();
-    let s = std.as_slice().expect("standard layout");
+    bytes_of(v.as_standard_layout().as_slice().expect("standard layout")).to_vec()
+}
+
+/// The native-endian bytes of values, in place.
+pub(crate) fn bytes_of<T: Element>(s: &[T]) -> &[u8] {
     // SAFETY: `T` is a plain numeric type (or bool) without padding; its
     // bytes are read, never reinterpreted as another type.
-    out.extend_from_slice(unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<u8>(), n) });
-    out
+    unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<u8>(), std::mem::size_of_val(s)) }
 }
 
 #[cfg(test)]

@@ -64,16 +64,14 @@ fn one_pass(n: &Arc<Node>) -> Option<Arc<Node>> {
         return None;
     }
     // `x - m` or `m - x`: the same squares.
-    let (x, b) = [(&inputs[0], &inputs[1]), (&inputs[1], &inputs[0])].into_iter().find_map(|(x, m)| {
-        let b = mean_axes(m, x)?;
-        Some((x.clone(), b))
-    })?;
+    let (x, b) = [(&inputs[0], &inputs[1]), (&inputs[1], &inputs[0])]
+        .into_iter()
+        .find_map(|(x, m)| Some((x.clone(), mean_axes(m, x)?)))?;
     if x.shape != y.shape || x.dtype != y.dtype {
         return None;
     }
-    let count = |ax: &mut dyn Iterator<Item = usize>| ax.map(|a| x.shape[a] as f64).product::<f64>();
-    let n_all = count(&mut (0..nd));
-    let n_b = count(&mut b.iter().copied());
+    let n_all = x.shape.iter().map(|&s| s as f64).product::<f64>();
+    let n_b = b.iter().map(|&a| x.shape[a] as f64).product::<f64>();
     if n_all - ddof <= 0.0 || n_all == 0.0 {
         return None;
     }

@@ -181,20 +181,21 @@ impl HoldBytes {
     /// The budget where the memory available cannot be read: 256 MiB.
     pub const FALLBACK: usize = 256 << 20;
 
-    /// The budget in bytes, read now, under the memory limit `limit`.
+    /// The budget in bytes under the memory limit in force, `limit`
+    /// (in bytes, as [`MemoryLimit::resolve`] gives it; `None`: no limit,
+    /// and then the memory available is read now).
     ///
     /// ```
     /// use darray::{HoldBytes, MemoryLimit};
-    /// assert_eq!(HoldBytes::Bytes(10).resolve(MemoryLimit::Bytes(4)), 10);
-    /// assert_eq!(HoldBytes::Auto.resolve(MemoryLimit::Bytes(400 << 20)), 100 << 20);
+    /// assert_eq!(HoldBytes::Bytes(10).resolve(Some(4)), 10);
+    /// assert_eq!(HoldBytes::Auto.resolve(MemoryLimit::Bytes(400 << 20).resolve()), 100 << 20);
     /// ```
-    pub fn resolve(self, limit: MemoryLimit) -> usize {
+    pub fn resolve(self, limit: Option<u64>) -> usize {
         match self {
             HoldBytes::Bytes(b) => b,
-            HoldBytes::Auto => limit
-                .resolve()
-                .or_else(available_memory)
-                .map_or(Self::FALLBACK, |b| usize::try_from(b / 4).unwrap_or(usize::MAX)),
+            HoldBytes::Auto => {
+                limit.or_else(available_memory).map_or(Self::FALLBACK, |b| usize::try_from(b / 4).unwrap_or(usize::MAX))
+            }
         }
     }
 }

@@ -37,9 +37,10 @@ pub(crate) enum Block<'a> {
 /// worker that made it. An error stops the computation.
 pub(crate) type OutputSink<'a> = dyn Fn(&[(usize, usize)], Block<'_>) -> Result<()> + Sync + 'a;
 
-/// The optimizer a configuration asks for: its rules, gated by its flags.
-pub(crate) fn optimizer(cfg: &Config) -> Result<Optimizer> {
-    Optimizer::new(&cfg.rules, &cfg.disabled_rules, cfg.optimize, cfg.hold_bytes.resolve(cfg.memory_limit))
+/// The optimizer a configuration asks for: its rules, gated by its flags,
+/// its re-read budget under the memory limit `memory_limit` (resolved).
+fn optimizer(cfg: &Config, memory_limit: Option<u64>) -> Result<Optimizer> {
+    Optimizer::new(&cfg.rules, &cfg.disabled_rules, cfg.optimize, cfg.hold_bytes.resolve(memory_limit))
 }
 
 /// The tasks of an optimized plan: lowered, then the graph passes.
@@ -54,7 +55,7 @@ fn lower_plan(opt: &Optimizer, plan: &PhysicalPlan, memory_limit: Option<u64>) -
 pub(crate) fn graph(roots: Roots<'_>, cfg: &Config, memory_limit: Option<u64>) -> Result<TaskGraph> {
     match roots {
         Roots::Arrays(r) => {
-            let opt = optimizer(cfg)?;
+            let opt = optimizer(cfg, memory_limit)?;
             let plan = opt.plan(r)?;
             lower_plan(&opt, &plan, memory_limit)
         }
@@ -111,7 +112,7 @@ pub(crate) fn run(roots: Roots<'_>, cfg: &Config, result_bytes: u64, sink: &Outp
 /// `Plan::PROJECT_TASKS` block tasks, the executor's memory projection.
 pub(crate) fn explain(roots: &[Arc<Node>], cfg: &Config, result_bytes: u64) -> Result<crate::graph::Plan> {
     let limit = cfg.memory_limit.resolve();
-    let opt = optimizer(cfg)?;
+    let opt = optimizer(cfg, limit)?;
     let plan = opt.plan(roots)?;
     let tasks = block_tasks(&plan);
     let mut p = crate::graph::Plan {

@@ -11,7 +11,7 @@
 use super::common::{close_on_exec, h5err, FORMAT};
 use crate::dtype::{DType, Element};
 use crate::error::{Error, IoError, Result};
-use crate::io::codec::{deflate_into, native_bytes, shuffle_into, DeflateImpl};
+use crate::io::codec::{bytes_of, deflate_into, native_bytes, shuffle_into, DeflateImpl};
 use crate::io::AttrValue;
 use crate::io::{DatasetWriter, VarOptions, VarSpec, VarWriter};
 use ::hdf5::types::TypeDescriptor;
@@ -204,10 +204,6 @@ impl DatasetWriter for H5Writer {
 
 impl VarWriter for H5Var {
     fn write_block<T: Element>(&self, offset: &[usize], block: ndarray::ArrayViewD<'_, T>) -> Result<()> {
-        let failed = |what: &str| -> Error {
-            IoError::Format { format: FORMAT, path: self.path.clone(), message: format!("writing {what} failed") }
-                .into()
-        };
         if offset.is_empty() {
             // A 0-d variable: not chunked, one value.
             let t = self.ds.dtype().map_err(h5err(&self.path))?;
@@ -222,7 +218,7 @@ impl VarWriter for H5Var {
                     bytes.as_ptr().cast(),
                 )
             });
-            return if status < 0 { Err(failed(&format!("{:?}", self.name))) } else { Ok(()) };
+            return if status < 0 { Err(self.failed(format!("writing {:?} failed", self.name))) } else { Ok(()) };
         }
         let chunk = &self.chunk;
         let size = std::mem::size_of::<T>();
@@ -230,18 +226,14 @@ impl VarWriter for H5Var {
         // standard layout is read in place.
         let padded;
         let raw: &[u8] = match block.as_slice() {
-            Some(v) if block.shape() == &chunk[..] => {
-                // SAFETY: `T` is a plain numeric type (or bool) without
-                // padding; its bytes are read, never reinterpreted.
-                unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), std::mem::size_of_val(v)) }
-            }
+            Some(v) if block.shape() == &chunk[..] => bytes_of(v),
             _ => {
                 let mut full = ndarray::ArrayD::<T>::default(chunk.clone());
                 let win: Vec<ndarray::SliceInfoElem> =
                     block.shape().iter().map(|&n| ndarray::Slice::from(0..n).into()).collect();
                 full.slice_mut(win.as_slice()).assign(&block);
-                padded = native_bytes(full.view());
-                &padded
+                padded = full;
+                bytes_of(padded.as_slice().expect("a new array is in standard layout"))
             }
         };
         let mut stored = self.lock().spare.pop().unwrap_or_default();
@@ -301,12 +293,7 @@ impl H5Var {
         let mut c = self.lock();
         if c.writing {
             // Only a panic inside a chunk write leaves this set.
-            return Err(IoError::Format {
-                format: FORMAT,
-                path: self.path.clone(),
-                message: format!("a write of {:?} was interrupted", self.name),
-            }
-            .into());
+            return Err(self.failed(format!("a write of {:?} was interrupted", self.name)));
         }
         c.writing = true;
         self.drain(c, true)
@@ -344,14 +331,14 @@ impl H5Var {
             )
         });
         if status < 0 {
-            return Err(IoError::Format {
-                format: FORMAT,
-                path: self.path.clone(),
-                message: format!("writing a chunk of {:?} failed", self.name),
-            }
-            .into());
+            return Err(self.failed(format!("writing a chunk of {:?} failed", self.name)));
         }
         Ok(())
+    }
+
+    /// The error for a write of this variable that failed.
+    fn failed(&self, message: String) -> Error {
+        IoError::Format { format: FORMAT, path: self.path.clone(), message }.into()
     }
 }
 
