@@ -15,10 +15,10 @@ use super::impl_ops::where_;
 use super::impl_reduce::DEFAULT_SPLIT_EVERY;
 use super::impl_structure::{concatenate, Sel};
 use super::DArray;
-use crate::chunks::{checked_len, refine, ChunkSpec, DEFAULT_CHUNK_BYTES, MAX_AXIS_BLOCKS};
+use crate::chunks::{checked_len, ChunkSpec, DEFAULT_CHUNK_BYTES, MAX_AXIS_BLOCKS};
 use crate::dtype::Element;
 use crate::error::Error;
-use crate::expr::build::broadcast_shapes;
+use crate::expr::build::broadcast_grid;
 use crate::expr::{reduce, take_chunked};
 use crate::ops::{ElemOp, ReduceOp};
 
@@ -745,29 +745,14 @@ pub fn broadcast_arrays<T: Element>(arrays: &[DArray<T>]) -> Vec<DArray<T>> {
     if let Some(e) = arrays.iter().find_map(|a| a.error()) {
         return fail(e);
     }
-    let mut shape: Vec<usize> = vec![];
-    for a in arrays {
-        match broadcast_shapes(&shape, a.shape()) {
-            Ok(s) => shape = s,
-            Err(e) => return fail(&e),
-        }
-    }
+    let grids: Vec<(&[usize], &[Vec<usize>])> = arrays.iter().map(|x| (x.shape(), x.chunks())).collect();
+    let (shape, known) = match broadcast_grid(&grids) {
+        Ok(g) => g,
+        Err(e) => return fail(&e),
+    };
     if let Err(e) = checked_len(&shape, std::mem::size_of::<T>()) {
         return fail(&e);
     }
-    let nd = shape.len();
-    let known = (0..nd)
-        .map(|a| {
-            let lists: Vec<&[usize]> = arrays
-                .iter()
-                .filter_map(|x| {
-                    let off = nd - x.ndim();
-                    (a >= off && x.shape()[a - off] == shape[a]).then(|| x.chunks()[a - off].as_slice())
-                })
-                .collect();
-            (!lists.is_empty()).then(|| refine(&lists))
-        })
-        .collect();
     let sizes = fill_sizes(&shape, known, std::mem::size_of::<T>());
     arrays.iter().map(|x| x.broadcast_chunked(&shape, sizes.clone())).collect()
 }

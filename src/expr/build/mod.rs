@@ -46,6 +46,34 @@ pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, E
     Ok(out)
 }
 
+/// A broadcast shape and, per axis, the chunks known along it.
+pub(crate) type BroadcastGrid = (Vec<usize>, Vec<Option<Vec<usize>>>);
+
+/// The shape of arrays (each given by its shape and chunk sizes) broadcast
+/// together, and along each of its axes the common refinement of the
+/// chunks of the inputs that span it (`None` where none does: each has
+/// length 1 there, or lacks the axis).
+pub(crate) fn broadcast_grid(inputs: &[(&[usize], &[Vec<usize>])]) -> Result<BroadcastGrid, Error> {
+    let mut shape: Vec<usize> = vec![];
+    for (s, _) in inputs {
+        shape = broadcast_shapes(&shape, s)?;
+    }
+    let nd = shape.len();
+    let known = (0..nd)
+        .map(|a| {
+            let lists: Vec<&[usize]> = inputs
+                .iter()
+                .filter_map(|(s, c)| {
+                    let off = nd - s.len();
+                    (a >= off && s[a - off] == shape[a]).then(|| c[a - off].as_slice())
+                })
+                .collect();
+            (!lists.is_empty()).then(|| refine(&lists))
+        })
+        .collect();
+    Ok((shape, known))
+}
+
 /// An elementwise node of the built-in op `op` over `inputs`, its kernel
 /// chosen for the inputs' types (once, here). `out` is the output type
 /// the caller's types promise; a mismatch (a bug) gives an `Invalid` node.
@@ -78,30 +106,13 @@ pub(crate) fn elementwise_kernel(kernel: Arc<dyn Kernel>, inputs: Vec<Arc<Node>>
     if let Some((n, e)) = inputs.iter().find_map(|n| n.error().map(|e| (n, e))) {
         return Node::invalid(e.clone(), dtype, n);
     }
-    let mut shape: Vec<usize> = vec![];
-    for n in &inputs {
-        match broadcast_shapes(&shape, &n.shape) {
-            Ok(s) => shape = s,
-            Err(e) => return Node::invalid(e, dtype, &inputs[0]),
-        }
-    }
-    let nd = shape.len();
-    let sizes = (0..nd)
-        .map(|a| {
-            let lists: Vec<&[usize]> = inputs
-                .iter()
-                .filter_map(|n| {
-                    let off = nd - n.shape.len();
-                    (a >= off && n.shape[a - off] == shape[a]).then(|| n.chunks.sizes()[a - off].as_slice())
-                })
-                .collect();
-            if lists.is_empty() {
-                vec![shape[a]]
-            } else {
-                refine(&lists)
-            }
-        })
-        .collect();
+    let grids: Vec<(&[usize], &[Vec<usize>])> = inputs.iter().map(|n| (&n.shape[..], n.chunks.sizes())).collect();
+    let (shape, known) = match broadcast_grid(&grids) {
+        Ok(g) => g,
+        Err(e) => return Node::invalid(e, dtype, &inputs[0]),
+    };
+    // An axis no input spans is one block (of length 1).
+    let sizes = known.into_iter().zip(&shape).map(|(k, &n)| k.unwrap_or_else(|| vec![n])).collect();
     // The output type is part of the key: one custom op's name and token
     // may make values of different types.
     let mut h = TokenHasher::new("elementwise");
