@@ -11,10 +11,11 @@
 //! minor_faults (pages the process faulted in) and result. A run whose
 //! resident memory passes 16 GB stops with `exceeded_rss_gb`. `--inflate`
 //! picks the deflate implementation of the file workloads (E4floor, E4, C1,
-//! W1), `--hold` the re-read budget (`Config::hold_bytes`).
+//! W1), `--hold` the re-read budget (`Config::hold_bytes`). L2floor is L2's
+//! randomized SVD as dense calls on the whole matrix held in memory.
 
 use darray::io::codec::DeflateImpl;
-use darray::{ComputeAll, Config, DArray, ExecStats, Result};
+use darray::{linalg, ComputeAll, Config, DArray, ExecStats, Result};
 use std::time::Instant;
 
 /// x[i, j] = (7 i + 13 j) mod 101, as f64.
@@ -324,8 +325,84 @@ fn workload(name: &str, s: usize, cfg: &Config, with: DeflateImpl) -> Result<Opt
             let mb = std::fs::metadata(&out).map_or(0.0, |m| m.len() as f64 / 1e6);
             Run { build_s, compute_s, stats, result: vec![], extra: vec![("file_mb".into(), mb)] }
         }
+        "L1" => {
+            // Tall-and-skinny QR; abs() makes R independent of the signs.
+            let n = 2_000_000 / s;
+            let x = pattern(n, 100, [100_000 / s, 100])?;
+            let ((q, r), build_s) = timed(|| linalg::tsqr(&x));
+            let (ra, q2) = (r.abs().sum(), (&q * &q).sum());
+            let (res, compute_s) = timed(|| (&ra, &q2).compute_all_with(cfg));
+            let ((a, b), stats) = res?;
+            Run { build_s, compute_s, stats, result: vec![a[[]], b[[]]], extra: vec![] }
+        }
+        "L2" => {
+            // Leading 10 singular values, 2 power iterations (dask's
+            // default 10 oversamples).
+            let (n, m) = (100_000 / s, 2000 / s);
+            let x = pattern(n, m, [10_000 / s, m])?;
+            let (((_, sv, _), ssum), build_s) = timed(|| {
+                let t = linalg::svd_compressed(&x, 10, 2, 10, 0);
+                let sum = t.1.sum();
+                (t, sum)
+            });
+            let _ = sv;
+            one_built(cfg, build_s, &ssum)?
+        }
+        "L2floor" => {
+            let (n, m) = (100_000 / s, 2000 / s);
+            let compute_s = rsvd_floor(n, m, cfg.threads);
+            Run { build_s: 0.0, compute_s, stats: ExecStats::default(), result: vec![], extra: vec![] }
+        }
+        "L3" => {
+            let (n, c) = (4000 / s, 1000 / s);
+            let (y, build_s) = timed(|| -> Result<DArray<f64>> {
+                let a = DArray::<f64>::from_fn([n, n], [c, c], move |i| {
+                    ((7 * i[0] + 13 * i[1]) % 101) as f64 / 101.0 + if i[0] == i[1] { n as f64 } else { 0.0 }
+                })?;
+                let b = DArray::<f64>::ones([n], [c])?;
+                Ok(linalg::solve(&a, &b).sum())
+            });
+            one_built(cfg, build_s, &y?)?
+        }
         _ => return Ok(None),
     }))
+}
+
+/// Computes an already built 0-d result.
+fn one_built(cfg: &Config, build_s: f64, x: &DArray<f64>) -> Result<Run> {
+    let (r, compute_s) = timed(|| x.compute_with(cfg));
+    let (v, stats) = r?;
+    Ok(Run { build_s, compute_s, stats, result: vec![v[[]]], extra: vec![] })
+}
+
+/// L2's floor: the same randomized SVD (10 + 10 columns, 2 power
+/// iterations) as dense faer calls on the whole matrix held in memory, on
+/// `threads` threads; the matrix is made before the clock starts.
+fn rsvd_floor(n: usize, m: usize, threads: usize) -> f64 {
+    use faer::{linalg::solvers::Qr, Mat, Par};
+    let a = Mat::<f64>::from_fn(n, m, |i, j| ((7 * i + 13 * j) % 101) as f64);
+    let l = 20.min(m);
+    let omega = Mat::<f64>::from_fn(m, l, |i, j| (((i * 31 + j * 17) % 97) as f64 - 48.0) / 48.0);
+    let par = Par::rayon(threads.max(1));
+    let mul = |x: faer::MatRef<'_, f64>, y: faer::MatRef<'_, f64>| {
+        let mut o = Mat::<f64>::zeros(x.nrows(), y.ncols());
+        faer::linalg::matmul::matmul(o.as_mut(), faer::Accum::Replace, x, y, 1.0, par);
+        o
+    };
+    let t = Instant::now();
+    let mut y = mul(a.as_ref(), omega.as_ref());
+    for _ in 0..2 {
+        let q = Qr::new(y.as_ref()).compute_thin_Q();
+        let z = mul(a.transpose(), q.as_ref());
+        let qz = Qr::new(z.as_ref()).compute_thin_Q();
+        y = mul(a.as_ref(), qz.as_ref());
+    }
+    let q = Qr::new(y.as_ref()).compute_thin_Q();
+    let b = mul(q.transpose(), a.as_ref());
+    let s = b.singular_values().expect("the SVD converges");
+    let el = t.elapsed().as_secs_f64();
+    assert!(s[0] > 0.0);
+    el
 }
 
 /// Pages this process faulted in without I/O (`minflt` of /proc/self/stat).

@@ -62,6 +62,11 @@ pub enum Error {
     /// another format version.
     #[error("cannot decode payload bytes: {0}")]
     Decode(String),
+    /// A matrix without the factorisation or solution asked for: singular,
+    /// not positive definite, an SVD that did not converge (NumPy's
+    /// `LinAlgError`).
+    #[error("linear algebra: {0}")]
+    Linalg(String),
     /// A broken internal invariant: a bug in darray, caught before it could
     /// give a wrong answer. Please report it with the program that raised it.
     #[error("internal error (a bug in darray): {0}")]

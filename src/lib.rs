@@ -42,6 +42,7 @@ pub mod graph;
 pub mod io;
 mod kernels;
 pub mod key;
+pub mod linalg;
 mod lower;
 pub mod ops;
 pub mod optimize;

@@ -6,7 +6,7 @@
 
 use darray::exec::{ExecOptions, Executor, InOrder};
 use darray::graph::Payload;
-use darray::{concatenate, stack, tensordot, where_, DArray, Error, GraphSpec, TaskGraph};
+use darray::{concatenate, linalg, stack, tensordot, where_, DArray, Error, GraphSpec, TaskGraph};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -63,6 +63,19 @@ fn programs() -> darray::Result<Vec<(&'static str, TaskGraph)>> {
         ("tensordot", tensordot(&x, &m.t(), &[1], &[0]).graph()?),
         ("groupby", x.groupby(0, &labels).mean().graph()?),
         ("linspace broadcast", (&x + &y).graph()?),
+        ("tsqr and svd (dense steps, parts)", {
+            let (u, s, vt) = linalg::svd(&x);
+            (&(&u * &s).sum() + &vt.sum()).graph()?
+        }),
+        ("lu", {
+            let sq = &x.slice(&darray::s![..10, ..]).rechunk([4, 4]) + &DArray::<f64>::eye(10, None, 0, 4)?;
+            let (p, l, u) = linalg::lu(&sq);
+            (&(&p.sum() + &l.sum()) + &linalg::solve(&sq, &u.sum_axis(0)).sum()).graph()?
+        }),
+        ("cholesky and lstsq", {
+            let spd = &x.t().dot(&x) + &DArray::<f64>::eye(10, None, 0, 4)?;
+            (&linalg::cholesky(&spd).sum() + &linalg::lstsq(&x, &m.sum_axis(1)).x.sum()).graph()?
+        }),
     ])
 }
 

@@ -27,6 +27,11 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
         TaskOp::Product { kernel, spec, a, b } => {
             Ok(Payload::Array(kernel.product(chunk_of(a, inputs), chunk_of(b, inputs), spec)))
         }
+        TaskOp::Dense { op, args } => {
+            let blocks: Vec<&AnyArray> = args.iter().map(|(c, p)| part_of(c, *p, inputs)).collect();
+            let mut out = crate::kernels::dense::run(op, &blocks)?;
+            Ok(if out.len() == 1 { Payload::Array(out.pop().expect("one part")) } else { Payload::Parts(out) })
+        }
         TaskOp::Gather { axis, parts } => {
             let chunks: Vec<(&AnyArray, &[usize])> =
                 parts.iter().map(|(c, local)| (chunk_of(c, inputs), local.as_slice())).collect();
@@ -122,11 +127,18 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
     }
 }
 
-/// The chunk a reference names: a dependency's output or a held chunk.
+/// The chunk a reference names: a dependency's output (a dense step's
+/// first part) or a held chunk.
 fn chunk_of<'a>(c: &'a ChunkRef, inputs: &[&'a Payload]) -> &'a AnyArray {
+    part_of(c, 0, inputs)
+}
+
+/// Part `part` of a dense step's outputs (0 for any other chunk).
+fn part_of<'a>(c: &'a ChunkRef, part: usize, inputs: &[&'a Payload]) -> &'a AnyArray {
     match c {
         ChunkRef::Dep(d) => match inputs[*d] {
-            Payload::Array(a) => a,
+            Payload::Array(a) if part == 0 => a,
+            Payload::Parts(p) if part < p.len() => &p[part],
             _ => unreachable!("chunk references name arrays"),
         },
         ChunkRef::Held(a) => a,

@@ -8,8 +8,8 @@ mod delayed;
 pub(crate) use delayed::DNode;
 
 pub(crate) use build::{
-    concat, contract, elementwise, elementwise_kernel, group_reduce_op, rechunk, reduce, reshape, slice, source, take,
-    take_chunked, transpose,
+    concat, contract, dense, elementwise, elementwise_kernel, group_reduce_op, rechunk, reduce, reshape, slice, source,
+    take, take_chunked, transpose,
 };
 
 use crate::chunks::Chunks;
@@ -128,8 +128,22 @@ pub(crate) enum NodeKind {
     /// Blocks computed by delayed calls, in row-major grid order, with the
     /// typed conversion of each call's value to a chunk.
     FromDelayed { blocks: Vec<Arc<DNode>>, convert: Arc<ConvertFn> },
+    /// One dense step (`ops::DenseOp`) on whole blocks of its inputs, as one
+    /// task: `args` name an input, its block (flat, row-major) and the part
+    /// of it to read (dense inputs give several). A node of `parts > 1`
+    /// outputs is read by dense nodes only; read as a chunk it is its first
+    /// part. Its shape (one block) is that first part's.
+    Dense { op: crate::ops::DenseOp, inputs: Vec<Arc<Node>>, args: Vec<DenseArg>, parts: usize },
     /// An operation that could not be built; computing reports the error.
     Invalid(Error),
+}
+
+/// One argument of a dense node: `inputs[input]`'s block `block`, part `part`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DenseArg {
+    pub input: usize,
+    pub block: usize,
+    pub part: usize,
 }
 
 impl Node {
@@ -170,7 +184,7 @@ impl Node {
         Node::invalid_shaped(err, dtype, vec![0], Chunks::from_sizes(vec![vec![0]]))
     }
 
-    fn invalid_shaped(err: Error, dtype: DType, shape: Vec<usize>, chunks: Chunks) -> Arc<Node> {
+    pub(crate) fn invalid_shaped(err: Error, dtype: DType, shape: Vec<usize>, chunks: Chunks) -> Arc<Node> {
         let token = crate::key::TokenHasher::new("invalid").str(&err.to_string()).finish();
         let label = Arc::from("invalid");
         Arc::new(Node { token, label, shape, chunks, dtype, kind: NodeKind::Invalid(err) })
@@ -188,7 +202,9 @@ impl Node {
     /// Direct inputs.
     pub(crate) fn inputs(&self) -> Vec<&Arc<Node>> {
         match &self.kind {
-            NodeKind::Elementwise { inputs, .. } | NodeKind::Concat { inputs, .. } => inputs.iter().collect(),
+            NodeKind::Elementwise { inputs, .. } | NodeKind::Concat { inputs, .. } | NodeKind::Dense { inputs, .. } => {
+                inputs.iter().collect()
+            }
             NodeKind::Contract { a, b, .. } => vec![a, b],
             NodeKind::GroupReduce { layout: GroupLayout::Pieces(pieces), .. } => {
                 pieces.iter().map(|(_, p)| p).collect()
@@ -214,7 +230,7 @@ impl Node {
         let mut it = new.into_iter();
         let mut next = || it.next().expect("one replacement per input");
         match &mut kind {
-            NodeKind::Elementwise { inputs, .. } | NodeKind::Concat { inputs, .. } => {
+            NodeKind::Elementwise { inputs, .. } | NodeKind::Concat { inputs, .. } | NodeKind::Dense { inputs, .. } => {
                 inputs.iter_mut().for_each(|i| *i = next())
             }
             NodeKind::Contract { a, b, .. } => {

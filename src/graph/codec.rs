@@ -32,6 +32,7 @@ pub const PAYLOAD_FORMAT_VERSION: u8 = 1;
 const MAGIC: &[u8; 4] = b"DAPL";
 const KIND_ARRAY: u8 = 1;
 const KIND_PARTIAL: u8 = 2;
+const KIND_PARTS: u8 = 3;
 /// Bytes of an array's fixed header (dtype code, number of axes): the
 /// least an array can take, which bounds a partial's count.
 const ARRAY_HEADER: usize = 1 + 4;
@@ -286,17 +287,18 @@ impl Payload {
         let (kind, arrays): (u8, &[AnyArray]) = match self {
             Payload::Array(a) => (KIND_ARRAY, std::slice::from_ref(a)),
             Payload::Partial(p) => (KIND_PARTIAL, p),
+            Payload::Parts(p) => (KIND_PARTS, p),
             Payload::Value(_) => {
                 return Err(Error::NotEncodable("a delayed call's value (an arbitrary Rust value)".into()));
             }
         };
-        let header = MAGIC.len() + 2 + if kind == KIND_PARTIAL { 8 } else { 0 };
+        let header = MAGIC.len() + 2 + if kind == KIND_ARRAY { 0 } else { 8 };
         let len = header + arrays.iter().map(array_len).sum::<usize>();
         let mut out = Vec::with_capacity(len);
         out.extend_from_slice(MAGIC);
         out.push(PAYLOAD_FORMAT_VERSION);
         out.push(kind);
-        if kind == KIND_PARTIAL {
+        if kind != KIND_ARRAY {
             out.extend_from_slice(&(arrays.len() as u64).to_le_bytes());
         }
         for a in arrays {
@@ -313,7 +315,7 @@ impl Payload {
         let mut r = Reader { b: bytes, pos: 0 };
         let p = match r.header()? {
             KIND_ARRAY => Payload::Array(r.array()?),
-            KIND_PARTIAL => {
+            kind @ (KIND_PARTIAL | KIND_PARTS) => {
                 let count = r.u64("the number of arrays")?;
                 // Each array takes at least its fixed header: a count past
                 // that is corrupt, and never sizes an allocation.
@@ -324,7 +326,11 @@ impl Payload {
                 for _ in 0..count {
                     arrays.push(r.array()?);
                 }
-                Payload::Partial(arrays)
+                if kind == KIND_PARTS {
+                    Payload::Parts(arrays)
+                } else {
+                    Payload::Partial(arrays)
+                }
             }
             k => return Err(Error::Decode(format!("unknown payload kind {k}"))),
         };

@@ -19,8 +19,10 @@ use std::sync::Arc;
 /// Index of a task in its graph.
 pub(crate) type TaskId = u32;
 
-/// What a task produces: a chunk, or a reduction partial (its accumulators).
+/// What a task produces: a chunk, a reduction partial (its accumulators), a
+/// delayed value, or the several outputs of a dense step.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Payload {
     /// A block of an array.
     Array(AnyArray),
@@ -28,6 +30,9 @@ pub enum Payload {
     Partial(Vec<AnyArray>),
     /// The result of a delayed call.
     Value(crate::ops::Value),
+    /// The outputs of a dense step (`ops::DenseOp`), in its order of parts;
+    /// read as a chunk, it is its first part.
+    Parts(Vec<AnyArray>),
 }
 
 impl fmt::Debug for Payload {
@@ -36,6 +41,7 @@ impl fmt::Debug for Payload {
             Payload::Array(a) => write!(f, "Array({:?} {:?})", a.dtype(), a.shape()),
             Payload::Partial(p) => write!(f, "Partial({} arrays)", p.len()),
             Payload::Value(_) => write!(f, "Value"),
+            Payload::Parts(p) => write!(f, "Parts({} arrays)", p.len()),
         }
     }
 }
@@ -45,7 +51,7 @@ impl Payload {
     pub fn nbytes(&self) -> usize {
         match self {
             Payload::Array(a) => a.nbytes(),
-            Payload::Partial(p) => p.iter().map(AnyArray::nbytes).sum(),
+            Payload::Partial(p) | Payload::Parts(p) => p.iter().map(AnyArray::nbytes).sum(),
             Payload::Value(_) => 0,
         }
     }
@@ -131,6 +137,12 @@ pub(crate) enum TaskOp {
     /// The sum of partial products (the deps).
     AddBlocks {
         kernel: Arc<dyn crate::kernels::product::BlockProduct>,
+    },
+    /// A dense step on whole blocks: each argument a chunk and which of
+    /// its task's parts to read (0 for plain chunks).
+    Dense {
+        op: crate::ops::DenseOp,
+        args: Vec<(ChunkRef, usize)>,
     },
     /// Picks positions along `axis`: each part's `local` positions of its
     /// block, the parts joined in order.
@@ -330,6 +342,7 @@ impl TaskGraph {
                 TaskOp::Assemble { .. } => vec!["rechunk".to_string()],
                 TaskOp::Product { .. } => vec!["tensordot-product".to_string()],
                 TaskOp::Gather { .. } => vec!["take".to_string()],
+                TaskOp::Dense { op, .. } => vec![op.name().to_string()],
                 TaskOp::ReshapeBlock { .. } => vec!["reshape".to_string()],
                 TaskOp::AddBlocks { .. } => vec!["tensordot-sum".to_string()],
                 TaskOp::GroupCombine { reducer, .. } => vec![format!("{}-aggregate", reducer.name())],

@@ -114,6 +114,10 @@ enum OpSpec {
         parts: Vec<(usize, usize)>,
         shape: Vec<usize>,
     },
+    Dense {
+        op: crate::ops::DenseOp,
+        args: Vec<(ChunkW, usize)>,
+    },
     Combine {
         reduce: ReduceOp,
         in_dtype: DType,
@@ -249,6 +253,9 @@ impl TaskGraph {
                     OpSpec::Product { dtype: kernel.dtype(), spec: (**spec).clone(), a: chunk_w(a), b: chunk_w(b) }
                 }
                 TaskOp::AddBlocks { kernel } => OpSpec::AddBlocks { dtype: kernel.dtype() },
+                TaskOp::Dense { op, args } => {
+                    OpSpec::Dense { op: op.clone(), args: args.iter().map(|(c, p)| (chunk_w(c), *p)).collect() }
+                }
                 TaskOp::Gather { axis, parts } => {
                     OpSpec::Gather { axis: *axis, parts: parts.iter().map(|(c, l)| (chunk_w(c), l.clone())).collect() }
                 }
@@ -363,6 +370,10 @@ impl TaskGraph {
                     b: chunk(b)?,
                 },
                 OpSpec::AddBlocks { dtype } => TaskOp::AddBlocks { kernel: product_for(*dtype)? },
+                OpSpec::Dense { op, args } => TaskOp::Dense {
+                    op: op.clone(),
+                    args: args.iter().map(|(c, p)| Ok((chunk(c)?, *p))).collect::<Result<_>>()?,
+                },
                 OpSpec::Gather { axis, parts } => TaskOp::Gather {
                     axis: *axis,
                     parts: parts.iter().map(|(c, l)| Ok((chunk(c)?, l.clone()))).collect::<Result<_>>()?,

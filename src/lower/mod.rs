@@ -272,6 +272,13 @@ impl Lowerer {
                     })
                     .collect()
             }
+            NodeKind::Dense { op, inputs, args, .. } => {
+                let mut deps = vec![];
+                let args =
+                    args.iter().map(|a| (self.chunk_ref_flat(&inputs[a.input], a.block, &mut deps), a.part)).collect();
+                let op = TaskOp::Dense { op: op.clone(), args };
+                vec![BlockRef::Task(self.push(Key::new(n.token, &n.label, &vec![0; n.shape.len()]), deps, op))]
+            }
             NodeKind::Invalid(_) => unreachable!("invalid nodes are rejected before lowering"),
         };
         self.blocks.insert(n.token, refs);
@@ -327,6 +334,11 @@ impl Lowerer {
     /// (once) when it is not a held chunk.
     fn chunk_ref(&self, node: &Node, idx: &[usize], deps: &mut Vec<TaskId>) -> ChunkRef {
         let flat = idx.iter().zip(node.chunks.numblocks()).fold(0, |acc, (&i, n)| acc * n + i);
+        self.chunk_ref_flat(node, flat, deps)
+    }
+
+    /// The block of `node` at flat (row-major) grid index `flat`.
+    fn chunk_ref_flat(&self, node: &Node, flat: usize, deps: &mut Vec<TaskId>) -> ChunkRef {
         match &self.blocks[&node.token][flat] {
             BlockRef::Held(c) => ChunkRef::Held(c.clone()),
             BlockRef::Task(t) => ChunkRef::Dep(dep_position(deps, *t)),

@@ -36,6 +36,9 @@ pub use scalar::Scalar;
 pub use source::{Dist, SourceOp};
 
 mod call;
+mod dense;
+
+pub use dense::DenseOp;
 
 pub use call::Value;
 pub(crate) use call::{CallFn, ConvertFn};

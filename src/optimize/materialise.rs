@@ -1,5 +1,5 @@
 //! Materialisation: operations that move whole blocks (a rechunk of held
-//! chunks, concatenate, products, take, reshape, overlap) read their
+//! chunks, concatenate, products, dense steps, take, reshape, overlap) read their
 //! inputs' blocks, so those inputs must be tasks of their own. Forcing one
 //! can turn a rechunk planned as a view over a source into one over held
 //! chunks, which then needs its input held too: the driver repeats fusion
@@ -24,6 +24,7 @@ impl Rule for Materialise {
                 NodeKind::Rechunk { .. } => p.materialised.contains(&n.token) && !p.views.contains(&n.token),
                 NodeKind::Concat { .. }
                 | NodeKind::Contract { .. }
+                | NodeKind::Dense { .. }
                 | NodeKind::Take { .. }
                 | NodeKind::Reshape { .. }
                 | NodeKind::Overlap { .. } => true,

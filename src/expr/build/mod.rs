@@ -9,10 +9,12 @@
 //! `Reducer::op`): the node holds the op through it, one copy that cannot
 //! disagree with the code that runs.
 
+mod dense;
 mod group;
 mod linalg;
 mod structure;
 
+pub(crate) use dense::dense;
 pub(crate) use group::group_reduce;
 pub(crate) use linalg::contract;
 pub(crate) use structure::{concat, rechunk, reshape, slice, take, take_chunked, transpose};
