@@ -108,6 +108,15 @@ impl<T: Float + LinalgScalar> BlockProduct for Gemm<T> {
         let n = prod(&bv.shape()[nb + spec.contract.len()..]);
         let mut out_shape: Vec<usize> = av.shape()[..nb + spec.free_a.len()].to_vec();
         out_shape.extend_from_slice(&bv.shape()[nb + spec.contract.len()..]);
+        // One axis of each kind: the permuted views are the matrices, read
+        // through their strides (a transposed operand is not copied).
+        if nb == 0 && spec.free_a.len() == 1 && spec.contract.len() == 1 && spec.free_b.len() == 1 {
+            let a2 = av.into_dimensionality::<ndarray::Ix2>().expect("2-D");
+            let b2 = bv.into_dimensionality::<ndarray::Ix2>().expect("2-D");
+            let mut c = ndarray::Array2::<T>::zeros((m, n));
+            matmul_into(&a2, &b2, &mut c.view_mut());
+            return T::wrap(c.into_dyn());
+        }
         // Standard layout makes the reshape to 3-D a view (a copy only when
         // the permutation needs one).
         let (sa, sb) = (av.as_standard_layout(), bv.as_standard_layout());

@@ -24,6 +24,9 @@ pub(crate) fn contract(
     if let Some(e) = b.error() {
         return Node::invalid(e.clone(), dtype, &b);
     }
+    // A transposed operand is read as it is stored: the block product
+    // takes strided views, so no transposed copy of it is made.
+    let (a, b, spec) = absorb_transposes(a, b, spec);
     let pairs: Vec<(usize, usize)> = spec.batch.iter().chain(&spec.contract).copied().collect();
     for &(x, y) in &pairs {
         if x >= a.shape.len() || y >= b.shape.len() || a.shape[x] != b.shape[y] {
@@ -63,4 +66,30 @@ pub(crate) fn contract(
     h.usizes(&spec.free_a).usizes(&spec.free_b).u64(split_every as u64).u64(a.token).u64(b.token);
     let kind = NodeKind::Contract { a, b, spec: Arc::new(spec), kernel, split_every };
     Node::new(h.finish(), "tensordot", shape, Chunks::from_sizes(sizes), dtype, kind)
+}
+
+/// The operands under their transposes, with the spec's axes renamed to
+/// the inputs' (axis `x` of `transpose(t, perm)` is axis `perm[x]` of `t`).
+fn absorb_transposes(a: Arc<Node>, b: Arc<Node>, mut spec: ContractSpec) -> (Arc<Node>, Arc<Node>, ContractSpec) {
+    let a = match &a.kind {
+        NodeKind::Transpose { input, perm } => {
+            for p in spec.batch.iter_mut().chain(spec.contract.iter_mut()) {
+                p.0 = perm[p.0];
+            }
+            spec.free_a.iter_mut().for_each(|x| *x = perm[*x]);
+            input.clone()
+        }
+        _ => a,
+    };
+    let b = match &b.kind {
+        NodeKind::Transpose { input, perm } => {
+            for p in spec.batch.iter_mut().chain(spec.contract.iter_mut()) {
+                p.1 = perm[p.1];
+            }
+            spec.free_b.iter_mut().for_each(|y| *y = perm[*y]);
+            input.clone()
+        }
+        _ => b,
+    };
+    (a, b, spec)
 }
