@@ -152,8 +152,10 @@ proptest! {
 
     #[test]
     fn solve_and_inv_satisfy_their_equations((n, r, c, bc, seed) in shape_and_chunks(), vector in any::<bool>()) {
-        // Diagonal shifted by n: well conditioned.
-        let a = &values(n, n, seed) + &(eye(n) * n as f64);
+        // Diagonal shifted by n, rows reversed: well conditioned, and
+        // partial pivoting has to swap rows (across blocks) to find it.
+        let d = &values(n, n, seed) + &(eye(n) * n as f64);
+        let a = Array2::from_shape_fn((n, n), |(i, j)| d[[n - 1 - i, j]]);
         let b = values(n, r, seed ^ 3);
         let da = darr(&a, c, c);
         if vector {
@@ -218,6 +220,18 @@ proptest! {
             let want: f64 = resid.column(j).iter().map(|v| v * v).sum();
             prop_assert!((res[[j]] - want).abs() <= 1e-9 * want.max(1.0));
         }
+    }
+}
+
+#[test]
+fn svd_signs_follow_the_shape_not_the_chunking() {
+    for (m, n) in [(30, 6), (6, 30)] {
+        let a = values(m, n, 11);
+        let (u1, _, v1) = linalg::svd(&darr(&a, m, n));
+        let (u2, _, v2) = linalg::svd(&darr(&a, 4, 5));
+        let (u1, u2) = (two(u1.compute().unwrap()), two(u2.compute().unwrap()));
+        let (v1, v2) = (two(v1.compute().unwrap()), two(v2.compute().unwrap()));
+        assert!(close(&u1, &u2, 1e-10) && close(&v1, &v2, 1e-10), "{m} x {n}");
     }
 }
 

@@ -28,7 +28,7 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
             Ok(Payload::Array(kernel.product(chunk_of(a, inputs), chunk_of(b, inputs), spec)))
         }
         TaskOp::Dense { op, args } => {
-            let blocks: Vec<&AnyArray> = args.iter().map(|(c, p)| part_of(c, *p, inputs)).collect();
+            let blocks = args.iter().map(|(c, p)| part_of(c, *p, inputs)).collect::<Result<Vec<&AnyArray>>>()?;
             let mut out = crate::kernels::dense::run(op, &blocks)?;
             Ok(if out.len() == 1 { Payload::Array(out.pop().expect("one part")) } else { Payload::Parts(out) })
         }
@@ -130,18 +130,27 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
 /// The chunk a reference names: a dependency's output (a dense step's
 /// first part) or a held chunk.
 fn chunk_of<'a>(c: &'a ChunkRef, inputs: &[&'a Payload]) -> &'a AnyArray {
-    part_of(c, 0, inputs)
-}
-
-/// Part `part` of a dense step's outputs (0 for any other chunk).
-fn part_of<'a>(c: &'a ChunkRef, part: usize, inputs: &[&'a Payload]) -> &'a AnyArray {
     match c {
         ChunkRef::Dep(d) => match inputs[*d] {
-            Payload::Array(a) if part == 0 => a,
-            Payload::Parts(p) if part < p.len() => &p[part],
+            Payload::Array(a) => a,
+            Payload::Parts(p) if !p.is_empty() => &p[0],
             _ => unreachable!("chunk references name arrays"),
         },
         ChunkRef::Held(a) => a,
+    }
+}
+
+/// Part `part` of a dense step's outputs (0 for any other chunk); a part
+/// its task does not give (a corrupt graph spec) is an error.
+fn part_of<'a>(c: &'a ChunkRef, part: usize, inputs: &[&'a Payload]) -> Result<&'a AnyArray> {
+    match c {
+        ChunkRef::Dep(d) => match inputs[*d] {
+            Payload::Array(a) if part == 0 => Ok(a),
+            Payload::Parts(p) if part < p.len() => Ok(&p[part]),
+            _ => Err(Error::Internal(format!("a dense step reads part {part} of a task that does not give it"))),
+        },
+        ChunkRef::Held(a) if part == 0 => Ok(a),
+        ChunkRef::Held(_) => Err(Error::Internal(format!("a dense step reads part {part} of a held chunk"))),
     }
 }
 

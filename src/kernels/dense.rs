@@ -19,8 +19,11 @@ pub(crate) fn run(op: &DenseOp, args: &[&AnyArray]) -> Result<Vec<AnyArray>> {
     // the parallelism, so it is set to sequential once.
     static SEQUENTIAL: std::sync::Once = std::sync::Once::new();
     SEQUENTIAL.call_once(|| faer::set_global_parallelism(Par::Seq));
-    if let (DenseOp::Copy, [a]) = (op, args) {
-        return Ok(vec![(*a).clone()]);
+    if let DenseOp::Copy = op {
+        return match args {
+            [a] => Ok(vec![(*a).clone()]),
+            _ => Err(Error::Internal(format!("a copy of {} blocks", args.len()))),
+        };
     }
     let dtype = match op {
         DenseOp::PermBlock { dtype, .. } => Some(*dtype),
@@ -177,15 +180,18 @@ fn run_t<T: Real>(op: &DenseOp, args: &[&AnyArray]) -> Result<Vec<AnyArray>> {
             matmul(o.mat(), Accum::Add, arg(1)?, arg(2)?, neg_one());
             vec![o.array()]
         }
-        DenseOp::Copy => vec![args[0].clone()],
+        DenseOp::Copy => unreachable!("copies run before the type dispatch"),
         DenseOp::Svd => {
             let (u, s, vt) = svd_signed(arg(0)?)?;
             vec![u.array(), vector(s), vt.array()]
         }
         DenseOp::LuPanel => lu_panel::<T>(args)?,
         DenseOp::LuSwap { solve } => {
-            let perm = perm_of(args[0])?;
             let first = if *solve { 2 } else { 1 };
+            if args.len() <= first {
+                return Err(Error::Internal("a row swap without blocks".into()));
+            }
+            let perm = perm_of(args[0], usize::MAX)?;
             let blocks = &args[first..];
             let s = stacked::<T>(blocks)?;
             let s = s.as_ref();
@@ -214,8 +220,11 @@ fn run_t<T: Real>(op: &DenseOp, args: &[&AnyArray]) -> Result<Vec<AnyArray>> {
         }
         DenseOp::PermBlock { n, offsets, row0, col0, shape, .. } => {
             let mut order: Vec<usize> = (0..*n).collect();
+            if args.len() != offsets.len() || row0 + shape[0] > *n || col0 + shape[1] > *n {
+                return Err(Error::Internal("a permutation block outside its matrix".into()));
+            }
             for (k, &off) in offsets.iter().enumerate() {
-                let perm = perm_of(args[k])?;
+                let perm = perm_of(args[k], n.saturating_sub(off))?;
                 let old: Vec<usize> = order[off..off + perm.len()].to_vec();
                 for (r, &p) in perm.iter().enumerate() {
                     order[off + r] = old[p];
@@ -323,8 +332,13 @@ fn svd_signed<T: Real>(a: MatRef<'_, T>) -> Result<(Out<T>, Vec<T>, Out<T>)> {
     Ok((u, s, vt))
 }
 
-fn perm_of(a: &AnyArray) -> Result<Vec<usize>> {
+/// A row order (from `LuPanel`), each entry below its length and `bound`.
+fn perm_of(a: &AnyArray, bound: usize) -> Result<Vec<usize>> {
     let p = i64::view_any(a).ok_or_else(|| Error::Internal("a row order that is not i64".into()))?;
+    let lim = p.len().min(bound) as i64;
+    if p.iter().any(|&x| !(0..lim).contains(&x)) {
+        return Err(Error::Internal("a row order with an entry out of range".into()));
+    }
     Ok(p.iter().map(|&x| x as usize).collect())
 }
 

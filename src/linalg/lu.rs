@@ -74,7 +74,8 @@ fn failed3<T: Element>(a: &DArray<T>, e: Error) -> (DArray<T>, DArray<T>, DArray
 }
 
 /// The LU decomposition with partial pivoting `a = p l u` of a square
-/// matrix (as SciPy's and dask's `lu`): `p` a permutation matrix, `l` unit
+/// matrix (the factors SciPy's and dask's `lu` give, though they also
+/// factorise singular matrices): `p` a permutation matrix, `l` unit
 /// lower triangular, `u` upper triangular, all blocked like `a` (with its
 /// columns chunked as its rows). Pivots are chosen over whole block
 /// columns, as LAPACK's `getrf` does. An exactly singular matrix is an

@@ -9,7 +9,8 @@
 //! fails at `compute()` with a typed error, and a matrix without the
 //! factorisation asked (singular, not positive definite) fails there with
 //! `Error::Linalg`. Results are `f32` or `f64` as the input; each dense
-//! step runs on one thread, the graph's tasks in parallel.
+//! step runs on one thread, the graph's tasks in parallel (the first dense
+//! step sets faer's process-wide parallelism to `Par::Seq`).
 
 mod einsum;
 mod eof;

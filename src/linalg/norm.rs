@@ -62,8 +62,9 @@ impl NormOrd {
 /// float type. Errors ([`Error::Invalid`] for a bad order, repeated axes or
 /// more than two of them, [`Error::Axis`] for an axis out of range) are
 /// carried by the result and reported by `compute`, as for every operation;
-/// `Inf`/`NegInf` and `P(±1)` of an empty vector or matrix are errors at
-/// compute, as NumPy's (a maximum of nothing).
+/// `Inf`/`NegInf` of an empty vector, and the matrix `Inf`/`NegInf`/`P(±1)`
+/// norms of an empty matrix, are errors at compute, as NumPy's (a maximum
+/// of nothing); a vector's `P(1)` of nothing is 0.
 ///
 /// ```
 /// use darray::linalg::{norm, NormOrd};

@@ -13,8 +13,9 @@ use crate::s;
 /// decreasing), `vt` (`k x n`), `k = min(m, n)`. A tall array (`m >= n`, or
 /// one block of columns) goes through [`tsqr`] and the SVD of its small R;
 /// a wide one through its transpose. Signs are normalised as dask's
-/// `svd_flip` does: each row of `vt` has its largest-magnitude entry
-/// positive (on a wide array, each column of `u`).
+/// `svd_flip` does on the small factor: each row of `vt` has its
+/// largest-magnitude entry positive on a tall array, each column of `u` on
+/// a wide one (the choice follows the shape, not the chunking).
 ///
 /// ```
 /// use darray::{linalg, DArray};
@@ -29,7 +30,7 @@ pub fn svd<T: Float>(a: &DArray<T>) -> (DArray<T>, DArray<T>, DArray<T>) {
         return (a.failed_with(e.clone()), a.failed_with(e.clone()), a.failed_with(e));
     }
     let (m, n) = (a.shape()[0], a.shape()[1]);
-    if m < n && a.numblocks()[1] > 1 {
+    if m < n {
         let (u, s, vt) = svd(&a.t());
         return (vt.t(), s, u.t());
     }
@@ -80,7 +81,7 @@ pub fn svd_compressed<T: Float>(
         return (a.failed_with(e.clone()), a.failed_with(e.clone()), a.failed_with(e));
     }
     let (m, n) = (a.shape()[0], a.shape()[1]);
-    let l = (k + n_oversamples).min(m.min(n));
+    let l = k.saturating_add(n_oversamples).min(m.min(n));
     let omega = match DArray::<f64>::random_standard_normal([n, l], vec![a.chunks()[1].clone(), vec![l]], seed) {
         Ok(o) => o.cast::<T>(),
         Err(e) => return (a.failed_with(e.clone()), a.failed_with(e.clone()), a.failed_with(e)),

@@ -272,12 +272,16 @@ impl Lowerer {
                     })
                     .collect()
             }
-            NodeKind::Dense { op, inputs, args, .. } => {
+            NodeKind::Dense { op, inputs, args, parts } => {
                 let mut deps = vec![];
                 let args =
                     args.iter().map(|a| (self.chunk_ref_flat(&inputs[a.input], a.block, &mut deps), a.part)).collect();
                 let op = TaskOp::Dense { op: op.clone(), args };
-                vec![BlockRef::Task(self.push(Key::new(n.token, &n.label, &vec![0; n.shape.len()]), deps, op))]
+                let t = self.push(Key::new(n.token, &n.label, &vec![0; n.shape.len()]), deps, op);
+                // Its parts are no larger than its first (the blocks of one
+                // row or column, or smaller factors).
+                self.tasks[t as usize].est_bytes *= *parts as u64;
+                vec![BlockRef::Task(t)]
             }
             NodeKind::Invalid(_) => unreachable!("invalid nodes are rejected before lowering"),
         };

@@ -52,7 +52,7 @@ pub enum DenseOp {
     CholeskyOff,
     /// Least squares from a QR of `A`: arguments `[R, Q^T b]`, parts `[x,
     /// s, rank]`: the minimum-norm solution through the SVD of `R`
-    /// (singular values below `rcond * s_max` dropped; `rcond` defaults to
+    /// (singular values at or below `rcond * s_max` dropped; `rcond` defaults to
     /// `eps * max(m, n)`, NumPy's), the singular values, and the rank
     /// (0-d `i64`).
     Lstsq { rows: usize, rcond: Option<f64> },
