@@ -224,6 +224,24 @@ proptest! {
 }
 
 #[test]
+fn empty_matrices_give_empty_factors() {
+    let shape = |x: &DArray<f64>| x.compute().unwrap().shape().to_vec();
+    let wide = DArray::<f64>::zeros([0, 3], 1).unwrap();
+    let (q, r) = linalg::tsqr(&wide);
+    assert_eq!((shape(&q), shape(&r)), (vec![0, 0], vec![0, 3]));
+    let (u, s, vt) = linalg::svd(&wide);
+    assert_eq!((shape(&u), shape(&s), shape(&vt)), (vec![0, 0], vec![0], vec![0, 3]));
+    let (u, s, vt) = linalg::svd(&wide.t());
+    assert_eq!((shape(&u), shape(&s), shape(&vt)), (vec![3, 0], vec![0], vec![0, 0]));
+    let e = DArray::<f64>::zeros([0, 0], 1).unwrap();
+    let (p, l, u) = linalg::lu(&e);
+    assert_eq!((shape(&p), shape(&l), shape(&u)), (vec![0, 0], vec![0, 0], vec![0, 0]));
+    assert_eq!(shape(&linalg::solve(&e, &DArray::<f64>::zeros([0], 1).unwrap())), vec![0]);
+    assert_eq!(shape(&linalg::cholesky(&e)), vec![0, 0]);
+    assert_eq!(shape(&linalg::inv(&e)), vec![0, 0]);
+}
+
+#[test]
 fn svd_signs_follow_the_shape_not_the_chunking() {
     for (m, n) in [(30, 6), (6, 30)] {
         let a = values(m, n, 11);

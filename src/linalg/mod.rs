@@ -79,6 +79,13 @@ fn zeros<T: Float>(shape: [usize; 2]) -> Arc<Node> {
     }
 }
 
+/// Zeros of `shape` (one block), the factors of an array without rows or
+/// columns; `like`'s type.
+fn zeros_like<T: Float>(like: &DArray<T>, shape: &[usize]) -> DArray<T> {
+    let one: Vec<usize> = shape.iter().map(|&s| s.max(1)).collect();
+    DArray::<T>::zeros(shape, one).unwrap_or_else(|e| like.failed_with(e))
+}
+
 /// The error of a matrix argument that is not 2-D (or already failed).
 fn matrix_error<T: Element>(a: &DArray<T>, what: &str) -> Option<Error> {
     if let Some(e) = a.error() {

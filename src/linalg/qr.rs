@@ -2,7 +2,7 @@
 //! block, the QR of the stacked R factors as a tree, Q recovered by
 //! products back down the tree) and of short-and-fat ones (`sfqr`).
 
-use super::{join, matrix_error, part, step, Arg};
+use super::{join, matrix_error, part, step, zeros_like, Arg};
 use crate::array::impl_reduce::DEFAULT_SPLIT_EVERY;
 use crate::array::DArray;
 use crate::dtype::Float;
@@ -52,8 +52,7 @@ pub fn tsqr<T: Float>(a: &DArray<T>) -> (DArray<T>, DArray<T>) {
     let (m, n) = (a.shape()[0], a.shape()[1]);
     let k = m.min(n);
     if k == 0 {
-        let z = |s: [usize; 2]| DArray::<T>::zeros(s, [s[0].max(1), s[1].max(1)]).unwrap_or_else(|e| a.failed_with(e));
-        return (z([m, k]), z([k, n]));
+        return (zeros_like(a, &[m, k]), zeros_like(a, &[k, n]));
     }
     let rows = merge_at_least(&a.chunks()[0], n);
     let a = a.rechunk(vec![rows.clone(), vec![n]]);
@@ -124,8 +123,7 @@ pub fn sfqr<T: Float>(a: &DArray<T>) -> (DArray<T>, DArray<T>) {
     let (m, n) = (a.shape()[0], a.shape()[1]);
     let k = m.min(n);
     if k == 0 {
-        let z = |s: [usize; 2]| DArray::<T>::zeros(s, [s[0].max(1), s[1].max(1)]).unwrap_or_else(|e| a.failed_with(e));
-        return (z([m, k]), z([k, n]));
+        return (zeros_like(a, &[m, k]), zeros_like(a, &[k, n]));
     }
     // The first column block takes columns until it has `m` (or all).
     let mut cols = a.chunks()[1].clone();

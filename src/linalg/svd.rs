@@ -2,7 +2,7 @@
 //! arrays through TSQR, and the randomized SVD of Halko, Martinsson and
 //! Tropp (2011) for the leading components of any blocked 2-D array.
 
-use super::{matrix_error, part, step, tsqr};
+use super::{matrix_error, part, step, tsqr, zeros_like};
 use crate::array::DArray;
 use crate::dtype::Float;
 use crate::error::Error;
@@ -37,8 +37,7 @@ pub fn svd<T: Float>(a: &DArray<T>) -> (DArray<T>, DArray<T>, DArray<T>) {
     let k = m.min(n);
     let (q, r) = tsqr(a);
     if k == 0 {
-        let z = |s: [usize; 2]| DArray::<T>::zeros(s, [s[0].max(1), s[1].max(1)]).unwrap_or_else(|e| a.failed_with(e));
-        return (z([m, 0]), DArray::<T>::zeros([0], 1).unwrap_or_else(|e| a.failed_with(e)), z([0, n]));
+        return (zeros_like(a, &[m, 0]), zeros_like(a, &[0]), zeros_like(a, &[0, n]));
     }
     let f = step::<T>(DenseOp::Svd, vec![(r.node.clone(), 0, 0)], &[k, k], 3);
     let ur = DArray::<T>::from_node(part::<T>(&(f.clone(), 0, 0), &[k, k]));

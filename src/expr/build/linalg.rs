@@ -24,11 +24,7 @@ pub(crate) fn contract(
     if let Some(e) = b.error() {
         return Node::invalid(e.clone(), dtype, &b);
     }
-    // A transposed operand is read as it is stored: the block product
-    // takes strided views, so no transposed copy of it is made.
-    let (a, b, spec) = absorb_transposes(a, b, spec);
-    let pairs: Vec<(usize, usize)> = spec.batch.iter().chain(&spec.contract).copied().collect();
-    for &(x, y) in &pairs {
+    for &(x, y) in spec.batch.iter().chain(&spec.contract) {
         if x >= a.shape.len() || y >= b.shape.len() || a.shape[x] != b.shape[y] {
             return Node::invalid(
                 Error::Shape(format!("shapes {:?} and {:?} do not align on axes {x} and {y}", a.shape, b.shape)),
@@ -37,6 +33,10 @@ pub(crate) fn contract(
             );
         }
     }
+    // A transposed operand is read as it is stored: the block product
+    // takes strided views, so no transposed copy of it is made.
+    let (a, b, spec) = absorb_transposes(a, b, spec);
+    let pairs: Vec<(usize, usize)> = spec.batch.iter().chain(&spec.contract).copied().collect();
     let (mut ca, mut cb) = (a.chunks.sizes().to_vec(), b.chunks.sizes().to_vec());
     for &(x, y) in &pairs {
         let r = refine(&[&ca[x], &cb[y]]);
