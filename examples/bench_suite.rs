@@ -339,14 +339,7 @@ fn workload(name: &str, s: usize, cfg: &Config, with: DeflateImpl) -> Result<Opt
             // Leading 10 singular values, 2 power iterations (dask's
             // default 10 oversamples).
             let (n, m) = (100_000 / s, 2000 / s);
-            let x = pattern(n, m, [10_000 / s, m])?;
-            let (((_, sv, _), ssum), build_s) = timed(|| {
-                let t = linalg::svd_compressed(&x, 10, 2, 10, 0);
-                let sum = t.1.sum();
-                (t, sum)
-            });
-            let _ = sv;
-            one_built(cfg, build_s, &ssum)?
+            one(cfg, || Ok(linalg::svd_compressed(&pattern(n, m, [10_000 / s, m])?, 10, 2, 10, 0).1.sum()))?
         }
         "L2floor" => {
             let (n, m) = (100_000 / s, 2000 / s);
@@ -355,24 +348,16 @@ fn workload(name: &str, s: usize, cfg: &Config, with: DeflateImpl) -> Result<Opt
         }
         "L3" => {
             let (n, c) = (4000 / s, 1000 / s);
-            let (y, build_s) = timed(|| -> Result<DArray<f64>> {
+            one(cfg, || {
                 let a = DArray::<f64>::from_fn([n, n], [c, c], move |i| {
                     ((7 * i[0] + 13 * i[1]) % 101) as f64 / 101.0 + if i[0] == i[1] { n as f64 } else { 0.0 }
                 })?;
                 let b = DArray::<f64>::ones([n], [c])?;
                 Ok(linalg::solve(&a, &b).sum())
-            });
-            one_built(cfg, build_s, &y?)?
+            })?
         }
         _ => return Ok(None),
     }))
-}
-
-/// Computes an already built 0-d result.
-fn one_built(cfg: &Config, build_s: f64, x: &DArray<f64>) -> Result<Run> {
-    let (r, compute_s) = timed(|| x.compute_with(cfg));
-    let (v, stats) = r?;
-    Ok(Run { build_s, compute_s, stats, result: vec![v[[]]], extra: vec![] })
 }
 
 /// L2's floor: the same randomized SVD (10 + 10 columns, 2 power

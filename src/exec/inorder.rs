@@ -97,7 +97,7 @@ impl Executor for InOrder {
                         if let Some(p) = slots[d as usize].take() {
                             held -= 1;
                             bytes -= p.nbytes();
-                            chunks -= matches!(*p, Payload::Array(_) | Payload::Parts(_)) as usize;
+                            chunks -= p.is_chunk() as usize;
                         }
                     }
                 }
@@ -114,7 +114,7 @@ impl Executor for InOrder {
                 {
                     held += 1;
                     bytes += out.nbytes();
-                    chunks += matches!(*out, Payload::Array(_) | Payload::Parts(_)) as usize;
+                    chunks += out.is_chunk() as usize;
                     stats.peak_results_held = stats.peak_results_held.max(held);
                     stats.peak_bytes_held = stats.peak_bytes_held.max(bytes);
                     stats.peak_chunks_held = stats.peak_chunks_held.max(chunks);

@@ -296,7 +296,7 @@ fn run_one(st: &State<'_>, t: TaskId) -> Result<Option<TaskId>> {
 fn hold(st: &State<'_>, p: &Payload) {
     st.held.add(1);
     st.bytes.add(p.nbytes());
-    if matches!(p, Payload::Array(_) | Payload::Parts(_)) {
+    if p.is_chunk() {
         st.chunks.add(1);
     }
 }
@@ -304,7 +304,7 @@ fn hold(st: &State<'_>, p: &Payload) {
 fn release(st: &State<'_>, p: &Payload) {
     st.held.sub(1);
     st.bytes.sub(p.nbytes());
-    if matches!(p, Payload::Array(_) | Payload::Parts(_)) {
+    if p.is_chunk() {
         st.chunks.sub(1);
     }
 }

@@ -47,6 +47,12 @@ impl fmt::Debug for Payload {
 }
 
 impl Payload {
+    /// Whether it holds blocks (an array, or a dense step's parts), which
+    /// the executors count as chunks held.
+    pub fn is_chunk(&self) -> bool {
+        matches!(self, Payload::Array(_) | Payload::Parts(_))
+    }
+
     /// Bytes held.
     pub fn nbytes(&self) -> usize {
         match self {

@@ -79,6 +79,9 @@ impl<T: Real> Out<T> {
         }
         o
     }
+    fn view(&self) -> MatRef<'_, T> {
+        MatRef::from_row_major_slice(&self.data, self.m, self.n)
+    }
     fn mat(&mut self) -> MatMut<'_, T> {
         MatMut::from_row_major_slice_mut(&mut self.data, self.m, self.n)
     }
@@ -262,7 +265,7 @@ fn run_t<T: Real>(op: &DenseOp, args: &[&AnyArray]) -> Result<Vec<AnyArray>> {
                 matmul(s.mat(), Accum::Add, l, l.transpose(), neg_one());
             }
             let n = s.m;
-            let llt = Llt::new(MatRef::from_row_major_slice(&s.data, n, n), faer::Side::Lower)
+            let llt = Llt::new(s.view(), faer::Side::Lower)
                 .map_err(|_| Error::Linalg("matrix is not positive definite".into()))?;
             let mut l = Out::from(llt.L());
             for i in 0..n {
@@ -292,25 +295,17 @@ fn run_t<T: Real>(op: &DenseOp, args: &[&AnyArray]) -> Result<Vec<AnyArray>> {
             let cut = T::el_from_f64(rc) * smax;
             let rank = s.iter().filter(|&&x| x > cut).count();
             // x = V S^+ U^T (Q^T b), over the kept singular values.
-            let (u, vt) = (u.into_mat(), vt.into_mat());
             let mut w = Out::<T>::zeros(rank, qtb.ncols());
-            matmul(w.mat(), Accum::Replace, u.as_ref().subcols(0, rank).transpose(), qtb, one());
+            matmul(w.mat(), Accum::Replace, u.view().subcols(0, rank).transpose(), qtb, one());
             for (row, &si) in w.data.chunks_mut(qtb.ncols().max(1)).zip(&s) {
                 let inv = one::<T>() / si;
                 row.iter_mut().for_each(|x| *x *= inv);
             }
             let mut x = Out::<T>::zeros(r.ncols(), qtb.ncols());
-            let wv = MatRef::from_row_major_slice(&w.data, rank, qtb.ncols());
-            matmul(x.mat(), Accum::Replace, vt.as_ref().subrows(0, rank).transpose(), wv, one());
+            matmul(x.mat(), Accum::Replace, vt.view().subrows(0, rank).transpose(), w.view(), one());
             vec![x.array(), vector(s), <i64 as Element>::wrap(ndarray::arr0(rank as i64).into_dyn())]
         }
     })
-}
-
-impl<T: Real> Out<T> {
-    fn into_mat(self) -> Mat<T> {
-        MatRef::from_row_major_slice(&self.data, self.m, self.n).to_owned()
-    }
 }
 
 /// Thin SVD with reproducible signs: each row of `Vt` has its

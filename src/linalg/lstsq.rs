@@ -4,7 +4,6 @@
 use super::{part, rhs, step, tsqr};
 use crate::array::DArray;
 use crate::dtype::Float;
-use crate::error::Error;
 use crate::ops::DenseOp;
 
 /// What [`lstsq`] returns.
@@ -40,11 +39,7 @@ pub struct Lstsq<T> {
 /// # Ok::<(), darray::Error>(())
 /// ```
 pub fn lstsq<T: Float>(a: &DArray<T>, b: &DArray<T>) -> Lstsq<T> {
-    let err = super::matrix_error(a, "lstsq").or_else(|| b.error().cloned()).or_else(|| {
-        (!(1..=2).contains(&b.ndim()) || b.shape()[0] != a.shape()[0]).then(|| {
-            Error::Shape(format!("lstsq of a {:?} matrix with a right-hand side of shape {:?}", a.shape(), b.shape()))
-        })
-    });
+    let err = super::rhs_error(a, super::matrix_error(a, "lstsq"), b, "lstsq");
     if let Some(e) = err {
         return Lstsq {
             x: b.failed_with(e.clone()),

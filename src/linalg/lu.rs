@@ -5,7 +5,7 @@
 //! and the trailing blocks updated. Solves run the same sweep over the
 //! right-hand side's columns, then substitute backwards.
 
-use super::{at, join, part, rhs, square_blocks, square_error, step, unrhs, zeros, Arg};
+use super::{at, join, part, rhs, rhs_error, square_blocks, square_error, step, unrhs, zeros, Arg};
 use crate::array::DArray;
 use crate::dtype::{Element, Float};
 use crate::error::Error;
@@ -155,11 +155,7 @@ pub fn lu<T: Float>(a: &DArray<T>) -> (DArray<T>, DArray<T>, DArray<T>) {
 /// # Ok::<(), darray::Error>(())
 /// ```
 pub fn solve<T: Float>(a: &DArray<T>, b: &DArray<T>) -> DArray<T> {
-    let err = square_error(a, "solve").or_else(|| b.error().cloned()).or_else(|| {
-        (!(1..=2).contains(&b.ndim()) || b.shape()[0] != a.shape()[0]).then(|| {
-            Error::Shape(format!("solve of a {:?} matrix with a right-hand side of shape {:?}", a.shape(), b.shape()))
-        })
-    });
+    let err = rhs_error(a, square_error(a, "solve"), b, "solve");
     if let Some(e) = err {
         return b.failed_with(e);
     }

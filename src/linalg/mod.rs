@@ -113,6 +113,17 @@ fn at(i: usize, j: usize, nj: usize) -> usize {
     i * nj + j
 }
 
+/// The error of a right-hand side `b` for a matrix `a` whose own error is
+/// `a_err`: `b`'s own, or a shape that is not a vector or matrix of `a`'s
+/// number of rows.
+fn rhs_error<T: Element>(a: &DArray<T>, a_err: Option<Error>, b: &DArray<T>, what: &str) -> Option<Error> {
+    a_err.or_else(|| b.error().cloned()).or_else(|| {
+        (!(1..=2).contains(&b.ndim()) || b.shape()[0] != a.shape()[0]).then(|| {
+            Error::Shape(format!("{what} of a {:?} matrix with a right-hand side of shape {:?}", a.shape(), b.shape()))
+        })
+    })
+}
+
 /// A right-hand side as a matrix (a vector as one column), its rows
 /// chunked as `rows`, and whether it was a vector.
 fn rhs<T: Element>(b: &DArray<T>, rows: &[usize]) -> (DArray<T>, bool) {

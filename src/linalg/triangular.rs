@@ -2,10 +2,9 @@
 //! solution) and the blocked Cholesky factorisation (left-looking: each
 //! block of the factor from the blocks left of it).
 
-use super::{at, join, rhs, square_blocks, square_error, step, unrhs, zeros, Arg};
+use super::{at, join, rhs, rhs_error, square_blocks, square_error, step, unrhs, zeros, Arg};
 use crate::array::DArray;
 use crate::dtype::Float;
-use crate::error::Error;
 use crate::expr::Node;
 use crate::ops::DenseOp;
 use std::sync::Arc;
@@ -24,15 +23,7 @@ use std::sync::Arc;
 /// # Ok::<(), darray::Error>(())
 /// ```
 pub fn solve_triangular<T: Float>(a: &DArray<T>, b: &DArray<T>, lower: bool) -> DArray<T> {
-    let err = square_error(a, "solve_triangular").or_else(|| b.error().cloned()).or_else(|| {
-        (!(1..=2).contains(&b.ndim()) || b.shape()[0] != a.shape()[0]).then(|| {
-            Error::Shape(format!(
-                "solve_triangular of a {:?} matrix with a right-hand side of shape {:?}",
-                a.shape(),
-                b.shape()
-            ))
-        })
-    });
+    let err = rhs_error(a, square_error(a, "solve_triangular"), b, "solve_triangular");
     if let Some(e) = err {
         return b.failed_with(e);
     }

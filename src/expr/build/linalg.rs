@@ -71,25 +71,19 @@ pub(crate) fn contract(
 /// The operands under their transposes, with the spec's axes renamed to
 /// the inputs' (axis `x` of `transpose(t, perm)` is axis `perm[x]` of `t`).
 fn absorb_transposes(a: Arc<Node>, b: Arc<Node>, mut spec: ContractSpec) -> (Arc<Node>, Arc<Node>, ContractSpec) {
-    let a = match &a.kind {
-        NodeKind::Transpose { input, perm } => {
-            for p in spec.batch.iter_mut().chain(spec.contract.iter_mut()) {
-                p.0 = perm[p.0];
-            }
-            spec.free_a.iter_mut().for_each(|x| *x = perm[*x]);
-            input.clone()
-        }
-        _ => a,
-    };
-    let b = match &b.kind {
-        NodeKind::Transpose { input, perm } => {
-            for p in spec.batch.iter_mut().chain(spec.contract.iter_mut()) {
-                p.1 = perm[p.1];
-            }
-            spec.free_b.iter_mut().for_each(|y| *y = perm[*y]);
-            input.clone()
-        }
-        _ => b,
-    };
+    let ContractSpec { batch, contract, free_a, free_b } = &mut spec;
+    let a = untranspose(a, batch.iter_mut().chain(contract.iter_mut()).map(|p| &mut p.0).chain(free_a.iter_mut()));
+    let b = untranspose(b, batch.iter_mut().chain(contract.iter_mut()).map(|p| &mut p.1).chain(free_b.iter_mut()));
     (a, b, spec)
+}
+
+/// `n`'s input if it is a transpose, its `axes` renamed to the input's.
+fn untranspose<'a>(n: Arc<Node>, axes: impl Iterator<Item = &'a mut usize>) -> Arc<Node> {
+    match &n.kind {
+        NodeKind::Transpose { input, perm } => {
+            axes.for_each(|x| *x = perm[*x]);
+            input.clone()
+        }
+        _ => n,
+    }
 }
