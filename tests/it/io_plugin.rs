@@ -5,7 +5,7 @@
 //! `DatasetWriter`, written through the atomic `io::Writer` and read back
 //! with CF decoding and a time axis.
 
-mod common;
+use crate::common;
 
 use darray::dtype::AnyArray;
 use darray::io::{

@@ -5,7 +5,7 @@
 //! (fixed seeds, sample sizes where that cannot fail by chance), their
 //! support; choice and permutation; and one test per error path.
 
-mod common;
+use crate::common;
 use common::*;
 use darray::ops::SourceOp;
 use darray::{meshgrid, ChunkSpec, Config, DArray, DType, Element, Error, Indexing};

@@ -2,7 +2,7 @@
 //! counts against plain loops over random shapes, chunkings, labels and
 //! values (with NaN).
 
-mod common;
+use crate::common;
 use common::*;
 use darray::{ChunkSpec, DArray, Error, ReduceOpts};
 use ndarray::{ArrayD, Axis, Dimension, IxDyn};

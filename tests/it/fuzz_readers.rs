@@ -1040,7 +1040,7 @@ fn run_children(n: usize, dir: &Path, set: &str, timeout: Duration) -> Report {
     while next < n {
         r.children += 1;
         let mut cmd = std::process::Command::new(&exe);
-        cmd.args(["fuzz_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        cmd.args(["fuzz_readers::fuzz_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
             .env(CHILD_RANGE, format!("{next}..{n}"))
             .env(CHILD_DIR, dir)
             .env("RUST_BACKTRACE", "0")

@@ -3,7 +3,7 @@
 //! typed errors for bad input (missing file or variable, a group, a wrong
 //! element type, truncated and corrupt files).
 
-mod common;
+use crate::common;
 
 use darray::io::hdf5::{AttrValue, File, ReadOptions, VarOptions, Writer};
 use darray::{Config, DArray, Error, IoError};

@@ -1,7 +1,7 @@
 //! Transposes and slicing against ndarray on random shapes and chunkings,
 //! alone and fused with elementwise operations and reductions.
 
-mod common;
+use crate::common;
 use common::*;
 use darray::{Config, DArray, ReduceOpts, Sel};
 use ndarray::{ArrayD, Dimension, IxDyn};
@@ -21,7 +21,7 @@ fn oracle_slice(a: &ArrayD<f64>, sel: &[Sel]) -> ArrayD<f64> {
     for s in &sel {
         match *s {
             Sel::NewAxis => out_shape.push(1),
-            // The generated selections hold no ellipsis (tests/shape.rs checks it).
+            // The generated selections hold no ellipsis (tests/it/shape.rs checks it).
             Sel::Ellipsis => unreachable!("no ellipsis is generated here"),
             Sel::Index(i) => {
                 let n = a.shape()[axis] as isize;

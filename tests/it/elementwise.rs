@@ -1,7 +1,7 @@
 //! Elementwise operations against ndarray on random shapes, chunkings,
 //! broadcasting and random chains of operations.
 
-mod common;
+use crate::common;
 use common::*;
 use darray::{where_, ChunkSpec, DArray, Error};
 use ndarray::{ArrayD, IxDyn, Zip};

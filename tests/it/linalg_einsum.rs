@@ -3,7 +3,7 @@
 //! multiplied and added into the output cell (NumPy's definition, with
 //! length-1 axes broadcasting).
 
-mod common;
+use crate::common;
 use common::*;
 use darray::linalg::einsum;
 use darray::{ChunkSpec, DArray, Error};

@@ -3,7 +3,7 @@
 //! vector products (`inner`, `outer`, `vdot`) on random shapes and
 //! chunkings, against plain loops from NumPy's definitions.
 
-mod common;
+use crate::common;
 use common::*;
 use darray::{ChunkSpec, DArray, ReduceOpts};
 use ndarray::{Array2, ArrayD, Dimension, IxDyn};

@@ -1,7 +1,7 @@
 //! Reductions against a plain-loop oracle over random shapes, chunkings,
 //! axes, keepdims and fan-ins.
 
-mod common;
+use crate::common;
 use common::*;
 use darray::{DArray, Error, ReduceOpts};
 use ndarray::ArrayD;

@@ -2,7 +2,7 @@
 //! written as plain loops over ndarray values (singular values from a
 //! Jacobi eigenvalue iteration on the Gram matrix).
 
-mod common;
+use crate::common;
 use common::*;
 use darray::linalg::{norm, NormOrd};
 use darray::{ChunkSpec, DArray, Error};

@@ -1,6 +1,6 @@
 //! Creation functions against ndarray equivalents.
 
-mod common;
+use crate::common;
 use common::*;
 use darray::{ChunkSpec, DArray, Error};
 use ndarray::{ArrayD, Dimension, IxDyn};
@@ -11,8 +11,8 @@ proptest! {
 
     #[test]
     fn constants_and_from_fn((s, c) in shape_and_chunks(4, 6), v in -10i32..10) {
-        prop_assert_eq!(DArray::<i32>::zeros(&s, c.clone()).unwrap().compute().unwrap(), ArrayD::zeros(IxDyn(&s)));
-        prop_assert_eq!(DArray::<u16>::ones(&s, c.clone()).unwrap().compute().unwrap(), ArrayD::ones(IxDyn(&s)));
+        prop_assert_eq!(DArray::<i32>::zeros(&s, c.clone()).unwrap().compute().unwrap(), ArrayD::<i32>::zeros(IxDyn(&s)));
+        prop_assert_eq!(DArray::<u16>::ones(&s, c.clone()).unwrap().compute().unwrap(), ArrayD::<u16>::ones(IxDyn(&s)));
         prop_assert_eq!(DArray::full(&s, v, c.clone()).unwrap().compute().unwrap(), ArrayD::from_elem(IxDyn(&s), v));
         let f = |i: &[usize]| i.iter().enumerate().map(|(k, &x)| (x * (k + 3)) as i64).sum::<i64>();
         let want = ArrayD::from_shape_fn(IxDyn(&s), |i| f(i.slice()));

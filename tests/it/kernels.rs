@@ -3,7 +3,7 @@
 //! element; leaves read in place or through registers agree; float sums are
 //! pairwise-accurate.
 
-mod common;
+use crate::common;
 use common::close;
 use darray::DArray;
 use ndarray::{ArrayD, IxDyn};

@@ -1,6 +1,6 @@
 //! dot / matmul / tensordot against plain loops over ndarray values.
 
-mod common;
+use crate::common;
 use common::*;
 use darray::{tensordot, Config, DArray};
 use ndarray::{ArrayD, Dimension, IxDyn};

@@ -2,7 +2,7 @@
 //! computations on the whole array (padded as NumPy's `pad` does) over
 //! random shapes, chunkings and depths.
 
-mod common;
+use crate::common;
 use common::*;
 use darray::{Boundary, DArray, Error};
 use ndarray::{ArrayD, Axis, Dimension, IxDyn};

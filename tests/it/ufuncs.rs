@@ -1,7 +1,7 @@
 //! NumPy's ufuncs on random shapes, chunkings, dtypes and special values,
 //! against oracles written from NumPy's definitions element by element.
 
-mod common;
+use crate::common;
 use common::*;
 use darray::{ChunkSpec, DArray};
 use ndarray::{ArrayD, IxDyn};

@@ -5,7 +5,7 @@
 //! chunkings and element types (f64 with NaN, inf and signed zeros; i32;
 //! u8; bool), plus one test per error path.
 
-mod common;
+use crate::common;
 use common::*;
 use darray::Operand;
 use darray::{choose, extract, searchsorted, select, union1d, ChooseMode, DArray, Element, Error, Side};

@@ -3,7 +3,7 @@
 //! shapes (0-4-d, with length-0 and length-1 axes), random chunkings and
 //! four element types (`f64` with NaN and infinities, `i8`, `u8`, `bool`).
 
-mod common;
+use crate::common;
 use common::*;
 use darray::{
     block, broadcast_arrays, dstack, hstack, s, vstack, Blocks, DArray, Element, Error, Operand, PadMode, Sel,
