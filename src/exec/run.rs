@@ -130,14 +130,7 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
 /// The chunk a reference names: a dependency's output (a dense step's
 /// first part) or a held chunk.
 fn chunk_of<'a>(c: &'a ChunkRef, inputs: &[&'a Payload]) -> &'a AnyArray {
-    match c {
-        ChunkRef::Dep(d) => match inputs[*d] {
-            Payload::Array(a) => a,
-            Payload::Parts(p) if !p.is_empty() => &p[0],
-            _ => unreachable!("chunk references name arrays"),
-        },
-        ChunkRef::Held(a) => a,
-    }
+    part_of(c, 0, inputs).expect("chunk references name arrays")
 }
 
 /// Part `part` of a dense step's outputs (0 for any other chunk); a part

@@ -120,12 +120,12 @@ pub fn lu<T: Float>(a: &DArray<T>) -> (DArray<T>, DArray<T>, DArray<T>) {
         if i >= j {
             part::<T>(&lcol[j][i - j], &[sizes[i], sizes[j]])
         } else {
-            zeros::<T>([sizes[i], sizes[j]])
+            zeros::<T>(&[sizes[i], sizes[j]]).node
         }
     });
     let um = grid(&|i, j| match &u[i][j] {
         Some(b) => part::<T>(b, &[sizes[i], sizes[j]]),
-        None => zeros::<T>([sizes[i], sizes[j]]),
+        None => zeros::<T>(&[sizes[i], sizes[j]]).node,
     });
     let pm = grid(&|i, j| {
         let op = DenseOp::PermBlock {

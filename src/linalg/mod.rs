@@ -66,24 +66,14 @@ fn join<T: Element>(grid: Vec<Vec<Arc<Node>>>) -> DArray<T> {
     DArray::from_node(expr::concat(rows, 0))
 }
 
-/// A zero block.
-fn zeros<T: Float>(shape: [usize; 2]) -> Arc<Node> {
-    match DArray::<T>::zeros(shape, [shape[0].max(1), shape[1].max(1)]) {
-        Ok(z) => z.node,
-        Err(e) => Node::invalid_shaped(
-            e,
-            T::DTYPE,
-            shape.to_vec(),
-            crate::chunks::Chunks::from_sizes(vec![vec![shape[0]], vec![shape[1]]]),
-        ),
-    }
-}
-
-/// Zeros of `shape` (one block), the factors of an array without rows or
-/// columns; `like`'s type.
-fn zeros_like<T: Float>(like: &DArray<T>, shape: &[usize]) -> DArray<T> {
+/// Zeros of `shape` as one block: the blocks a factor has no values for,
+/// and the factors of an array without rows or columns.
+fn zeros<T: Float>(shape: &[usize]) -> DArray<T> {
     let one: Vec<usize> = shape.iter().map(|&s| s.max(1)).collect();
-    DArray::<T>::zeros(shape, one).unwrap_or_else(|e| like.failed_with(e))
+    DArray::<T>::zeros(shape, one).unwrap_or_else(|e| {
+        let chunks = crate::chunks::Chunks::from_sizes(shape.iter().map(|&s| vec![s]).collect());
+        DArray::from_node(Node::invalid_shaped(e, T::DTYPE, shape.to_vec(), chunks))
+    })
 }
 
 /// The error of a matrix argument that is not 2-D (or already failed).

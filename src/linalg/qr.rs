@@ -2,7 +2,7 @@
 //! block, the QR of the stacked R factors as a tree, Q recovered by
 //! products back down the tree) and of short-and-fat ones (`sfqr`).
 
-use super::{join, matrix_error, part, step, zeros_like, Arg};
+use super::{join, matrix_error, part, step, zeros, Arg};
 use crate::array::impl_reduce::DEFAULT_SPLIT_EVERY;
 use crate::array::DArray;
 use crate::dtype::Float;
@@ -52,7 +52,7 @@ pub fn tsqr<T: Float>(a: &DArray<T>) -> (DArray<T>, DArray<T>) {
     let (m, n) = (a.shape()[0], a.shape()[1]);
     let k = m.min(n);
     if k == 0 {
-        return (zeros_like(a, &[m, k]), zeros_like(a, &[k, n]));
+        return (zeros(&[m, k]), zeros(&[k, n]));
     }
     let rows = merge_at_least(&a.chunks()[0], n);
     let a = a.rechunk(vec![rows.clone(), vec![n]]);
@@ -123,7 +123,7 @@ pub fn sfqr<T: Float>(a: &DArray<T>) -> (DArray<T>, DArray<T>) {
     let (m, n) = (a.shape()[0], a.shape()[1]);
     let k = m.min(n);
     if k == 0 {
-        return (zeros_like(a, &[m, k]), zeros_like(a, &[k, n]));
+        return (zeros(&[m, k]), zeros(&[k, n]));
     }
     // The first column block takes columns until it has `m` (or all).
     let mut cols = a.chunks()[1].clone();

@@ -2,7 +2,7 @@
 //! arrays through TSQR, and the randomized SVD of Halko, Martinsson and
 //! Tropp (2011) for the leading components of any blocked 2-D array.
 
-use super::{matrix_error, part, step, tsqr, zeros_like};
+use super::{matrix_error, part, step, tsqr, zeros};
 use crate::array::DArray;
 use crate::dtype::Float;
 use crate::error::Error;
@@ -37,7 +37,7 @@ pub fn svd<T: Float>(a: &DArray<T>) -> (DArray<T>, DArray<T>, DArray<T>) {
     let k = m.min(n);
     let (q, r) = tsqr(a);
     if k == 0 {
-        return (zeros_like(a, &[m, 0]), zeros_like(a, &[0]), zeros_like(a, &[0, n]));
+        return (zeros(&[m, 0]), zeros(&[0]), zeros(&[0, n]));
     }
     let f = step::<T>(DenseOp::Svd, vec![(r.node.clone(), 0, 0)], &[k, k], 3);
     let ur = DArray::<T>::from_node(part::<T>(&(f.clone(), 0, 0), &[k, k]));

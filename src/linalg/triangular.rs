@@ -95,7 +95,9 @@ pub fn cholesky<T: Float>(a: &DArray<T>) -> DArray<T> {
     }
     join(
         (0..nb)
-            .map(|i| (0..nb).map(|j| l[i][j].clone().unwrap_or_else(|| zeros::<T>([sizes[i], sizes[j]]))).collect())
+            .map(|i| {
+                (0..nb).map(|j| l[i][j].clone().unwrap_or_else(|| zeros::<T>(&[sizes[i], sizes[j]]).node)).collect()
+            })
             .collect(),
     )
 }
