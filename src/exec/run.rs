@@ -32,6 +32,19 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
             let mut out = crate::kernels::dense::run(op, &blocks)?;
             Ok(if out.len() == 1 { Payload::Array(out.pop().expect("one part")) } else { Payload::Parts(out) })
         }
+        TaskOp::Blockwise { op, args, shape, dtype } => {
+            let blocks = args.iter().map(|c| part_of(c, 0, inputs)).collect::<Result<Vec<&AnyArray>>>()?;
+            let out = crate::kernels::blocks::run(op, &blocks, shape, *dtype)?;
+            if out.shape() != shape.as_slice() || out.dtype() != *dtype {
+                return Err(Error::Internal(format!(
+                    "{} gave a {:?} block of shape {:?}, not {dtype:?} {shape:?}",
+                    op.name(),
+                    out.dtype(),
+                    out.shape()
+                )));
+            }
+            Ok(Payload::Array(out))
+        }
         TaskOp::Gather { axis, parts } => {
             let chunks: Vec<(&AnyArray, &[usize])> =
                 parts.iter().map(|(c, local)| (chunk_of(c, inputs), local.as_slice())).collect();

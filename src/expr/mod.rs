@@ -134,8 +134,28 @@ pub(crate) enum NodeKind {
     /// outputs is read by dense nodes only; read as a chunk it is its first
     /// part. Its shape (one block) is that first part's.
     Dense { op: crate::ops::DenseOp, inputs: Vec<Arc<Node>>, args: Vec<DenseArg>, parts: usize },
+    /// One step (`ops::BlockOp`) per output block, in row-major grid
+    /// order, on whole blocks of the inputs or earlier blocks of this node
+    /// (a scan's carry): quantiles, scans, moving windows.
+    Blockwise { inputs: Vec<Arc<Node>>, steps: Arc<Vec<Step>> },
     /// An operation that could not be built; computing reports the error.
     Invalid(Error),
+}
+
+/// The task of one output block of a `Blockwise` node.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Step {
+    pub op: crate::ops::BlockOp,
+    pub args: Vec<StepArg>,
+}
+
+/// A block a step reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StepArg {
+    /// Block `block` (flat, row-major) of `inputs[input]`.
+    Input { input: usize, block: usize },
+    /// Block `block` (flat) of the node itself, an earlier one.
+    Own(usize),
 }
 
 /// One argument of a dense node: `inputs[input]`'s block `block`, part `part`.
@@ -202,9 +222,10 @@ impl Node {
     /// Direct inputs.
     pub(crate) fn inputs(&self) -> Vec<&Arc<Node>> {
         match &self.kind {
-            NodeKind::Elementwise { inputs, .. } | NodeKind::Concat { inputs, .. } | NodeKind::Dense { inputs, .. } => {
-                inputs.iter().collect()
-            }
+            NodeKind::Elementwise { inputs, .. }
+            | NodeKind::Concat { inputs, .. }
+            | NodeKind::Dense { inputs, .. }
+            | NodeKind::Blockwise { inputs, .. } => inputs.iter().collect(),
             NodeKind::Contract { a, b, .. } => vec![a, b],
             NodeKind::GroupReduce { layout: GroupLayout::Pieces(pieces), .. } => {
                 pieces.iter().map(|(_, p)| p).collect()
@@ -230,9 +251,10 @@ impl Node {
         let mut it = new.into_iter();
         let mut next = || it.next().expect("one replacement per input");
         match &mut kind {
-            NodeKind::Elementwise { inputs, .. } | NodeKind::Concat { inputs, .. } | NodeKind::Dense { inputs, .. } => {
-                inputs.iter_mut().for_each(|i| *i = next())
-            }
+            NodeKind::Elementwise { inputs, .. }
+            | NodeKind::Concat { inputs, .. }
+            | NodeKind::Dense { inputs, .. }
+            | NodeKind::Blockwise { inputs, .. } => inputs.iter_mut().for_each(|i| *i = next()),
             NodeKind::Contract { a, b, .. } => {
                 *a = next();
                 *b = next();

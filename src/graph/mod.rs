@@ -150,6 +150,14 @@ pub(crate) enum TaskOp {
         op: crate::ops::DenseOp,
         args: Vec<(ChunkRef, usize)>,
     },
+    /// A step on whole blocks (`ops::BlockOp`) giving a block of `shape`
+    /// and `dtype`.
+    Blockwise {
+        op: crate::ops::BlockOp,
+        args: Vec<ChunkRef>,
+        shape: Vec<usize>,
+        dtype: crate::dtype::DType,
+    },
     /// Picks positions along `axis`: each part's `local` positions of its
     /// block, the parts joined in order.
     Gather {
@@ -349,6 +357,7 @@ impl TaskGraph {
                 TaskOp::Product { .. } => vec!["tensordot-product".to_string()],
                 TaskOp::Gather { .. } => vec!["take".to_string()],
                 TaskOp::Dense { op, .. } => vec![op.name().to_string()],
+                TaskOp::Blockwise { op, .. } => vec![op.name().to_string()],
                 TaskOp::ReshapeBlock { .. } => vec!["reshape".to_string()],
                 TaskOp::AddBlocks { .. } => vec!["tensordot-sum".to_string()],
                 TaskOp::GroupCombine { reducer, .. } => vec![format!("{}-aggregate", reducer.name())],

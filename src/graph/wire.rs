@@ -118,6 +118,12 @@ enum OpSpec {
         op: crate::ops::DenseOp,
         args: Vec<(ChunkW, usize)>,
     },
+    Blockwise {
+        op: crate::ops::BlockOp,
+        args: Vec<ChunkW>,
+        shape: Vec<usize>,
+        dtype: DType,
+    },
     Combine {
         reduce: ReduceOp,
         in_dtype: DType,
@@ -256,6 +262,12 @@ impl TaskGraph {
                 TaskOp::Dense { op, args } => {
                     OpSpec::Dense { op: op.clone(), args: args.iter().map(|(c, p)| (chunk_w(c), *p)).collect() }
                 }
+                TaskOp::Blockwise { op, args, shape, dtype } => OpSpec::Blockwise {
+                    op: op.clone(),
+                    args: args.iter().map(chunk_w).collect(),
+                    shape: shape.clone(),
+                    dtype: *dtype,
+                },
                 TaskOp::Gather { axis, parts } => {
                     OpSpec::Gather { axis: *axis, parts: parts.iter().map(|(c, l)| (chunk_w(c), l.clone())).collect() }
                 }
@@ -373,6 +385,12 @@ impl TaskGraph {
                 OpSpec::Dense { op, args } => TaskOp::Dense {
                     op: op.clone(),
                     args: args.iter().map(|(c, p)| Ok((chunk(c)?, *p))).collect::<Result<_>>()?,
+                },
+                OpSpec::Blockwise { op, args, shape, dtype } => TaskOp::Blockwise {
+                    op: op.clone(),
+                    args: args.iter().map(chunk).collect::<Result<_>>()?,
+                    shape: shape.clone(),
+                    dtype: *dtype,
                 },
                 OpSpec::Gather { axis, parts } => TaskOp::Gather {
                     axis: *axis,

@@ -5,6 +5,7 @@
 
 #[macro_use]
 pub(crate) mod simd;
+pub(crate) mod blocks;
 pub(crate) mod dense;
 pub(crate) mod elementwise;
 pub(crate) mod product;

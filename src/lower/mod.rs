@@ -5,6 +5,7 @@
 //! move whole blocks (rechunk, products) get tasks of their own (`blocks.rs`).
 
 mod blocks;
+mod blockwise;
 mod builder;
 mod delayed;
 mod group;
@@ -98,6 +99,7 @@ fn estimate_bytes(op: &TaskOp, inputs: Option<u64>, block: u64, acc_bytes: &mut 
         TaskOp::Read { dtype, shape, .. } => elems(shape) * dtype.size() as u64,
         TaskOp::Assemble { dtype, shape, .. } => elems(shape) * dtype.size() as u64,
         TaskOp::Overlap(o) => elems(&o.shape) * o.dtype.size() as u64,
+        TaskOp::Blockwise { shape, dtype, .. } => elems(shape) * dtype.size() as u64,
         TaskOp::Combine { .. } | TaskOp::AddBlocks { .. } => inputs.unwrap_or(block),
         TaskOp::Delayed(_) => 0,
         _ => block,
@@ -283,6 +285,7 @@ impl Lowerer {
                 self.tasks[t as usize].est_bytes *= *parts as u64;
                 vec![BlockRef::Task(t)]
             }
+            NodeKind::Blockwise { inputs, steps } => self.emit_blockwise(n, inputs, steps),
             NodeKind::Invalid(_) => unreachable!("invalid nodes are rejected before lowering"),
         };
         self.blocks.insert(n.token, refs);

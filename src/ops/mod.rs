@@ -35,9 +35,11 @@ pub use reduce::ReduceOp;
 pub use scalar::Scalar;
 pub use source::{Dist, SourceOp};
 
+mod blocks;
 mod call;
 mod dense;
 
+pub use blocks::{BlockOp, QuantileMethod, RollOp, ScanOp};
 pub use dense::DenseOp;
 
 pub use call::Value;

@@ -25,6 +25,7 @@ impl Rule for Materialise {
                 NodeKind::Concat { .. }
                 | NodeKind::Contract { .. }
                 | NodeKind::Dense { .. }
+                | NodeKind::Blockwise { .. }
                 | NodeKind::Take { .. }
                 | NodeKind::Reshape { .. }
                 | NodeKind::Overlap { .. } => true,

@@ -5,6 +5,7 @@
 
 mod anomaly_var;
 mod climate;
+mod climate_stats;
 mod codec;
 mod common;
 mod creation;

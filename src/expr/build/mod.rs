@@ -9,11 +9,13 @@
 //! `Reducer::op`): the node holds the op through it, one copy that cannot
 //! disagree with the code that runs.
 
+pub(crate) mod blockwise;
 mod dense;
 mod group;
 mod linalg;
 mod structure;
 
+pub(crate) use blockwise::blockwise;
 pub(crate) use dense::dense;
 pub(crate) use group::group_reduce;
 pub(crate) use linalg::contract;

@@ -1,0 +1,271 @@
+//! Moving windows along an axis, as pandas' and xarray's `rolling`: the
+//! window of position `i` is `i - before ..= i + after`, clipped to the
+//! array; NaN are left out, and a window holding fewer than `min_periods`
+//! other values gives NaN (for `count`, fewer than `min_periods` positions). Sums, means and variances are kept running
+//! (values enter and leave the window once; the sum compensated, the
+//! variance by Welford's update, as pandas does), each over a row of
+//! `inner` lanes at a time; minima and maxima scan short windows and keep a
+//! monotone queue per lane for long ones.
+
+use super::{array, joined, split};
+use crate::dtype::{AnyArray, Float};
+use crate::error::{Error, Result};
+use crate::ops::{BlockOp, RollOp};
+use std::collections::VecDeque;
+
+/// Windows up to this long are scanned for their minimum or maximum;
+/// longer ones keep a monotone queue per lane.
+const SCAN_WINDOW: usize = 16;
+
+pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -> Result<AnyArray> {
+    let BlockOp::Rolling { op, axis, before, after, min_periods, lead, len } = *op else {
+        unreachable!("a rolling step")
+    };
+    let x = joined::<T>(args, axis, op.name())?;
+    let (outer, big_n, inner) = split(x.shape(), axis);
+    let (so, sn, si) = split(shape, axis);
+    if so != outer || si != inner || sn != len || lead + len > big_n {
+        return Err(Error::Internal(format!("{} of {:?} into {shape:?}", op.name(), x.shape())));
+    }
+    let xs = x.as_slice().expect("standard layout");
+    let mut out = vec![T::nan(); outer * len * inner];
+    // Window of output position j (joined coordinates): lo ..= hi.
+    let lo = |j: usize| (lead + j).saturating_sub(before);
+    let hi = |j: usize| (lead + j + after).min(big_n - 1);
+    let min_p = min_periods.max(1);
+    for o in 0..outer {
+        let src = |t: usize| &xs[(o * big_n + t) * inner..][..inner];
+        let dst_base = o * len * inner;
+        match op {
+            RollOp::Var { ddof } | RollOp::Std { ddof } if before + after < SCAN_WINDOW => {
+                // Short windows: two passes over each (a running variance
+                // keeps the rounding of values that have left it).
+                let (mut sum, mut count, mut m2) = (vec![0.0f64; inner], vec![0usize; inner], vec![0.0f64; inner]);
+                for j in 0..len {
+                    sum.fill(0.0);
+                    count.fill(0);
+                    m2.fill(0.0);
+                    for t in lo(j)..=hi(j) {
+                        for ((s, c), v) in sum.iter_mut().zip(count.iter_mut()).zip(src(t)) {
+                            let v = v.el_to_f64();
+                            if !v.is_nan() {
+                                *s += v;
+                                *c += 1;
+                            }
+                        }
+                    }
+                    for t in lo(j)..=hi(j) {
+                        for (((m, s), c), v) in m2.iter_mut().zip(&sum).zip(&count).zip(src(t)) {
+                            let v = v.el_to_f64();
+                            if !v.is_nan() {
+                                let d = v - s / *c as f64;
+                                *m += d * d;
+                            }
+                        }
+                    }
+                    let dst = &mut out[dst_base + j * inner..][..inner];
+                    for ((d, &m), &c) in dst.iter_mut().zip(&m2).zip(&count) {
+                        let c = c as f64;
+                        if c >= min_p as f64 && c - ddof > 0.0 {
+                            let var = m / (c - ddof);
+                            *d = T::el_from_f64(if matches!(op, RollOp::Std { .. }) { var.sqrt() } else { var });
+                        }
+                    }
+                }
+            }
+            RollOp::Sum | RollOp::Mean | RollOp::Count | RollOp::Var { .. } | RollOp::Std { .. } => {
+                let mut acc = vec![Acc::default(); inner];
+                let (mut a, mut b) = (0usize, 0usize); // rows a .. b are in the window
+                for j in 0..len {
+                    let (l, h) = (lo(j), hi(j) + 1);
+                    while b < h {
+                        acc.iter_mut().zip(src(b)).for_each(|(s, v)| s.add(v.el_to_f64()));
+                        b += 1;
+                    }
+                    while a < l {
+                        acc.iter_mut().zip(src(a)).for_each(|(s, v)| s.remove(v.el_to_f64()));
+                        a += 1;
+                    }
+                    let dst = &mut out[dst_base + j * inner..][..inner];
+                    // A count (pandas' `count`: a sum of `notna`) asks
+                    // for `min_periods` positions, the others for values.
+                    let positions = h - l >= min_periods;
+                    for (d, s) in dst.iter_mut().zip(&acc) {
+                        let ok = match op {
+                            RollOp::Count => positions,
+                            RollOp::Sum => s.n >= min_periods as i64,
+                            _ => s.n >= min_periods as i64 && s.n > 0,
+                        };
+                        if ok {
+                            *d = T::el_from_f64(s.value(op));
+                        }
+                    }
+                }
+            }
+            RollOp::Min | RollOp::Max if before + after < SCAN_WINDOW => {
+                let max = op == RollOp::Max;
+                let mut best = vec![0.0f64; inner];
+                let mut count = vec![0usize; inner];
+                for j in 0..len {
+                    best.fill(if max { f64::NEG_INFINITY } else { f64::INFINITY });
+                    count.fill(0);
+                    for t in lo(j)..=hi(j) {
+                        for ((b, c), v) in best.iter_mut().zip(count.iter_mut()).zip(src(t)) {
+                            let v = v.el_to_f64();
+                            if !v.is_nan() {
+                                *c += 1;
+                                if (max && v > *b) || (!max && v < *b) {
+                                    *b = v;
+                                }
+                            }
+                        }
+                    }
+                    let dst = &mut out[dst_base + j * inner..][..inner];
+                    for ((d, &b), &c) in dst.iter_mut().zip(&best).zip(&count) {
+                        if c >= min_p {
+                            *d = T::el_from_f64(b);
+                        }
+                    }
+                }
+            }
+            RollOp::Min | RollOp::Max => {
+                let max = op == RollOp::Max;
+                let better = |a: f64, b: f64| if max { a >= b } else { a <= b };
+                let mut q: VecDeque<usize> = VecDeque::new();
+                for i in 0..inner {
+                    q.clear();
+                    let (mut b, mut count) = (0usize, 0usize);
+                    let mut a = 0usize;
+                    for j in 0..len {
+                        let (l, h) = (lo(j), hi(j) + 1);
+                        while b < h {
+                            let v = src(b)[i].el_to_f64();
+                            if !v.is_nan() {
+                                count += 1;
+                                while q.back().is_some_and(|&k| better(v, src(k)[i].el_to_f64())) {
+                                    q.pop_back();
+                                }
+                                q.push_back(b);
+                            }
+                            b += 1;
+                        }
+                        while a < l {
+                            count -= usize::from(!src(a)[i].el_to_f64().is_nan());
+                            a += 1;
+                        }
+                        while q.front().is_some_and(|&k| k < l) {
+                            q.pop_front();
+                        }
+                        if count >= min_p {
+                            out[dst_base + j * inner + i] = src(*q.front().expect("a value in the window"))[i];
+                        }
+                    }
+                }
+            }
+            RollOp::Last | RollOp::First => {
+                // The nearest value that is not NaN within the window, on
+                // its one side (a fill with a limit).
+                let last = op == RollOp::Last;
+                for j in 0..len {
+                    let dst = &mut out[dst_base + j * inner..][..inner];
+                    let p = lead + j;
+                    let (l, h) = (lo(j), hi(j));
+                    for (i, d) in dst.iter_mut().enumerate() {
+                        let mut t = p;
+                        loop {
+                            let v = src(t)[i];
+                            if !v.el_is_nan() {
+                                *d = v;
+                                break;
+                            }
+                            if (last && t == l) || (!last && t == h) {
+                                break;
+                            }
+                            t = if last { t - 1 } else { t + 1 };
+                        }
+                    }
+                }
+            }
+        }
+    }
+    array(shape, out)
+}
+
+/// A window's running state: count of values, their compensated sum,
+/// Welford's mean and sum of squared deviations, and infinities (a sum
+/// would turn `inf - inf` into NaN once one leaves the window).
+#[derive(Clone, Default)]
+struct Acc {
+    n: i64,
+    sum: f64,
+    comp: f64,
+    mean: f64,
+    m2: f64,
+    pos_inf: i64,
+    neg_inf: i64,
+}
+
+impl Acc {
+    #[inline]
+    fn add(&mut self, v: f64) {
+        self.update(v, 1);
+    }
+    #[inline]
+    fn remove(&mut self, v: f64) {
+        self.update(v, -1);
+    }
+    #[inline]
+    fn update(&mut self, v: f64, k: i64) {
+        if v.is_nan() {
+            return;
+        }
+        self.n += k;
+        if v == f64::INFINITY {
+            self.pos_inf += k;
+            return;
+        }
+        if v == f64::NEG_INFINITY {
+            self.neg_inf += k;
+            return;
+        }
+        let x = k as f64 * v;
+        let t = self.sum + x;
+        self.comp += if self.sum.abs() >= x.abs() { (self.sum - t) + x } else { (x - t) + self.sum };
+        self.sum = t;
+        let finite = (self.n - self.pos_inf - self.neg_inf) as f64;
+        if finite == 0.0 {
+            self.mean = 0.0;
+            self.m2 = 0.0;
+        } else {
+            let d = v - self.mean;
+            self.mean += k as f64 * d / finite;
+            self.m2 += k as f64 * d * (v - self.mean);
+        }
+    }
+    fn value(&self, op: RollOp) -> f64 {
+        let inf = match (self.pos_inf > 0, self.neg_inf > 0) {
+            (true, true) => Some(f64::NAN),
+            (true, false) => Some(f64::INFINITY),
+            (false, true) => Some(f64::NEG_INFINITY),
+            (false, false) => None,
+        };
+        let n = self.n as f64;
+        match op {
+            RollOp::Count => n,
+            RollOp::Sum => inf.unwrap_or(self.sum + self.comp),
+            RollOp::Mean => inf.unwrap_or((self.sum + self.comp) / n),
+            RollOp::Var { ddof } | RollOp::Std { ddof } => {
+                // One value left: no spread, whatever rounding the
+                // removals left behind.
+                let m2 = if self.n == 1 { 0.0 } else { self.m2.max(0.0) };
+                let var = if inf.is_some() || n - ddof <= 0.0 { f64::NAN } else { m2 / (n - ddof) };
+                if matches!(op, RollOp::Std { .. }) {
+                    var.sqrt()
+                } else {
+                    var
+                }
+            }
+            _ => unreachable!("a running window"),
+        }
+    }
+}
