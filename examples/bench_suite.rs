@@ -325,6 +325,33 @@ fn workload(name: &str, s: usize, cfg: &Config, with: DeflateImpl) -> Result<Opt
             let mb = std::fs::metadata(&out).map_or(0.0, |m| m.len() as f64 / 1e6);
             Run { build_s, compute_s, stats, result: vec![], extra: vec![("file_mb".into(), mb)] }
         }
+        "Q1" => {
+            // 90th percentile over time, NaN skipped, NumPy's linear method.
+            let (x, build_s) = timed(climate_file);
+            let q = x?.nanquantile(0.9, 0).sum();
+            let (r, compute_s) = timed(|| q.compute_with(cfg));
+            let (v, stats) = r?;
+            Run { build_s, compute_s, stats, result: vec![f64::from(v[[]])], extra: vec![] }
+        }
+        "S1" => {
+            // Cumulative sum along time in float64, then its mean over time.
+            let (x, build_s) = timed(climate_file);
+            let c = x?.cast::<f64>().cumsum(0).mean_axis(0).sum();
+            let (r, compute_s) = timed(|| c.compute_with(cfg));
+            let (v, stats) = r?;
+            Run { build_s, compute_s, stats, result: vec![v[[]]], extra: vec![] }
+        }
+        "R1" => {
+            // The maximum of each complete window of 5 steps (the T - 4
+            // windows ending at steps 4 ..), in float64; their mean.
+            let (x, build_s) = timed(climate_file);
+            let x = x?;
+            let t = x.shape()[0] as isize;
+            let w = x.cast::<f64>().rolling(0, 5).max().slice(&[darray::Sel::span(4, t)]).mean();
+            let (r, compute_s) = timed(|| w.compute_with(cfg));
+            let (v, stats) = r?;
+            Run { build_s, compute_s, stats, result: vec![v[[]]], extra: vec![] }
+        }
         "L1" => {
             // Tall-and-skinny QR; abs() makes R independent of the signs.
             let n = 2_000_000 / s;

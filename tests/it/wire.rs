@@ -72,6 +72,11 @@ fn programs() -> darray::Result<Vec<(&'static str, TaskGraph)>> {
             let (p, l, u) = linalg::lu(&sq);
             (&(&p.sum() + &l.sum()) + &linalg::solve(&sq, &u.sum_axis(0)).sum()).graph()?
         }),
+        ("quantiles, scans and moving windows (blockwise steps)", {
+            let q = x.quantile_with(&[0.1, 0.9], darray::ops::QuantileMethod::Hazen, &darray::ReduceOpts::axis(0));
+            (&(&q.sum() + &x.cumsum(0).bfill(1, None).sum()) + &x.rolling(0, 3).center(true).std(1.0).nansum())
+                .graph()?
+        }),
         ("cholesky and lstsq", {
             let spd = &x.t().dot(&x) + &DArray::<f64>::eye(10, None, 0, 4)?;
             (&linalg::cholesky(&spd).sum() + &linalg::lstsq(&x, &m.sum_axis(1)).x.sum()).graph()?

@@ -109,16 +109,17 @@ pub(crate) fn quantile(
 /// from the output block before it (after it, `reverse`).
 pub(crate) fn scan(x: Arc<Node>, op: ScanOp, axis: usize, reverse: bool, dtype: DType) -> Arc<Node> {
     let nb = x.chunks.numblocks();
-    let last = nb[axis].saturating_sub(1);
+    let sizes = &x.chunks.sizes()[axis];
     let steps = x
         .chunks
         .block_indices()
         .map(|b| {
             let mut args = vec![StepArg::Input { input: 0, block: flat(&b, &nb) }];
+            // The carry comes from the nearest block before it (after it,
+            // `reverse`) that is not empty.
             let prev = match reverse {
-                false if b[axis] > 0 => Some(b[axis] - 1),
-                true if b[axis] < last => Some(b[axis] + 1),
-                _ => None,
+                false => (0..b[axis]).rev().find(|&k| sizes[k] > 0),
+                true => (b[axis] + 1..nb[axis]).find(|&k| sizes[k] > 0),
             };
             if let Some(p) = prev {
                 let mut pb = b.clone();

@@ -7,7 +7,7 @@
 //! `inner` lanes at a time; minima and maxima scan short windows and keep a
 //! monotone queue per lane for long ones.
 
-use super::{array, joined, split};
+use super::{array, split, Rows};
 use crate::dtype::{AnyArray, Float};
 use crate::error::{Error, Result};
 use crate::ops::{BlockOp, RollOp};
@@ -21,20 +21,19 @@ pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -
     let BlockOp::Rolling { op, axis, before, after, min_periods, lead, len } = *op else {
         unreachable!("a rolling step")
     };
-    let x = joined::<T>(args, axis, op.name())?;
-    let (outer, big_n, inner) = split(x.shape(), axis);
+    let (rows, joined) = Rows::<T>::new(args, axis, op.name())?;
+    let (outer, big_n, inner) = split(&joined, axis);
     let (so, sn, si) = split(shape, axis);
     if so != outer || si != inner || sn != len || lead + len > big_n {
-        return Err(Error::Internal(format!("{} of {:?} into {shape:?}", op.name(), x.shape())));
+        return Err(Error::Internal(format!("{} of {joined:?} into {shape:?}", op.name())));
     }
-    let xs = x.as_slice().expect("standard layout");
     let mut out = vec![T::nan(); outer * len * inner];
     // Window of output position j (joined coordinates): lo ..= hi.
     let lo = |j: usize| (lead + j).saturating_sub(before);
     let hi = |j: usize| (lead + j + after).min(big_n - 1);
     let min_p = min_periods.max(1);
     for o in 0..outer {
-        let src = |t: usize| &xs[(o * big_n + t) * inner..][..inner];
+        let src = |t: usize| rows.row(o, t);
         let dst_base = o * len * inner;
         match op {
             RollOp::Var { ddof } | RollOp::Std { ddof } if before + after < SCAN_WINDOW => {
@@ -103,28 +102,36 @@ pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -
                 }
             }
             RollOp::Min | RollOp::Max if before + after < SCAN_WINDOW => {
+                // Branch-free rows in `T`: IEEE `max`/`min` skip NaN (a
+                // window of NaN alone stays NaN), and a count of values
+                // only where `min_periods` needs more than one.
                 let max = op == RollOp::Max;
-                let mut best = vec![0.0f64; inner];
-                let mut count = vec![0usize; inner];
+                let mut best = vec![T::nan(); inner];
+                let mut count = vec![0u32; inner];
+                let counted = min_p > 1;
                 for j in 0..len {
-                    best.fill(if max { f64::NEG_INFINITY } else { f64::INFINITY });
-                    count.fill(0);
+                    best.fill(T::nan());
                     for t in lo(j)..=hi(j) {
-                        for ((b, c), v) in best.iter_mut().zip(count.iter_mut()).zip(src(t)) {
-                            let v = v.el_to_f64();
-                            if !v.is_nan() {
-                                *c += 1;
-                                if (max && v > *b) || (!max && v < *b) {
-                                    *b = v;
-                                }
-                            }
+                        let row = src(t);
+                        if max {
+                            best.iter_mut().zip(row).for_each(|(b, &v)| *b = num_traits::Float::max(*b, v));
+                        } else {
+                            best.iter_mut().zip(row).for_each(|(b, &v)| *b = num_traits::Float::min(*b, v));
+                        }
+                        if counted {
+                            count.iter_mut().zip(row).for_each(|(c, &v)| *c += u32::from(!v.is_nan()));
                         }
                     }
                     let dst = &mut out[dst_base + j * inner..][..inner];
-                    for ((d, &b), &c) in dst.iter_mut().zip(&best).zip(&count) {
-                        if c >= min_p {
-                            *d = T::el_from_f64(b);
+                    if counted {
+                        for ((d, &b), c) in dst.iter_mut().zip(&best).zip(count.iter_mut()) {
+                            if *c as usize >= min_p {
+                                *d = b;
+                            }
+                            *c = 0;
                         }
+                    } else {
+                        dst.copy_from_slice(&best);
                     }
                 }
             }
