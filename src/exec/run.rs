@@ -4,7 +4,7 @@
 use crate::dispatch;
 use crate::dtype::{AnyArray, Element};
 use crate::error::{Error, Result};
-use crate::graph::{ChunkRef, OverlapTask, Payload, Piece, Task, TaskOp};
+use crate::graph::{BlockwiseTask, ChunkRef, OverlapTask, Payload, Piece, Task, TaskOp};
 use crate::program::{finalize, BlockCall, Produced};
 use ndarray::IxDyn;
 
@@ -32,7 +32,8 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
             let mut out = crate::kernels::dense::run(op, &blocks)?;
             Ok(if out.len() == 1 { Payload::Array(out.pop().expect("one part")) } else { Payload::Parts(out) })
         }
-        TaskOp::Blockwise { op, args, shape, dtype } => {
+        TaskOp::Blockwise(b) => {
+            let BlockwiseTask { op, args, shape, dtype } = &**b;
             let blocks = args.iter().map(|c| part_of(c, 0, inputs)).collect::<Result<Vec<&AnyArray>>>()?;
             let out = crate::kernels::blocks::run(op, &blocks, shape, *dtype)?;
             if out.shape() != shape.as_slice() || out.dtype() != *dtype {

@@ -150,14 +150,8 @@ pub(crate) enum TaskOp {
         op: crate::ops::DenseOp,
         args: Vec<(ChunkRef, usize)>,
     },
-    /// A step on whole blocks (`ops::BlockOp`) giving a block of `shape`
-    /// and `dtype`.
-    Blockwise {
-        op: crate::ops::BlockOp,
-        args: Vec<ChunkRef>,
-        shape: Vec<usize>,
-        dtype: crate::dtype::DType,
-    },
+    /// A step on whole blocks (boxed: its op data is large).
+    Blockwise(Box<BlockwiseTask>),
     /// Picks positions along `axis`: each part's `local` positions of its
     /// block, the parts joined in order.
     Gather {
@@ -255,6 +249,15 @@ pub(crate) struct OverlapTask {
     /// Where the block starts in the extended block, and its shape.
     pub inner: Vec<usize>,
     pub shape: Vec<usize>,
+}
+
+/// A step on whole blocks (`ops::BlockOp`) giving a block of `shape` and
+/// `dtype`.
+pub(crate) struct BlockwiseTask {
+    pub op: crate::ops::BlockOp,
+    pub args: Vec<ChunkRef>,
+    pub shape: Vec<usize>,
+    pub dtype: crate::dtype::DType,
 }
 
 /// A task: key, dependencies (earlier tasks), operation.
@@ -357,7 +360,7 @@ impl TaskGraph {
                 TaskOp::Product { .. } => vec!["tensordot-product".to_string()],
                 TaskOp::Gather { .. } => vec!["take".to_string()],
                 TaskOp::Dense { op, .. } => vec![op.name().to_string()],
-                TaskOp::Blockwise { op, .. } => vec![op.name().to_string()],
+                TaskOp::Blockwise(b) => vec![b.op.name().to_string()],
                 TaskOp::ReshapeBlock { .. } => vec!["reshape".to_string()],
                 TaskOp::AddBlocks { .. } => vec!["tensordot-sum".to_string()],
                 TaskOp::GroupCombine { reducer, .. } => vec![format!("{}-aggregate", reducer.name())],

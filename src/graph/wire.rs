@@ -12,7 +12,7 @@
 //! backwards, indices are in range, every step's types match its inputs),
 //! so a corrupt one is an `Error::Decode`, not a panic.
 
-use super::{BlockRef, ChunkRef, FusedTask, LeafInput, Output, Piece, Task, TaskGraph, TaskId, TaskOp};
+use super::{BlockRef, BlockwiseTask, ChunkRef, FusedTask, LeafInput, Output, Piece, Task, TaskGraph, TaskId, TaskOp};
 use crate::dtype::{AnyArray, DType};
 use crate::error::{Error, Result};
 use crate::kernels::elementwise::kernel_for;
@@ -262,11 +262,11 @@ impl TaskGraph {
                 TaskOp::Dense { op, args } => {
                     OpSpec::Dense { op: op.clone(), args: args.iter().map(|(c, p)| (chunk_w(c), *p)).collect() }
                 }
-                TaskOp::Blockwise { op, args, shape, dtype } => OpSpec::Blockwise {
-                    op: op.clone(),
-                    args: args.iter().map(chunk_w).collect(),
-                    shape: shape.clone(),
-                    dtype: *dtype,
+                TaskOp::Blockwise(b) => OpSpec::Blockwise {
+                    op: b.op.clone(),
+                    args: b.args.iter().map(chunk_w).collect(),
+                    shape: b.shape.clone(),
+                    dtype: b.dtype,
                 },
                 TaskOp::Gather { axis, parts } => {
                     OpSpec::Gather { axis: *axis, parts: parts.iter().map(|(c, l)| (chunk_w(c), l.clone())).collect() }
@@ -386,12 +386,12 @@ impl TaskGraph {
                     op: op.clone(),
                     args: args.iter().map(|(c, p)| Ok((chunk(c)?, *p))).collect::<Result<_>>()?,
                 },
-                OpSpec::Blockwise { op, args, shape, dtype } => TaskOp::Blockwise {
+                OpSpec::Blockwise { op, args, shape, dtype } => TaskOp::Blockwise(Box::new(BlockwiseTask {
                     op: op.clone(),
                     args: args.iter().map(chunk).collect::<Result<_>>()?,
                     shape: shape.clone(),
                     dtype: *dtype,
-                },
+                })),
                 OpSpec::Gather { axis, parts } => TaskOp::Gather {
                     axis: *axis,
                     parts: parts.iter().map(|(c, l)| Ok((chunk(c)?, l.clone()))).collect::<Result<_>>()?,

@@ -2,7 +2,7 @@
 
 use super::{BlockRef, Lowerer};
 use crate::expr::{Node, Step, StepArg};
-use crate::graph::{dep_position, ChunkRef, TaskOp};
+use crate::graph::{dep_position, BlockwiseTask, ChunkRef, TaskOp};
 use crate::key::Key;
 use std::sync::Arc;
 
@@ -31,8 +31,8 @@ impl Lowerer {
                     },
                 })
                 .collect();
-            let op =
-                TaskOp::Blockwise { op: step.op.clone(), args, shape: grid.block_shape(&index[i]), dtype: n.dtype };
+            let shape = grid.block_shape(&index[i]);
+            let op = TaskOp::Blockwise(Box::new(BlockwiseTask { op: step.op.clone(), args, shape, dtype: n.dtype }));
             refs[i] = Some(BlockRef::Task(self.push(Key::new(n.token, &label, &index[i]), deps, op)));
         }
         refs.into_iter().map(|r| r.expect("every step is built")).collect()

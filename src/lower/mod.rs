@@ -99,7 +99,7 @@ fn estimate_bytes(op: &TaskOp, inputs: Option<u64>, block: u64, acc_bytes: &mut 
         TaskOp::Read { dtype, shape, .. } => elems(shape) * dtype.size() as u64,
         TaskOp::Assemble { dtype, shape, .. } => elems(shape) * dtype.size() as u64,
         TaskOp::Overlap(o) => elems(&o.shape) * o.dtype.size() as u64,
-        TaskOp::Blockwise { shape, dtype, .. } => elems(shape) * dtype.size() as u64,
+        TaskOp::Blockwise(b) => elems(&b.shape) * b.dtype.size() as u64,
         TaskOp::Combine { .. } | TaskOp::AddBlocks { .. } => inputs.unwrap_or(block),
         TaskOp::Delayed(_) => 0,
         _ => block,
