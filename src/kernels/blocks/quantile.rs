@@ -4,7 +4,7 @@
 //! the input is read in contiguous runs, and the order statistics found
 //! by selection (one `q`) or sorting (several).
 
-use super::{array, split, typed};
+use super::layout::{array, split, typed};
 use crate::dtype::{AnyArray, Float};
 use crate::error::{Error, Result};
 use crate::ops::{BlockOp, QuantileMethod};

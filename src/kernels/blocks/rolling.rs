@@ -7,7 +7,7 @@
 //! `inner` lanes at a time; minima and maxima scan short windows and keep a
 //! monotone queue per lane for long ones.
 
-use super::{array, split, Rows};
+use super::layout::{array, split, Rows};
 use crate::dtype::{AnyArray, Float};
 use crate::error::{Error, Result};
 use crate::ops::{BlockOp, RollOp};

@@ -2,7 +2,7 @@
 //! `cumsum` order): a block continues from the edge row of the block
 //! before it, so the result does not depend on the chunking.
 
-use super::{array, split, typed};
+use super::layout::{array, split, typed};
 use crate::dtype::Numeric;
 use crate::error::{Error, Result};
 use crate::ops::{BlockOp, ScanOp};
