@@ -34,10 +34,10 @@ pub struct GroupBy<T> {
     /// The grouped array; when the grouping could not be built, an array
     /// carrying the error (shaped like the input), which every reduction
     /// then passes on (with no groups).
-    x: DArray<T>,
-    axis: usize,
+    pub(super) x: DArray<T>,
+    pub(super) axis: usize,
     /// Group of each position (`None`: left out).
-    group: Arc<Vec<Option<usize>>>,
+    pub(super) group: Arc<Vec<Option<usize>>>,
     labels: Vec<i64>,
 }
 

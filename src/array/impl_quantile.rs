@@ -160,7 +160,7 @@ impl<T: crate::dtype::Element> DArray<T> {
     /// one) until the lanes of one block of them, whole along `axes`, fit
     /// in `QUANTILE_TASK_BYTES`. The outer axes are split first, so rows
     /// stay long.
-    fn split_lanes(&self, axes: &[usize]) -> DArray<T> {
+    pub(super) fn split_lanes(&self, axes: &[usize]) -> DArray<T> {
         let nd = self.ndim();
         let lane: usize = axes.iter().map(|&a| self.shape()[a]).product::<usize>() * std::mem::size_of::<T>();
         let budget = (QUANTILE_TASK_BYTES / lane.max(1)).max(1); // lanes per task
@@ -187,5 +187,60 @@ impl<T: crate::dtype::Element> DArray<T> {
             return self.clone();
         }
         DArray::from_node(rechunk(self.node.clone(), Chunks::from_sizes(sizes)))
+    }
+}
+
+impl<T: Numeric> super::GroupBy<T>
+where
+    T::Mean: CastFrom<T>,
+{
+    /// The `q`-th quantile of each group (the 90th percentile of each day
+    /// of the year), NumPy's linear method; NaN where a group holds NaN.
+    /// Each task gathers the grouped axis for one block of the others.
+    ///
+    /// ```
+    /// use darray::DArray;
+    /// let x = DArray::from_array(ndarray::arr1(&[1.0, 10.0, 2.0, 20.0, 3.0, 30.0]), 2)?;
+    /// let g = x.groupby(0, &[0, 1, 0, 1, 0, 1]);
+    /// assert_eq!(g.quantile(0.5).compute()?.into_raw_vec_and_offset().0, vec![2.0, 20.0]);
+    /// assert_eq!(g.median().compute()?.into_raw_vec_and_offset().0, vec![2.0, 20.0]);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn quantile(&self, q: f64) -> DArray<T::Mean> {
+        self.quantile_with(q, QuantileMethod::Linear, false)
+    }
+    /// As [`quantile`](super::GroupBy::quantile), NaN left out.
+    pub fn nanquantile(&self, q: f64) -> DArray<T::Mean> {
+        self.quantile_with(q, QuantileMethod::Linear, true)
+    }
+    /// The median of each group.
+    pub fn median(&self) -> DArray<T::Mean> {
+        self.quantile_with(0.5, QuantileMethod::Linear, false)
+    }
+    /// The median of each group, NaN left out.
+    pub fn nanmedian(&self) -> DArray<T::Mean> {
+        self.quantile_with(0.5, QuantileMethod::Linear, true)
+    }
+    /// The `q`-th quantile of each group by `method`, NaN left out with
+    /// `skipna`.
+    pub fn quantile_with(&self, q: f64, method: QuantileMethod, skipna: bool) -> DArray<T::Mean> {
+        let x = &self.x;
+        if let Some(e) = x.error() {
+            return x.failed_as(e.clone());
+        }
+        if !(0.0..=1.0).contains(&q) {
+            return x.failed_as(Error::Invalid(format!("quantiles must be in the range [0, 1], not {q}")));
+        }
+        let mut groups = vec![vec![]; self.ngroups()];
+        for (p, g) in self.group.iter().enumerate() {
+            if let Some(g) = g {
+                groups[*g].push(p);
+            }
+        }
+        let x = x.cast::<T::Mean>().split_lanes(&[self.axis]);
+        let dtype = <T::Mean as crate::dtype::Element>::DTYPE;
+        let op = crate::ops::BlockOp::GroupQuantile { axis: self.axis, groups, q, method, skipna };
+        let n = self.ngroups();
+        DArray::from_node(blockwise::along(x.node, self.axis, op, Some(n), None, dtype))
     }
 }

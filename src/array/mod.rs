@@ -28,11 +28,14 @@
 //! code downstream stays well-formed; only an operation given no array at
 //! all (`concatenate(&[], 0)`) has shape `[0]`.
 
+mod impl_binning;
+mod impl_coarsen;
 mod impl_compute;
 mod impl_constructors;
 mod impl_creation;
 mod impl_diff;
 mod impl_expr;
+mod impl_fit;
 mod impl_group;
 mod impl_linalg;
 mod impl_ops;
@@ -49,8 +52,11 @@ mod impl_stats;
 mod impl_structure;
 mod s_macro;
 
+pub use impl_binning::histogram2d;
+pub use impl_coarsen::{Coarsen, CoarsenBoundary};
 pub use impl_compute::{compute_all, ComputeAll};
 pub use impl_creation::{meshgrid, Indexing};
+pub use impl_fit::polyval;
 pub use impl_group::GroupBy;
 pub use impl_linalg::tensordot;
 pub use impl_ops::{where_, Operand};

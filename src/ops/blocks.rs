@@ -186,6 +186,45 @@ pub enum BlockOp {
     /// as far as any window); NaN where it holds fewer than `min_periods`
     /// values that are not NaN.
     Rolling { op: RollOp, axis: usize, before: usize, after: usize, min_periods: usize, lead: usize, len: usize },
+    /// Quantile `q` of each group of positions along `axis` (`groups[g]`:
+    /// positions in the arguments joined along it, every block along it
+    /// for one block of the others); the axis becomes the groups.
+    GroupQuantile { axis: usize, groups: Vec<Vec<usize>>, q: f64, method: QuantileMethod, skipna: bool },
+    /// Windows of `window[a]` positions along each axis `a` reduced by `op`
+    /// (NaN left out; NaN for a window of NaN alone, 0 for its sum and
+    /// count): the block's extents are multiples of the windows.
+    Coarsen { window: Vec<usize>, op: RollOp },
+    /// Counts of the block's values in the bins between `edges` (NumPy's
+    /// `histogram`: each bin half-open but the last, closed; NaN and values
+    /// outside left out), as a `1 x bins` block.
+    Histogram { edges: Vec<f64> },
+    /// Counts of the pairs of the two argument blocks in the bins between
+    /// `x_edges` and `y_edges`, as a `1 x nx x ny` block.
+    Histogram2d { x_edges: Vec<f64>, y_edges: Vec<f64> },
+    /// Occurrences of each value `0 .. length` (NumPy's `bincount`), as a
+    /// `1 x length` block; any other value is an error.
+    Bincount { length: usize },
+    /// Index of the bin between `bins` (increasing or decreasing) of each
+    /// value (NumPy's `digitize`, `right` closing bins on the right).
+    Digitize { bins: Vec<f64>, right: bool },
+    /// The `k` largest values along `axis` (`k < 0`: the `-k` smallest),
+    /// largest (smallest) first, or with `arg` their positions; NaN
+    /// counts as the largest value, ties go to the first position.
+    TopK { axis: usize, k: isize, arg: bool },
+    /// Least-squares polynomial coefficients of degree `deg` of each lane
+    /// along `axis` against the coordinates `x`, highest power first on a
+    /// leading axis (the fitted axis dropped); with `skipna` a lane's NaN
+    /// are left out, else they give NaN. Fewer values than coefficients
+    /// give NaN.
+    Polyfit { axis: usize, x: Vec<f64>, deg: usize, skipna: bool },
+    /// Each lane along `axis` (at the increasing or decreasing coordinates
+    /// `x`) linearly interpolated at `new`; NaN outside `x` unless
+    /// `extrapolate` (then from the edge segments).
+    Interp { axis: usize, x: Vec<f64>, new: Vec<f64>, extrapolate: bool },
+    /// NaN between two values of a lane along `axis` filled by linear
+    /// interpolation at coordinates `x` (at most the first `limit` of each
+    /// run of NaN); NaN before the first or after the last value stay.
+    InterpolateNa { axis: usize, x: Vec<f64>, limit: Option<usize> },
 }
 
 impl BlockOp {
@@ -196,6 +235,17 @@ impl BlockOp {
             BlockOp::Scan { op, reverse: true, .. } if *op == ScanOp::Fill => "bfill",
             BlockOp::Scan { op, .. } => op.name(),
             BlockOp::Rolling { op, .. } => op.name(),
+            BlockOp::GroupQuantile { .. } => "groupby-quantile",
+            BlockOp::Coarsen { .. } => "coarsen",
+            BlockOp::Histogram { .. } => "histogram",
+            BlockOp::Histogram2d { .. } => "histogram2d",
+            BlockOp::Bincount { .. } => "bincount",
+            BlockOp::Digitize { .. } => "digitize",
+            BlockOp::TopK { arg: false, .. } => "topk",
+            BlockOp::TopK { arg: true, .. } => "argtopk",
+            BlockOp::Polyfit { .. } => "polyfit",
+            BlockOp::Interp { .. } => "interp",
+            BlockOp::InterpolateNa { .. } => "interpolate_na",
         }
     }
 }

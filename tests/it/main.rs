@@ -6,6 +6,7 @@
 mod anomaly_var;
 mod climate;
 mod climate_stats;
+mod climate_stats_more;
 mod codec;
 mod common;
 mod creation;

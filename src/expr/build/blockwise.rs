@@ -170,3 +170,70 @@ pub(crate) fn rolling(
         .collect();
     blockwise(op.name(), vec![x.clone()], steps, x.shape.clone(), x.chunks.clone(), dtype)
 }
+
+/// A step `op` per block of the axes other than `axis`, reading every
+/// block along `axis`: the axis becomes `out_len` positions in one block
+/// (or is dropped, `None`), after a leading axis of `lead` positions if
+/// given.
+pub(crate) fn along(
+    x: Arc<Node>,
+    axis: usize,
+    op: BlockOp,
+    out_len: Option<usize>,
+    lead: Option<usize>,
+    dtype: DType,
+) -> Arc<Node> {
+    let nd = x.shape.len();
+    let nb = x.chunks.numblocks();
+    let (mut shape, mut sizes) = (vec![], vec![]);
+    if let Some(l) = lead {
+        shape.push(l);
+        sizes.push(vec![l]);
+    }
+    for a in 0..nd {
+        match (a == axis, out_len) {
+            (false, _) => {
+                shape.push(x.shape[a]);
+                sizes.push(x.chunks.sizes()[a].clone());
+            }
+            (true, Some(l)) => {
+                shape.push(l);
+                sizes.push(vec![l]);
+            }
+            (true, None) => {}
+        }
+    }
+    let mut other_grid = nb.clone();
+    other_grid[axis] = 1;
+    let steps = GridIter::new(other_grid)
+        .map(|ob| {
+            let args = (0..nb[axis])
+                .map(|k| {
+                    let mut b = ob.clone();
+                    b[axis] = k;
+                    StepArg::Input { input: 0, block: flat(&b, &nb) }
+                })
+                .collect();
+            Step { op: op.clone(), args }
+        })
+        .collect();
+    blockwise(op.name(), vec![x.clone()], steps, shape, Chunks::from_sizes(sizes), dtype)
+}
+
+/// A step `op` per block of `inputs` (equally chunked), output block `i`
+/// (row-major over `chunks`) reading block `i` of each.
+pub(crate) fn per_block(
+    inputs: Vec<Arc<Node>>,
+    op: BlockOp,
+    shape: Vec<usize>,
+    chunks: Chunks,
+    dtype: DType,
+) -> Arc<Node> {
+    let steps = (0..chunks.nblocks())
+        .map(|i| Step {
+            op: op.clone(),
+            args: (0..inputs.len()).map(|k| StepArg::Input { input: k, block: i }).collect(),
+        })
+        .collect();
+    blockwise(op.name(), inputs, steps, shape, chunks, dtype)
+}

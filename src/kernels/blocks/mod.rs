@@ -3,10 +3,14 @@
 //! middle, the contiguous axes after it innermost, so its loops run over
 //! rows of `inner` values and vectorise.
 
+mod coarsen;
+mod fit;
+mod histogram;
 mod layout;
 mod quantile;
 mod rolling;
 mod scan;
+mod select;
 
 use crate::dtype::{AnyArray, DType};
 use crate::error::{Error, Result};
@@ -25,7 +29,41 @@ pub(crate) fn run(op: &BlockOp, args: &[&AnyArray], shape: &[usize], dtype: DTyp
             DType::F64 => rolling::run::<f64>(op, args, shape),
             d => Err(Error::Internal(format!("a moving window in {d:?}"))),
         },
+        BlockOp::GroupQuantile { .. } => match dtype {
+            DType::F32 => quantile::run_groups::<f32>(op, args, shape),
+            DType::F64 => quantile::run_groups::<f64>(op, args, shape),
+            d => Err(Error::Internal(format!("quantiles in {d:?}"))),
+        },
+        BlockOp::Coarsen { .. } => match dtype {
+            DType::F32 => coarsen::run::<f32>(op, args, shape),
+            DType::F64 => coarsen::run::<f64>(op, args, shape),
+            d => Err(Error::Internal(format!("coarsen in {d:?}"))),
+        },
+        BlockOp::Polyfit { .. } | BlockOp::Interp { .. } | BlockOp::InterpolateNa { .. } => match dtype {
+            DType::F32 => fit::run::<f32>(op, args, shape),
+            DType::F64 => fit::run::<f64>(op, args, shape),
+            d => Err(Error::Internal(format!("{} in {d:?}", op.name()))),
+        },
+        // These read any element type and give `i64` (or, `topk`, the input's).
+        BlockOp::Histogram { .. }
+        | BlockOp::Histogram2d { .. }
+        | BlockOp::Bincount { .. }
+        | BlockOp::Digitize { .. } => {
+            let input = first(args, op)?;
+            crate::with_numeric!(input, T => histogram::run::<T>(op, args, shape),
+                bool => Err(Error::Internal(format!("{} of bool", op.name()))))
+        }
+        BlockOp::TopK { .. } => {
+            let input = first(args, op)?;
+            crate::with_numeric!(input, T => select::run::<T>(op, args, shape),
+                bool => Err(Error::Internal(format!("{} of bool", op.name()))))
+        }
         BlockOp::Scan { .. } => crate::with_numeric!(dtype, T => scan::run::<T>(op, args, shape),
             bool => Err(Error::Internal("a scan of bool".into()))),
     }
+}
+
+/// The element type of the first argument.
+fn first(args: &[&AnyArray], op: &BlockOp) -> Result<DType> {
+    args.first().map(|a| a.dtype()).ok_or_else(|| Error::Internal(format!("{} of no block", op.name())))
 }

@@ -4,76 +4,91 @@
 //! the input is read in contiguous runs, and the order statistics found
 //! by selection (one `q`) or sorting (several).
 
-use super::layout::{array, split, typed};
+use super::layout::{array, map_lanes, typed, Rows};
 use crate::dtype::{AnyArray, Float};
 use crate::error::{Error, Result};
 use crate::ops::{BlockOp, QuantileMethod};
 use ndarray::{ArrayD, IxDyn, SliceInfoElem};
 
-/// Lanes gathered at once: their scratch (`TILE x n` values) stays in cache
-/// for lanes of a few thousand values.
-const TILE: usize = 64;
-
 pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -> Result<AnyArray> {
     let BlockOp::Quantile { axes, grid, q, method, skipna, .. } = op else { unreachable!("a quantile step") };
-    let full = assemble::<T>(args, axes, grid)?;
-    // The reduced axes last and merged: lanes are rows of `(lanes, n)`,
-    // read as `(outer, n, inner)` when the reduced axes are already
-    // consecutive (no copy), else after a transposing copy.
+    // One reduced axis: its blocks are read in place. Several: put
+    // together, moved last (unless consecutive) and merged into one.
+    let rows = match axes.as_slice() {
+        [a] => Rows::new(args, *a, "quantile")?.0,
+        _ => merged(assemble::<T>(args, axes, grid)?, axes),
+    };
+    if shape.iter().product::<usize>() != q.len() * rows.outer * rows.inner {
+        return Err(Error::Internal(format!(
+            "{} quantiles of {} lanes into {shape:?}",
+            q.len(),
+            rows.outer * rows.inner
+        )));
+    }
+    let mut vals: Vec<f64> = Vec::with_capacity(rows.len());
+    let out = map_lanes(&rows, q.len(), true, f64::NAN, |lane: &[T], res| {
+        if gather(lane, *skipna, &mut vals) {
+            quantiles(&mut vals, q, *method, res);
+        } else {
+            res.fill(f64::NAN);
+        }
+    });
+    array(shape, out.into_iter().map(T::el_from_f64).collect())
+}
+
+/// Quantile `q` of each group of positions along the axis.
+pub(super) fn run_groups<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -> Result<AnyArray> {
+    let BlockOp::GroupQuantile { axis, groups, q, method, skipna } = op else { unreachable!("a group quantile step") };
+    let (rows, joined) = Rows::<T>::new(args, *axis, "groupby-quantile")?;
+    let mut want = joined.clone();
+    want[*axis] = groups.len();
+    if want != shape || groups.iter().flatten().any(|&p| p >= rows.len()) {
+        return Err(Error::Internal(format!("groupby-quantile of {joined:?} into {shape:?}")));
+    }
+    let (mut picked, mut vals): (Vec<T>, Vec<f64>) = (vec![], vec![]);
+    let out = map_lanes(&rows, groups.len(), false, f64::NAN, |lane: &[T], res| {
+        for (r, g) in res.iter_mut().zip(groups) {
+            picked.clear();
+            picked.extend(g.iter().map(|&p| lane[p]));
+            *r = if gather(&picked, *skipna, &mut vals) {
+                let mut one = [0.0];
+                quantiles(&mut vals, &[*q], *method, &mut one);
+                one[0]
+            } else {
+                f64::NAN
+            };
+        }
+    });
+    array(shape, out.into_iter().map(T::el_from_f64).collect())
+}
+
+/// The lane's values into `vals`, NaN left out with `skipna`; false when
+/// a NaN makes the result NaN.
+fn gather<T: Float>(lane: &[T], skipna: bool, vals: &mut Vec<f64>) -> bool {
+    vals.clear();
+    if !skipna && lane.iter().any(|v| v.is_nan()) {
+        return false;
+    }
+    vals.extend(lane.iter().map(|v| v.el_to_f64()).filter(|v| !v.is_nan()));
+    true
+}
+
+/// The assembled lane block with the reduced axes merged into one, as rows.
+fn merged<'a, T: Float>(full: ArrayD<T>, axes: &[usize]) -> Rows<'a, T> {
     let nd = full.ndim();
-    let consecutive = axes.windows(2).all(|w| w[1] == w[0] + 1);
-    let (view, axis) = if consecutive {
+    let n: usize = axes.iter().map(|&a| full.shape()[a]).product();
+    if axes.windows(2).all(|w| w[1] == w[0] + 1) {
         let a0 = axes.first().copied().unwrap_or(0);
         let mut s: Vec<usize> = full.shape()[..a0].to_vec();
-        s.push(axes.iter().map(|&a| full.shape()[a]).product());
+        s.push(n);
         s.extend_from_slice(&full.shape()[a0 + axes.len()..]);
-        (full.into_shape_with_order(IxDyn(&s)).expect("standard layout"), a0)
-    } else {
-        let mut perm: Vec<usize> = (0..nd).filter(|a| !axes.contains(a)).collect();
-        perm.extend_from_slice(axes);
-        let lanes: usize = perm[..nd - axes.len()].iter().map(|&a| full.shape()[a]).product();
-        let n = axes.iter().map(|&a| full.shape()[a]).product::<usize>();
-        let t = full.permuted_axes(IxDyn(&perm)).as_standard_layout().into_owned();
-        (t.into_shape_with_order(IxDyn(&[lanes, n])).expect("standard layout"), 1)
-    };
-    let (outer, n, inner) = split(view.shape(), axis);
-    let xs = view.as_slice().expect("standard layout");
-    let lanes = outer * inner;
-    if shape.iter().product::<usize>() != q.len() * lanes {
-        return Err(Error::Internal(format!("{} quantiles of {lanes} lanes into {shape:?}", q.len())));
+        return Rows::from_array(full.into_shape_with_order(IxDyn(&s)).expect("standard layout"), a0);
     }
-    let mut out = vec![T::el_from_f64(f64::NAN); q.len() * lanes];
-    let mut scratch = vec![0.0f64; TILE.min(inner.max(1)) * n];
-    let mut vals: Vec<f64> = Vec::with_capacity(n);
-    let mut res = vec![0.0; q.len()];
-    for o in 0..outer {
-        for i0 in (0..inner).step_by(TILE) {
-            let w = TILE.min(inner - i0);
-            // Row t of the lanes i0 .. i0 + w is contiguous in the input.
-            for t in 0..n {
-                let row = &xs[(o * n + t) * inner + i0..][..w];
-                for (g, &v) in row.iter().enumerate() {
-                    scratch[g * n + t] = v.el_to_f64();
-                }
-            }
-            for g in 0..w {
-                vals.clear();
-                let lane = &scratch[g * n..(g + 1) * n];
-                if *skipna {
-                    vals.extend(lane.iter().copied().filter(|v| !v.is_nan()));
-                } else if lane.iter().any(|v| v.is_nan()) {
-                    continue; // NaN, as initialised
-                } else {
-                    vals.extend_from_slice(lane);
-                }
-                quantiles(&mut vals, q, *method, &mut res);
-                for (k, &r) in res.iter().enumerate() {
-                    out[k * lanes + o * inner + i0 + g] = T::el_from_f64(r);
-                }
-            }
-        }
-    }
-    array(shape, out)
+    let mut perm: Vec<usize> = (0..nd).filter(|a| !axes.contains(a)).collect();
+    perm.extend_from_slice(axes);
+    let lanes: usize = perm[..nd - axes.len()].iter().map(|&a| full.shape()[a]).product();
+    let t = full.permuted_axes(IxDyn(&perm)).as_standard_layout().into_owned();
+    Rows::from_array(t.into_shape_with_order(IxDyn(&[lanes, n])).expect("standard layout"), 1)
 }
 
 /// The lane block: the argument blocks (row-major over `grid` along
