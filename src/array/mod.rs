@@ -29,6 +29,7 @@
 //! all (`concatenate(&[], 0)`) has shape `[0]`.
 
 mod impl_binning;
+mod impl_blockwise;
 mod impl_coarsen;
 mod impl_compute;
 mod impl_constructors;
@@ -53,6 +54,7 @@ mod impl_structure;
 mod s_macro;
 
 pub use impl_binning::histogram2d;
+pub use impl_blockwise::{apply_ufunc, map_blocks_multi};
 pub use impl_coarsen::{Coarsen, CoarsenBoundary};
 pub use impl_compute::{compute_all, ComputeAll};
 pub use impl_creation::{meshgrid, Indexing};

@@ -33,9 +33,12 @@ pub(crate) fn run_task(task: &Task, inputs: &[&Payload]) -> Result<Payload> {
             Ok(if out.len() == 1 { Payload::Array(out.pop().expect("one part")) } else { Payload::Parts(out) })
         }
         TaskOp::Blockwise(b) => {
-            let BlockwiseTask { op, args, shape, dtype } = &**b;
+            let BlockwiseTask { op, args, shape, dtype, block, f } = &**b;
             let blocks = args.iter().map(|c| part_of(c, 0, inputs)).collect::<Result<Vec<&AnyArray>>>()?;
-            let out = crate::kernels::blocks::run(op, &blocks, shape, *dtype)?;
+            let out = match f {
+                Some(f) => f.call(&blocks, block)?,
+                None => crate::kernels::blocks::run(op, &blocks, shape, *dtype)?,
+            };
             if out.shape() != shape.as_slice() || out.dtype() != *dtype {
                 return Err(Error::Internal(format!(
                     "{} gave a {:?} block of shape {:?}, not {dtype:?} {shape:?}",

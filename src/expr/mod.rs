@@ -137,7 +137,8 @@ pub(crate) enum NodeKind {
     /// One step (`ops::BlockOp`) per output block, in row-major grid
     /// order, on whole blocks of the inputs or earlier blocks of this node
     /// (a scan's carry): quantiles, scans, moving windows.
-    Blockwise { inputs: Vec<Arc<Node>>, steps: Arc<Vec<Step>> },
+    /// A step of `BlockOp::Custom` runs `f`.
+    Blockwise { inputs: Vec<Arc<Node>>, steps: Arc<Vec<Step>>, f: Option<Arc<dyn crate::ops::StepFn>> },
     /// An operation that could not be built; computing reports the error.
     Invalid(Error),
 }

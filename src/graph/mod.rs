@@ -258,6 +258,10 @@ pub(crate) struct BlockwiseTask {
     pub args: Vec<ChunkRef>,
     pub shape: Vec<usize>,
     pub dtype: crate::dtype::DType,
+    /// The output block's index (for a user function).
+    pub block: Vec<usize>,
+    /// The user function of a `BlockOp::Custom` step.
+    pub f: Option<Arc<dyn crate::ops::StepFn>>,
 }
 
 /// A task: key, dependencies (earlier tasks), operation.

@@ -262,6 +262,7 @@ impl TaskGraph {
                 TaskOp::Dense { op, args } => {
                     OpSpec::Dense { op: op.clone(), args: args.iter().map(|(c, p)| (chunk_w(c), *p)).collect() }
                 }
+                TaskOp::Blockwise(b) if b.f.is_some() => return Err(refuse("a blockwise function", &t.key)),
                 TaskOp::Blockwise(b) => OpSpec::Blockwise {
                     op: b.op.clone(),
                     args: b.args.iter().map(chunk_w).collect(),
@@ -391,6 +392,8 @@ impl TaskGraph {
                     args: args.iter().map(chunk).collect::<Result<_>>()?,
                     shape: shape.clone(),
                     dtype: *dtype,
+                    block: vec![],
+                    f: None,
                 })),
                 OpSpec::Gather { axis, parts } => TaskOp::Gather {
                     axis: *axis,

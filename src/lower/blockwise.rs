@@ -7,7 +7,13 @@ use crate::key::Key;
 use std::sync::Arc;
 
 impl Lowerer {
-    pub(super) fn emit_blockwise(&mut self, n: &Arc<Node>, inputs: &[Arc<Node>], steps: &[Step]) -> Vec<BlockRef> {
+    pub(super) fn emit_blockwise(
+        &mut self,
+        n: &Arc<Node>,
+        inputs: &[Arc<Node>],
+        steps: &[Step],
+        f: &Option<Arc<dyn crate::ops::StepFn>>,
+    ) -> Vec<BlockRef> {
         let grid = n.chunks.clone();
         let label: Arc<str> = Arc::from(n.label.as_ref());
         let index: Vec<Vec<usize>> = grid.block_indices().collect();
@@ -32,7 +38,9 @@ impl Lowerer {
                 })
                 .collect();
             let shape = grid.block_shape(&index[i]);
-            let op = TaskOp::Blockwise(Box::new(BlockwiseTask { op: step.op.clone(), args, shape, dtype: n.dtype }));
+            let block = index[i].clone();
+            let (op, f) = (step.op.clone(), f.clone());
+            let op = TaskOp::Blockwise(Box::new(BlockwiseTask { op, args, shape, dtype: n.dtype, block, f }));
             refs[i] = Some(BlockRef::Task(self.push(Key::new(n.token, &label, &index[i]), deps, op)));
         }
         refs.into_iter().map(|r| r.expect("every step is built")).collect()

@@ -285,7 +285,7 @@ impl Lowerer {
                 self.tasks[t as usize].est_bytes *= *parts as u64;
                 vec![BlockRef::Task(t)]
             }
-            NodeKind::Blockwise { inputs, steps } => self.emit_blockwise(n, inputs, steps),
+            NodeKind::Blockwise { inputs, steps, f } => self.emit_blockwise(n, inputs, steps, f),
             NodeKind::Invalid(_) => unreachable!("invalid nodes are rejected before lowering"),
         };
         self.blocks.insert(n.token, refs);

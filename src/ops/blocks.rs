@@ -225,6 +225,9 @@ pub enum BlockOp {
     /// interpolation at coordinates `x` (at most the first `limit` of each
     /// run of NaN); NaN before the first or after the last value stay.
     InterpolateNa { axis: usize, x: Vec<f64>, limit: Option<usize> },
+    /// A user function (its node holds the closure; not serialisable).
+    #[serde(serialize_with = "super::refuse_custom", skip_deserializing)]
+    Custom(super::CustomOp),
 }
 
 impl BlockOp {
@@ -246,6 +249,7 @@ impl BlockOp {
             BlockOp::Polyfit { .. } => "polyfit",
             BlockOp::Interp { .. } => "interp",
             BlockOp::InterpolateNa { .. } => "interpolate_na",
+            BlockOp::Custom(_) => "blockwise",
         }
     }
 }

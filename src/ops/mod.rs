@@ -56,6 +56,14 @@ pub trait BlockFn: Send + Sync {
     fn call(&self, chunk: AnyArray, block: &[usize]) -> Result<AnyArray>;
 }
 
+/// A user function on whole blocks of several arrays (`apply_ufunc`,
+/// `map_blocks_multi`, custom reductions): one output block from the
+/// blocks a step reads, with the output block's index.
+pub trait StepFn: Send + Sync {
+    /// Runs on the step's blocks.
+    fn call(&self, blocks: &[&AnyArray], block: &[usize]) -> Result<AnyArray>;
+}
+
 /// Produces whole blocks from outside the engine (a file): the leaves of a
 /// graph that are neither generated nor held.
 pub trait BlockReader: Send + Sync {

@@ -391,3 +391,102 @@ fn a_histogram_sums_one_count_block_per_chunk() {
         .slice(&[darray::Sel::index(0), darray::Sel::all()]);
     assert!(slope.compute().unwrap().iter().all(|v| (v - 3.0).abs() < 1e-9));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn user_block_functions_see_whole_core_axes(
+        (shape, chunks) in common::shape_and_chunks(3, 6),
+        other in prop::collection::vec(1usize..4, 3),
+        core_seed in 0usize..3,
+        axes_seed in prop::collection::vec(any::<bool>(), 3),
+        split_every in 2usize..5,
+        values in prop::collection::vec(-100.0..100.0f64, 216),
+    ) {
+        prop_assume!(!shape.is_empty());
+        let nd = shape.len();
+        let core = core_seed % nd;
+        let a = array(&shape, &values);
+        let b = a.mapv(|v| v * 0.5 + 1.0);
+        let x = DArray::from_array(a.clone(), chunks)?;
+        let ochunks: Vec<usize> = (0..nd).map(|d| other[d]).collect();
+        let y = DArray::from_array(b.clone(), ochunks)?;
+        // A sorted core axis (kept, moved last) and a dropped one (a dot product).
+        let sorted = darray::apply_ufunc(&[&x], &[&[core]], &[shape[core]], |v| {
+            let mut o = v[0].to_owned();
+            let last = o.ndim() - 1;
+            for mut lane in o.lanes_mut(Axis(last)) {
+                let mut l = lane.to_vec();
+                l.sort_by(f64::total_cmp);
+                lane.iter_mut().zip(l).for_each(|(d, s)| *d = s);
+            }
+            o
+        }).compute()?;
+        let mut want = a.clone();
+        for mut lane in want.lanes_mut(Axis(core)) {
+            let mut l = lane.to_vec();
+            l.sort_by(f64::total_cmp);
+            lane.iter_mut().zip(l).for_each(|(d, s)| *d = s);
+        }
+        let mut moved = want.view();
+        moved = moved.permuted_axes(IxDyn(&(0..nd).filter(|&d| d != core).chain([core]).collect::<Vec<_>>()));
+        prop_assert_eq!(sorted, moved.to_owned());
+        let dot = darray::apply_ufunc(&[&x, &y], &[&[core], &[core]], &[], |v| {
+            let last = v[0].ndim() - 1;
+            (&v[0] * &v[1]).sum_axis(Axis(last))
+        }).compute()?;
+        common::assert_close(&dot, &(&a * &b).sum_axis(Axis(core)), 1e-9)?;
+        // Aligned blocks of differently chunked arrays.
+        let prod = darray::map_blocks_multi(&[&x, &y], |v, _| &v[0] * &v[1]).compute()?;
+        prop_assert_eq!(prod, &a * &b);
+        // A custom mean over random axes, combined `split_every` at a time.
+        let axes: Vec<usize> = (0..nd).filter(|&d| axes_seed[d]).collect();
+        let red = axes.clone();
+        let m = x.reduction(
+            &axes,
+            2,
+            move |blk| {
+                let mut s = blk.to_owned();
+                let mut c = blk.mapv(|_| 1.0);
+                for &ax in red.iter().rev() {
+                    s = s.sum_axis(Axis(ax));
+                    c = c.sum_axis(Axis(ax));
+                }
+                ndarray::stack(Axis(s.ndim()), &[s.view(), c.view()]).unwrap()
+            },
+            |p| p.sum_axis(Axis(0)),
+            |p| {
+                let last = p.ndim() - 1;
+                &p.index_axis(Axis(last), 0) / &p.index_axis(Axis(last), 1)
+            },
+            split_every,
+        ).compute()?;
+        let want_m = common::oracle(&a, &axes, false, |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64);
+        common::assert_close(&m, &want_m, 1e-9)?;
+    }
+}
+
+#[test]
+fn user_block_functions_report_their_errors() {
+    let x = DArray::<f64>::ones([6, 4], [3, 2]).unwrap();
+    // A panic names the task.
+    let p = darray::map_blocks_multi(&[&x], |v: &[ndarray::ArrayViewD<'_, f64>], b: &[usize]| {
+        assert!(b != [1, 1], "no block (1, 1)");
+        v[0].to_owned()
+    });
+    match p.compute() {
+        Err(darray::Error::TaskPanicked { task, message }) => {
+            assert!(task.contains("map_blocks") && message.contains("no block (1, 1)"), "{task}: {message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A block of the wrong shape is an error, not a wrong answer.
+    let bad = darray::apply_ufunc(&[&x], &[&[1]], &[3], |v| v[0].to_owned());
+    assert!(bad.compute().is_err());
+    // Loop axes that differ, and user code leaving its process, are refused.
+    let y = DArray::<f64>::ones([5, 4], [5, 4]).unwrap();
+    assert!(darray::apply_ufunc(&[&x, &y], &[&[1], &[1]], &[], |v| v[0].sum_axis(Axis(1))).validate().is_err());
+    let g = darray::map_blocks_multi(&[&x], |v, _| v[0].to_owned()).graph().unwrap();
+    assert!(matches!(g.to_spec(), Err(darray::Error::NotEncodable(_))));
+}

@@ -19,6 +19,19 @@ pub(crate) fn blockwise(
     chunks: Chunks,
     dtype: DType,
 ) -> Arc<Node> {
+    blockwise_fn(label, inputs, steps, shape, chunks, dtype, None)
+}
+
+/// As [`blockwise`], steps of `BlockOp::Custom` running `f`.
+pub(crate) fn blockwise_fn(
+    label: &str,
+    inputs: Vec<Arc<Node>>,
+    steps: Vec<Step>,
+    shape: Vec<usize>,
+    chunks: Chunks,
+    dtype: DType,
+    f: Option<Arc<dyn crate::ops::StepFn>>,
+) -> Arc<Node> {
     if let Some(e) = inputs.iter().find_map(|n| n.error()) {
         return Node::invalid_shaped(e.clone(), dtype, shape, chunks);
     }
@@ -28,7 +41,10 @@ pub(crate) fn blockwise(
         h.u64(n.token);
     }
     for s in &steps {
-        h.str(&format!("{:?}", s.op));
+        match &s.op {
+            BlockOp::Custom(c) => h.str("custom").str(c.name()).u64(c.token()),
+            op => h.str(&format!("{op:?}")),
+        };
         for a in &s.args {
             match a {
                 StepArg::Input { input, block } => h.u64(*input as u64).u64(*block as u64),
@@ -39,7 +55,7 @@ pub(crate) fn blockwise(
     for sizes in chunks.sizes() {
         h.usizes(sizes);
     }
-    let kind = NodeKind::Blockwise { inputs, steps: Arc::new(steps) };
+    let kind = NodeKind::Blockwise { inputs, steps: Arc::new(steps), f };
     Node::new(h.finish(), label, shape, chunks, dtype, kind)
 }
 

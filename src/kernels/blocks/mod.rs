@@ -58,6 +58,7 @@ pub(crate) fn run(op: &BlockOp, args: &[&AnyArray], shape: &[usize], dtype: DTyp
             crate::with_numeric!(input, T => select::run::<T>(op, args, shape),
                 bool => Err(Error::Internal(format!("{} of bool", op.name()))))
         }
+        BlockOp::Custom(c) => Err(Error::Internal(format!("the blockwise function `{}` has no code here", c.name()))),
         BlockOp::Scan { .. } => crate::with_numeric!(dtype, T => scan::run::<T>(op, args, shape),
             bool => Err(Error::Internal("a scan of bool".into()))),
     }
