@@ -114,6 +114,13 @@ impl<T: Element> DArray<T> {
                 chunks.nblocks()
             )));
         }
+        let nodes: Vec<_> = blocks.iter().map(|b| b.node.clone()).collect();
+        if !crate::expr::DNode::arrays(&nodes).is_empty() {
+            return Err(Error::Invalid(
+                "from_delayed of values computed from an array's blocks (to_delayed): compute them, or use map_blocks"
+                    .into(),
+            ));
+        }
         let mut h = TokenHasher::new("from_delayed");
         for b in &blocks {
             h.u64(b.node.token);
@@ -132,6 +139,53 @@ impl<T: Element> DArray<T> {
         let kind =
             NodeKind::FromDelayed { blocks: blocks.into_iter().map(|b| b.node).collect(), convert: Arc::new(convert) };
         Ok(Self::from_node(Node::new(h.finish(), "from_delayed", shape, chunks, T::DTYPE, kind)))
+    }
+}
+
+impl<T: Element> DArray<T> {
+    /// The array's blocks as delayed values, on the grid of its blocks
+    /// (dask's `to_delayed`): a sequential algorithm can walk them carrying
+    /// its state from one to the next (see `examples/online_fit.rs`), the
+    /// counterpart of [`from_delayed`](DArray::from_delayed). Computing a
+    /// delayed value computes the blocks it reads, in the same graph; each
+    /// block is handed to the calls as a copy.
+    ///
+    /// ```
+    /// use darray::{delayed, DArray};
+    /// use ndarray::ArrayD;
+    /// fn total(acc: &f64, b: &ArrayD<f64>) -> f64 { acc + b.sum() }
+    /// let x = DArray::<f64>::arange(0.0, 10.0, 1.0, 4)?;
+    /// let blocks = x.to_delayed()?;
+    /// assert_eq!(blocks.shape(), &[3]);
+    /// let mut acc = darray::delayed::Delayed::value(0.0);
+    /// for b in blocks.iter() {
+    ///     acc = delayed!(total(&acc, b));
+    /// }
+    /// assert_eq!(acc.compute()?, 45.0);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn to_delayed(&self) -> Result<ndarray::ArrayD<crate::delayed::Delayed<ndarray::ArrayD<T>>>> {
+        let x = self.clone().validate()?;
+        let n = &x.node;
+        let convert: Arc<crate::ops::BlockValueFn> = Arc::new(|a: &crate::dtype::AnyArray| {
+            let b = T::view_any(a).ok_or_else(|| Error::Internal("a block of another type".into()))?;
+            Ok(Arc::new(b.clone()) as crate::ops::Value)
+        });
+        let blocks: Vec<_> = (0..n.chunks.nblocks())
+            .map(|flat| {
+                let mut h = TokenHasher::new("to_delayed");
+                h.u64(n.token).u64(flat as u64);
+                let node = crate::expr::DNode {
+                    token: h.finish(),
+                    name: Arc::from(format!("{}-block", n.label).as_str()),
+                    deps: vec![],
+                    f: Arc::new(|_: &[&crate::ops::Value]| Err(Error::Internal("an array block has no call".into()))),
+                    block: Some(crate::expr::ArrayBlock { node: n.clone(), flat, convert: convert.clone() }),
+                };
+                crate::delayed::Delayed::from_node(Arc::new(node))
+            })
+            .collect();
+        Ok(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&n.chunks.numblocks()), blocks).expect("one per block"))
     }
 }
 

@@ -67,6 +67,13 @@ fn fn_token<F: 'static>(name: &str) -> u64 {
     h.finish()
 }
 
+impl<T> Delayed<T> {
+    /// The delayed value of a node.
+    pub(crate) fn from_node(node: Arc<DNode>) -> Self {
+        Delayed { node, _t: PhantomData }
+    }
+}
+
 impl<T: Send + Sync + 'static> Delayed<T> {
     fn from_parts(name: &str, token: u64, deps: Vec<Arc<DNode>>, f: Arc<CallFn>) -> Self {
         let mut h = TokenHasher::new("delayed");
@@ -74,7 +81,7 @@ impl<T: Send + Sync + 'static> Delayed<T> {
         for d in &deps {
             h.u64(d.token);
         }
-        let node = Arc::new(DNode { token: h.finish(), name: Arc::from(name), deps, f });
+        let node = Arc::new(DNode { token: h.finish(), name: Arc::from(name), deps, f, block: None });
         Delayed { node, _t: PhantomData }
     }
 

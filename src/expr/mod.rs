@@ -5,7 +5,7 @@
 pub(crate) mod build;
 mod delayed;
 
-pub(crate) use delayed::DNode;
+pub(crate) use delayed::{ArrayBlock, DNode};
 
 pub(crate) use build::{
     concat, contract, dense, elementwise, elementwise_kernel, group_reduce_op, rechunk, reduce, reshape, slice, source,

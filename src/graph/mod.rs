@@ -205,11 +205,21 @@ pub(crate) struct DelayedTask {
 
 impl DelayedTask {
     pub(crate) fn run(&self, inputs: &[&Payload]) -> crate::Result<Payload> {
-        let vals: Vec<&crate::ops::Value> = inputs
+        // An array block (`to_delayed`) is handed over as a value (a copy).
+        let blocks: Vec<Option<crate::ops::Value>> = inputs
             .iter()
             .map(|p| match p {
-                Payload::Value(v) => v,
-                _ => unreachable!("delayed calls read delayed values"),
+                Payload::Array(a) => Some(Arc::new(a.clone()) as crate::ops::Value),
+                _ => None,
+            })
+            .collect();
+        let vals: Vec<&crate::ops::Value> = inputs
+            .iter()
+            .zip(&blocks)
+            .map(|(p, b)| match (p, b) {
+                (Payload::Value(v), _) => v,
+                (_, Some(b)) => b,
+                _ => unreachable!("delayed calls read delayed values or blocks"),
             })
             .collect();
         (self.f)(&vals).map(Payload::Value)

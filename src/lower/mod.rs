@@ -263,7 +263,8 @@ impl Lowerer {
                 .map(|b| BlockRef::Task(self.push(Key::new(n.token, &n.label, &b), vec![], read_op(n, reader, &b))))
                 .collect(),
             NodeKind::FromDelayed { blocks, convert } => {
-                let calls = delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed);
+                // `from_delayed` refuses array blocks (`to_delayed`) at construction.
+                let calls = delayed::lower_delayed(blocks, &mut self.tasks, &mut self.delayed, &HashMap::new());
                 let label: Arc<str> = Arc::from("from_delayed");
                 let grid = n.chunks.clone();
                 grid.block_indices()

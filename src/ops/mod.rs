@@ -43,7 +43,7 @@ pub use blocks::{BlockOp, QuantileMethod, RollOp, ScanOp};
 pub use dense::DenseOp;
 
 pub use call::Value;
-pub(crate) use call::{CallFn, ConvertFn};
+pub(crate) use call::{BlockValueFn, CallFn, ConvertFn};
 
 use crate::dtype::AnyArray;
 use crate::error::Result;

@@ -60,8 +60,18 @@ pub(crate) fn graph(roots: Roots<'_>, cfg: &Config, memory_limit: Option<u64>) -
             lower_plan(&opt, &plan, memory_limit)
         }
         Roots::Delayed(r) => {
-            let mut tasks = vec![];
-            let ids = lower_delayed(r, &mut tasks, &mut HashMap::new());
+            // Arrays whose blocks are delayed values run first, in the same graph.
+            let arrays = DNode::arrays(r);
+            let (mut tasks, blocks) = if arrays.is_empty() {
+                (vec![], HashMap::new())
+            } else {
+                let opt = optimizer(cfg, memory_limit)?;
+                let plan = opt.plan(&arrays)?;
+                let g = lower_plan(&opt, &plan, memory_limit)?;
+                let blocks = arrays.iter().zip(g.outputs).map(|(a, o)| (a.token, o.blocks)).collect();
+                (g.tasks, blocks)
+            };
+            let ids = lower_delayed(r, &mut tasks, &mut HashMap::new(), &blocks);
             let outputs = ids.into_iter().map(|t| Output { blocks: vec![BlockRef::Task(t)] }).collect();
             Ok(TaskGraph { tasks, outputs })
         }

@@ -490,3 +490,30 @@ fn user_block_functions_report_their_errors() {
     let g = darray::map_blocks_multi(&[&x], |v, _| v[0].to_owned()).graph().unwrap();
     assert!(matches!(g.to_spec(), Err(darray::Error::NotEncodable(_))));
 }
+
+#[test]
+fn blocks_as_delayed_values_carry_state_in_order() {
+    use darray::delayed::Delayed;
+    #[allow(clippy::ptr_arg)] // a delayed call takes its value, a Vec, by reference
+    fn step(acc: &Vec<f64>, b: &ndarray::ArrayD<f64>) -> Vec<f64> {
+        let mut a = acc.clone();
+        a.push(b.sum());
+        a
+    }
+    let x = DArray::<f64>::from_fn([10, 4], [3, 4], |i| (i[0] * 4 + i[1]) as f64).unwrap();
+    for arr in [x.clone(), x.persist().unwrap()] {
+        let blocks = arr.to_delayed().unwrap();
+        assert_eq!(blocks.shape(), &[4, 1]);
+        let mut acc = Delayed::value(vec![]);
+        for b in blocks.iter() {
+            acc = darray::delayed!(step(&acc, b));
+        }
+        let sums = acc.compute().unwrap();
+        let want: Vec<f64> = (0..4).map(|k| (k * 12..((k + 1) * 12).min(40)).map(|v| v as f64).sum()).collect();
+        assert_eq!(sums, want);
+    }
+    // Values computed from blocks cannot become blocks again (yet): refused.
+    let b = x.to_delayed().unwrap();
+    assert!(DArray::from_delayed(vec![b[[0, 0]].clone()], [3, 4], [3, 4]).is_err());
+    assert!(x.sum_axis(7).to_delayed().is_err());
+}
