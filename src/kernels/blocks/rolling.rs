@@ -103,12 +103,16 @@ pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -
             }
             RollOp::Min | RollOp::Max if before + after < SCAN_WINDOW => {
                 // Branch-free rows in `T`: IEEE `max`/`min` skip NaN (a
-                // window of NaN alone stays NaN), and a count of values
-                // only where `min_periods` needs more than one.
+                // window of NaN alone stays NaN).
                 let max = op == RollOp::Max;
                 let mut best = vec![T::nan(); inner];
                 let mut count = vec![0u32; inner];
-                let counted = min_p > 1;
+                // Counted only where `min_periods` needs more than one
+                // value and the rows hold NaN (else a window's count is
+                // its length).
+                let nan_free = len == 0 || (lo(0)..=hi(len - 1)).all(|t| !src(t).iter().any(|v| v.is_nan()));
+                let counted = min_p > 1 && !nan_free;
+                let short = |j: usize| min_p > 1 && nan_free && hi(j) + 1 - lo(j) < min_p;
                 for j in 0..len {
                     best.fill(T::nan());
                     for t in lo(j)..=hi(j) {
@@ -130,7 +134,7 @@ pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -
                             }
                             *c = 0;
                         }
-                    } else {
+                    } else if !short(j) {
                         dst.copy_from_slice(&best);
                     }
                 }
