@@ -333,6 +333,28 @@ fn workload(name: &str, s: usize, cfg: &Config, with: DeflateImpl) -> Result<Opt
             let (v, stats) = r?;
             Run { build_s, compute_s, stats, result: vec![f64::from(v[[]])], extra: vec![] }
         }
+        "Q1big" => {
+            // Q1's quantile on a generated input twice the machine's memory
+            // (f32, E4's lanes, chunks of 1000 steps): memory stays bounded
+            // by the tasks' lane blocks, not by the array.
+            let mem = std::fs::read_to_string("/proc/meminfo")
+                .ok()
+                .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+                .unwrap_or(24 << 20)
+                * 1024;
+            let t = (2 * mem / (181 * 360 * 4)) as usize / 1000 * 1000 + 1000;
+            let (x, build_s) = timed(|| {
+                DArray::<f32>::from_fn([t, 181, 360], [1000, 181, 360], |i| {
+                    ((i[0] * 7919 + i[1] * 104729 + i[2] * 1299709) % 1000) as f32
+                })
+            });
+            let q = x?.nanquantile(0.9, 0).sum();
+            let (r, compute_s) = timed(|| q.compute_with(cfg));
+            let (v, stats) = r?;
+            let extra =
+                vec![("input_gb".into(), (t * 181 * 360 * 4) as f64 / 1e9), ("machine_gb".into(), mem as f64 / 1e9)];
+            Run { build_s, compute_s, stats, result: vec![f64::from(v[[]])], extra }
+        }
         "S1" => {
             // Cumulative sum along time in float64, then its mean over time.
             let (x, build_s) = timed(climate_file);

@@ -91,6 +91,16 @@ fn run() -> Result<()> {
     let anomaly_std = anomaly.nanstd_with(&ReduceOpts::all(), 0.0);
     let cfg = Config::default().progress(true);
     let mut outs = vec![mean, lo, hi, anomaly_std, clim.nanmean_with(&spatial)];
+    // The trend map (a least-squares line per grid point, in units a day
+    // when the steps are known) and the 90th percentile over time.
+    let per_day = time.as_ref().and_then(|t| t.steps_per_day()).map(|s| s as f64);
+    let tc: Vec<f64> = (0..x.shape()[0]).map(|i| i as f64 / per_day.unwrap_or(1.0)).collect();
+    let mut slope_sel = vec![darray::Sel::index(0)];
+    slope_sel.extend((1..x.ndim()).map(|_| darray::Sel::all()));
+    let trend = x.polyfit(0, &tc, 1, true).slice(&slope_sel);
+    outs.push(trend.nanmean());
+    outs.push(trend.nanmax());
+    outs.push(x.nanquantile(0.9, 0).nanmean());
     if let Some(t) = &time {
         outs.push(x.groupby(0, &t.dates()).nanmean().nanmean_with(&spatial)); // daily means
     }
@@ -104,7 +114,10 @@ fn run() -> Result<()> {
     let cells: Vec<String> = g.labels().iter().zip(r[4].iter()).map(|(l, v)| format!("{l}: {v:.3}")).collect();
     println!("climatology by {kind} (spatial mean of each group's mean over time):\n  {}", cells.join(", "));
     println!("anomaly standard deviation {:.4} {u}", r[3][[]]);
-    if let Some(daily) = r.get(5) {
+    let unit = if per_day.is_some() { "a day" } else { "a step" };
+    println!("trend: {:.4} {u} {unit} on average, {:.4} at most", r[5][[]], r[6][[]]);
+    println!("90th percentile over time, spatial mean: {:.4} {u}", r[7][[]]);
+    if let Some(daily) = r.get(8) {
         let first: Vec<String> = daily.iter().take(5).map(|v| format!("{v:.4}")).collect();
         println!("daily means ({} days, spatial mean): {} ...", daily.len(), first.join(", "));
     }
