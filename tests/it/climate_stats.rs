@@ -372,3 +372,21 @@ fn a_window_reaches_past_its_neighbour() {
     let last = g.tasks().filter(|t| t.ops == ["rolling-max"]).last().unwrap();
     assert_eq!(last.deps.len(), 4);
 }
+
+#[test]
+fn a_widening_cast_is_read_by_the_scan_and_window_kernels() {
+    let a = ndarray::Array2::from_shape_fn((11, 5), |(i, j)| ((i * 7 + j * 3) % 13) as f32 * 0.1 - 0.3).into_dyn();
+    let x = DArray::from_array(a.clone(), [3, 2]).unwrap();
+    let wide = a.mapv(f64::from);
+    let y = DArray::from_array(wide.clone(), [3, 2]).unwrap();
+    for (got, want) in [
+        (x.cast::<f64>().cumsum(0), y.cumsum(0)),
+        (x.cast::<f64>().cummax(1), y.cummax(1)),
+        (x.cast::<f64>().rolling(0, 4).max(), y.rolling(0, 4).max()),
+        (x.cast::<f64>().rolling(0, 3).center(true).mean(), y.rolling(0, 3).center(true).mean()),
+    ] {
+        let g = got.graph().unwrap();
+        assert!(g.tasks().all(|t| !t.ops.iter().any(|o| o.contains("astype"))), "{g}");
+        assert!(same(&got.compute().unwrap(), &want.compute().unwrap()));
+    }
+}

@@ -6,7 +6,7 @@ use crate::chunks::{Chunks, GridIter};
 use crate::dtype::DType;
 use crate::expr::{Node, NodeKind, Step, StepArg};
 use crate::key::TokenHasher;
-use crate::ops::{BlockOp, QuantileMethod, RollOp, ScanOp};
+use crate::ops::{BlockOp, ElemOp, QuantileMethod, RollOp, ScanOp};
 use std::sync::Arc;
 
 /// A blockwise node of `shape`, `chunks` and `dtype` running `steps` (one
@@ -57,6 +57,25 @@ pub(crate) fn blockwise_fn(
     }
     let kind = NodeKind::Blockwise { inputs, steps: Arc::new(steps), f };
     Node::new(h.finish(), label, shape, chunks, dtype, kind)
+}
+
+/// The `f32` input of an `f32` to `f64` cast, which scan and window
+/// kernels widen as they read: the cast then costs no block of its own.
+fn widened(x: &Arc<Node>, dtype: DType) -> Option<Arc<Node>> {
+    match &x.kind {
+        NodeKind::Elementwise { kernel, inputs }
+            if dtype == DType::F64
+                && x.dtype == DType::F64
+                && inputs.len() == 1
+                && inputs[0].dtype == DType::F32
+                && inputs[0].shape == x.shape
+                && inputs[0].chunks == x.chunks
+                && *kernel.op() == ElemOp::Cast(DType::F64) =>
+        {
+            Some(inputs[0].clone())
+        }
+        _ => None,
+    }
 }
 
 /// Flat (row-major) index of block `b` of a grid of `nb` blocks per axis.
@@ -124,6 +143,7 @@ pub(crate) fn quantile(
 /// A scan of `x` along `axis`: block `b` scans its input block, carried on
 /// from the output block before it (after it, `reverse`).
 pub(crate) fn scan(x: Arc<Node>, op: ScanOp, axis: usize, reverse: bool, dtype: DType) -> Arc<Node> {
+    let x = widened(&x, dtype).unwrap_or(x);
     let nb = x.chunks.numblocks();
     let sizes = &x.chunks.sizes()[axis];
     let steps = x
@@ -161,6 +181,7 @@ pub(crate) fn rolling(
     min_periods: usize,
     dtype: DType,
 ) -> Arc<Node> {
+    let x = widened(&x, dtype).unwrap_or(x);
     let nb = x.chunks.numblocks();
     let n = x.shape[axis];
     let steps = x

@@ -24,10 +24,13 @@ pub(crate) fn run(op: &BlockOp, args: &[&AnyArray], shape: &[usize], dtype: DTyp
             DType::F64 => quantile::run::<f64>(op, args, shape),
             d => Err(Error::Internal(format!("quantiles in {d:?}"))),
         },
-        BlockOp::Rolling { .. } => match dtype {
-            DType::F32 => rolling::run::<f32>(op, args, shape),
-            DType::F64 => rolling::run::<f64>(op, args, shape),
-            d => Err(Error::Internal(format!("a moving window in {d:?}"))),
+        // A window or scan may read `f32` into `f64` (the widening its
+        // builder took over from a cast).
+        BlockOp::Rolling { .. } => match (first(args, op)?, dtype) {
+            (DType::F32, DType::F32) => rolling::run::<f32, f32>(op, args, shape),
+            (DType::F32, DType::F64) => rolling::run::<f32, f64>(op, args, shape),
+            (DType::F64, DType::F64) => rolling::run::<f64, f64>(op, args, shape),
+            (i, d) => Err(Error::Internal(format!("a moving window of {i:?} in {d:?}"))),
         },
         BlockOp::GroupQuantile { .. } => match dtype {
             DType::F32 => quantile::run_groups::<f32>(op, args, shape),
@@ -59,8 +62,12 @@ pub(crate) fn run(op: &BlockOp, args: &[&AnyArray], shape: &[usize], dtype: DTyp
                 bool => Err(Error::Internal(format!("{} of bool", op.name()))))
         }
         BlockOp::Custom(c) => Err(Error::Internal(format!("the blockwise function `{}` has no code here", c.name()))),
-        BlockOp::Scan { .. } => crate::with_numeric!(dtype, T => scan::run::<T>(op, args, shape),
-            bool => Err(Error::Internal("a scan of bool".into()))),
+        BlockOp::Scan { .. } => match (first(args, op)?, dtype) {
+            (DType::F32, DType::F64) => scan::run::<f32, f64>(op, args, shape),
+            (i, d) if i == d => crate::with_numeric!(d, T => scan::run::<T, T>(op, args, shape),
+                bool => Err(Error::Internal("a scan of bool".into()))),
+            (i, d) => Err(Error::Internal(format!("a scan of {i:?} in {d:?}"))),
+        },
     }
 }
 

@@ -8,7 +8,7 @@
 //! monotone queue per lane for long ones.
 
 use super::layout::{array, split, Rows};
-use crate::dtype::{AnyArray, Float};
+use crate::dtype::{AnyArray, CastFrom, Float};
 use crate::error::{Error, Result};
 use crate::ops::{BlockOp, RollOp};
 use std::collections::VecDeque;
@@ -17,7 +17,13 @@ use std::collections::VecDeque;
 /// longer ones keep a monotone queue per lane.
 const SCAN_WINDOW: usize = 16;
 
-pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -> Result<AnyArray> {
+/// A moving window over blocks of `T` into `U` (the same type, or `f32`
+/// widened to `f64` as it is read).
+pub(super) fn run<T: Float, U: Float + CastFrom<T>>(
+    op: &BlockOp,
+    args: &[&AnyArray],
+    shape: &[usize],
+) -> Result<AnyArray> {
     let BlockOp::Rolling { op, axis, before, after, min_periods, lead, len } = *op else {
         unreachable!("a rolling step")
     };
@@ -27,7 +33,7 @@ pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -
     if so != outer || si != inner || sn != len || lead + len > big_n {
         return Err(Error::Internal(format!("{} of {joined:?} into {shape:?}", op.name())));
     }
-    let mut out = vec![T::nan(); outer * len * inner];
+    let mut out = vec![U::nan(); outer * len * inner];
     // Window of output position j (joined coordinates): lo ..= hi.
     let lo = |j: usize| (lead + j).saturating_sub(before);
     let hi = |j: usize| (lead + j + after).min(big_n - 1);
@@ -67,7 +73,7 @@ pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -
                         let c = c as f64;
                         if c >= min_p as f64 && c - ddof > 0.0 {
                             let var = m / (c - ddof);
-                            *d = T::el_from_f64(if matches!(op, RollOp::Std { .. }) { var.sqrt() } else { var });
+                            *d = U::el_from_f64(if matches!(op, RollOp::Std { .. }) { var.sqrt() } else { var });
                         }
                     }
                 }
@@ -96,7 +102,7 @@ pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -
                             _ => s.n >= min_periods as i64 && s.n > 0,
                         };
                         if ok {
-                            *d = T::el_from_f64(s.value(op));
+                            *d = U::el_from_f64(s.value(op));
                         }
                     }
                 }
@@ -130,12 +136,12 @@ pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -
                     if counted {
                         for ((d, &b), c) in dst.iter_mut().zip(&best).zip(count.iter_mut()) {
                             if *c as usize >= min_p {
-                                *d = b;
+                                *d = U::cast_from(b);
                             }
                             *c = 0;
                         }
                     } else if !short(j) {
-                        dst.copy_from_slice(&best);
+                        dst.iter_mut().zip(&best).for_each(|(d, &b)| *d = U::cast_from(b));
                     }
                 }
             }
@@ -168,7 +174,8 @@ pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -
                             q.pop_front();
                         }
                         if count >= min_p {
-                            out[dst_base + j * inner + i] = src(*q.front().expect("a value in the window"))[i];
+                            out[dst_base + j * inner + i] =
+                                U::cast_from(src(*q.front().expect("a value in the window"))[i]);
                         }
                     }
                 }
@@ -186,7 +193,7 @@ pub(super) fn run<T: Float>(op: &BlockOp, args: &[&AnyArray], shape: &[usize]) -
                         loop {
                             let v = src(t)[i];
                             if !v.el_is_nan() {
-                                *d = v;
+                                *d = U::cast_from(v);
                                 break;
                             }
                             if (last && t == l) || (!last && t == h) {
