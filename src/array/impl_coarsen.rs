@@ -44,6 +44,8 @@ pub struct Coarsen<T> {
     boundary: CoarsenBoundary,
 }
 
+super::impl_rolling::window_reductions!(Coarsen);
+
 impl<T: Element> DArray<T> {
     /// Windows of `w` positions along each `(axis, w)`; see [`Coarsen`].
     pub fn coarsen(&self, windows: &[(usize, usize)]) -> Coarsen<T> {
@@ -60,35 +62,6 @@ where
         self.boundary = b;
         self
     }
-    /// Sum of each window.
-    pub fn sum(&self) -> DArray<T::Mean> {
-        self.reduce(RollOp::Sum)
-    }
-    /// Mean of each window.
-    pub fn mean(&self) -> DArray<T::Mean> {
-        self.reduce(RollOp::Mean)
-    }
-    /// Smallest value of each window.
-    pub fn min(&self) -> DArray<T::Mean> {
-        self.reduce(RollOp::Min)
-    }
-    /// Largest value of each window.
-    pub fn max(&self) -> DArray<T::Mean> {
-        self.reduce(RollOp::Max)
-    }
-    /// Variance of each window with `ddof` delta degrees of freedom.
-    pub fn var(&self, ddof: f64) -> DArray<T::Mean> {
-        self.reduce(RollOp::Var { ddof })
-    }
-    /// Standard deviation of each window with `ddof` delta degrees of freedom.
-    pub fn std(&self, ddof: f64) -> DArray<T::Mean> {
-        self.reduce(RollOp::Std { ddof })
-    }
-    /// Values in each window that are not NaN.
-    pub fn count(&self) -> DArray<T::Mean> {
-        self.reduce(RollOp::Count)
-    }
-
     fn reduce(&self, op: RollOp) -> DArray<T::Mean> {
         let x = &self.x;
         if let Some(e) = x.error() {

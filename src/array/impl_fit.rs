@@ -28,6 +28,20 @@ impl<T: Numeric> DArray<T>
 where
     T::Mean: CastFrom<T>,
 {
+    /// The array as lanes along `axis` for a fit at coordinates `x`: cast
+    /// to the result's type, the other axes split as for quantiles; or the
+    /// array carrying the error (a bad axis, bad coordinates).
+    fn lanes_for(&self, axis: usize, x: &[f64], what: &str) -> Result<DArray<T::Mean>, DArray<T::Mean>> {
+        if let Some(e) = self.error() {
+            return Err(self.failed_as(e.clone()));
+        }
+        if axis >= self.ndim() {
+            return Err(self.failed_as(Error::Axis { axis, ndim: self.ndim() }));
+        }
+        check_coords(x, self.shape()[axis], what).map_err(|e| self.failed_as(e))?;
+        Ok(self.cast::<T::Mean>().split_lanes(&[axis]))
+    }
+
     /// Least-squares polynomial coefficients of degree `deg` along `axis`
     /// against the coordinates `x`, for every point of the other axes:
     /// shape `[deg + 1, other axes...]`, highest power first (NumPy's
@@ -44,16 +58,10 @@ where
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn polyfit(&self, axis: usize, x: &[f64], deg: usize, skipna: bool) -> DArray<T::Mean> {
-        if let Some(e) = self.error() {
-            return self.failed_as(e.clone());
-        }
-        if axis >= self.ndim() {
-            return self.failed_as(Error::Axis { axis, ndim: self.ndim() });
-        }
-        if let Err(e) = check_coords(x, self.shape()[axis], "polyfit") {
-            return self.failed_as(e);
-        }
-        let y = self.cast::<T::Mean>().split_lanes(&[axis]);
+        let y = match self.lanes_for(axis, x, "polyfit") {
+            Ok(y) => y,
+            Err(bad) => return bad,
+        };
         let op = BlockOp::Polyfit { axis, x: x.to_vec(), deg, skipna };
         DArray::from_node(blockwise::along(y.node, axis, op, None, Some(deg + 1), <T::Mean as Element>::DTYPE))
     }
@@ -74,16 +82,10 @@ where
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn interp(&self, axis: usize, x: &[f64], new: &[f64], extrapolate: bool) -> DArray<T::Mean> {
-        if let Some(e) = self.error() {
-            return self.failed_as(e.clone());
-        }
-        if axis >= self.ndim() {
-            return self.failed_as(Error::Axis { axis, ndim: self.ndim() });
-        }
-        if let Err(e) = check_coords(x, self.shape()[axis], "interp") {
-            return self.failed_as(e);
-        }
-        let y = self.cast::<T::Mean>().split_lanes(&[axis]);
+        let y = match self.lanes_for(axis, x, "interp") {
+            Ok(y) => y,
+            Err(bad) => return bad,
+        };
         let op = BlockOp::Interp { axis, x: x.to_vec(), new: new.to_vec(), extrapolate };
         DArray::from_node(blockwise::along(y.node, axis, op, Some(new.len()), None, <T::Mean as Element>::DTYPE))
     }
@@ -106,18 +108,12 @@ where
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn interpolate_na(&self, axis: usize, x: Option<&[f64]>, limit: Option<usize>) -> DArray<T::Mean> {
-        if let Some(e) = self.error() {
-            return self.failed_as(e.clone());
-        }
-        if axis >= self.ndim() {
-            return self.failed_as(Error::Axis { axis, ndim: self.ndim() });
-        }
-        let n = self.shape()[axis];
+        let n = self.shape().get(axis).copied().unwrap_or(0);
         let x: Vec<f64> = x.map_or_else(|| (0..n).map(|i| i as f64).collect(), <[f64]>::to_vec);
-        if let Err(e) = check_coords(&x, n, "interpolate_na") {
-            return self.failed_as(e);
-        }
-        let y = self.cast::<T::Mean>().split_lanes(&[axis]);
+        let y = match self.lanes_for(axis, &x, "interpolate_na") {
+            Ok(y) => y,
+            Err(bad) => return bad,
+        };
         let op = BlockOp::InterpolateNa { axis, x, limit };
         DArray::from_node(blockwise::along(y.node, axis, op, Some(n), None, <T::Mean as Element>::DTYPE))
     }

@@ -8,6 +8,51 @@ use crate::error::Error;
 use crate::expr::build::blockwise;
 use crate::ops::RollOp;
 
+/// The reductions of a window type (`Rolling`, `Coarsen`): each calls its
+/// `reduce` with the matching `RollOp`.
+macro_rules! window_reductions {
+    ($ty:ident) => {
+        impl<T: Numeric> $ty<T>
+        where
+            T::Mean: CastFrom<T>,
+        {
+            /// Sum of each window (NaN left out).
+            pub fn sum(&self) -> DArray<T::Mean> {
+                self.reduce(RollOp::Sum)
+            }
+            /// Mean of each window.
+            pub fn mean(&self) -> DArray<T::Mean> {
+                self.reduce(RollOp::Mean)
+            }
+            /// Smallest value of each window.
+            pub fn min(&self) -> DArray<T::Mean> {
+                self.reduce(RollOp::Min)
+            }
+            /// Largest value of each window.
+            pub fn max(&self) -> DArray<T::Mean> {
+                self.reduce(RollOp::Max)
+            }
+            /// Variance of each window with `ddof` delta degrees of freedom
+            /// (pandas' default is 1).
+            pub fn var(&self, ddof: f64) -> DArray<T::Mean> {
+                self.reduce(RollOp::Var { ddof })
+            }
+            /// Standard deviation of each window with `ddof` delta degrees
+            /// of freedom.
+            pub fn std(&self, ddof: f64) -> DArray<T::Mean> {
+                self.reduce(RollOp::Std { ddof })
+            }
+            /// Values in each window that are not NaN.
+            pub fn count(&self) -> DArray<T::Mean> {
+                self.reduce(RollOp::Count)
+            }
+        }
+    };
+}
+pub(super) use window_reductions;
+
+window_reductions!(Rolling);
+
 /// A moving window along one axis of an array, from [`DArray::rolling`]:
 /// its reductions give an array of the same shape, in `f64` for integers
 /// (pandas' float results), where position `i` reduces the window ending
@@ -24,6 +69,14 @@ use crate::ops::RollOp;
 /// assert_eq!(s[2..], [3.0, 6.0, 9.0, 12.0]);
 /// let m = x.rolling(0, 3).center(true).min_periods(1).max().compute()?;
 /// assert_eq!(m.into_raw_vec_and_offset().0, vec![1.0, 2.0, 3.0, 4.0, 5.0, 5.0]);
+/// let y = DArray::from_array(ndarray::arr1(&[1.0, 2.0, 4.0, 8.0]), 2)?;
+/// let v = y.rolling(0, 2).var(1.0).compute()?.into_raw_vec_and_offset().0;
+/// assert_eq!(v[1..], [0.5, 2.0, 8.0]);
+/// // `count` asks `min_periods` of the window's positions, as pandas does.
+/// let z = DArray::from_array(ndarray::arr1(&[1.0, f64::NAN, 3.0]), 2)?;
+/// let c = z.rolling(0, 2).count().compute()?.into_raw_vec_and_offset().0;
+/// assert!(c[0].is_nan());
+/// assert_eq!(c[1..], [1.0, 1.0]);
 /// # Ok::<(), darray::Error>(())
 /// ```
 #[derive(Clone)]
@@ -57,55 +110,6 @@ where
     pub fn min_periods(mut self, n: usize) -> Self {
         self.min_periods = Some(n);
         self
-    }
-
-    /// Sum of each window.
-    pub fn sum(&self) -> DArray<T::Mean> {
-        self.reduce(RollOp::Sum)
-    }
-    /// Mean of each window.
-    pub fn mean(&self) -> DArray<T::Mean> {
-        self.reduce(RollOp::Mean)
-    }
-    /// Smallest value of each window.
-    pub fn min(&self) -> DArray<T::Mean> {
-        self.reduce(RollOp::Min)
-    }
-    /// Largest value of each window.
-    pub fn max(&self) -> DArray<T::Mean> {
-        self.reduce(RollOp::Max)
-    }
-    /// Variance of each window with `ddof` delta degrees of freedom
-    /// (pandas' default is 1).
-    ///
-    /// ```
-    /// use darray::DArray;
-    /// let x = DArray::from_array(ndarray::arr1(&[1.0, 2.0, 4.0, 8.0]), 2)?;
-    /// let v = x.rolling(0, 2).var(1.0).compute()?.into_raw_vec_and_offset().0;
-    /// assert_eq!(v[1..], [0.5, 2.0, 8.0]);
-    /// # Ok::<(), darray::Error>(())
-    /// ```
-    pub fn var(&self, ddof: f64) -> DArray<T::Mean> {
-        self.reduce(RollOp::Var { ddof })
-    }
-    /// Standard deviation of each window with `ddof` delta degrees of freedom.
-    pub fn std(&self, ddof: f64) -> DArray<T::Mean> {
-        self.reduce(RollOp::Std { ddof })
-    }
-    /// Values in each window that are not NaN (NaN where the window,
-    /// clipped to the array, spans fewer than `min_periods` positions, as
-    /// pandas counts).
-    ///
-    /// ```
-    /// use darray::DArray;
-    /// let x = DArray::from_array(ndarray::arr1(&[1.0, f64::NAN, 3.0]), 2)?;
-    /// let c = x.rolling(0, 2).count().compute()?.into_raw_vec_and_offset().0;
-    /// assert!(c[0].is_nan());
-    /// assert_eq!(c[1..], [1.0, 1.0]);
-    /// # Ok::<(), darray::Error>(())
-    /// ```
-    pub fn count(&self) -> DArray<T::Mean> {
-        self.reduce(RollOp::Count)
     }
 
     fn reduce(&self, op: RollOp) -> DArray<T::Mean> {
