@@ -33,7 +33,11 @@ pub(super) fn run<T: Float, U: Float + CastFrom<T>>(
     if so != outer || si != inner || sn != len || lead + len > big_n {
         return Err(Error::Internal(format!("{} of {joined:?} into {shape:?}", op.name())));
     }
-    let mut out = vec![U::nan(); outer * len * inner];
+    // Short minima and maxima append their rows as they go; the other
+    // reductions fill a block of NaN in place.
+    let appended = matches!(op, RollOp::Min | RollOp::Max) && before + after < SCAN_WINDOW;
+    let total = outer * len * inner;
+    let mut out = if appended { Vec::with_capacity(total) } else { vec![U::nan(); total] };
     // Window of output position j (joined coordinates): lo ..= hi.
     let lo = |j: usize| (lead + j).saturating_sub(before);
     let hi = |j: usize| (lead + j + after).min(big_n - 1);
@@ -120,8 +124,11 @@ pub(super) fn run<T: Float, U: Float + CastFrom<T>>(
                 let counted = min_p > 1 && !nan_free;
                 let short = |j: usize| min_p > 1 && nan_free && hi(j) + 1 - lo(j) < min_p;
                 for j in 0..len {
-                    best.fill(T::nan());
-                    for t in lo(j)..=hi(j) {
+                    best.copy_from_slice(src(lo(j)));
+                    if counted {
+                        count.iter_mut().zip(&best).for_each(|(c, v)| *c = u32::from(!v.is_nan()));
+                    }
+                    for t in lo(j) + 1..=hi(j) {
                         let row = src(t);
                         if max {
                             best.iter_mut().zip(row).for_each(|(b, &v)| *b = num_traits::Float::max(*b, v));
@@ -132,16 +139,18 @@ pub(super) fn run<T: Float, U: Float + CastFrom<T>>(
                             count.iter_mut().zip(row).for_each(|(c, &v)| *c += u32::from(!v.is_nan()));
                         }
                     }
-                    let dst = &mut out[dst_base + j * inner..][..inner];
                     if counted {
-                        for ((d, &b), c) in dst.iter_mut().zip(&best).zip(count.iter_mut()) {
-                            if *c as usize >= min_p {
-                                *d = U::cast_from(b);
+                        out.extend(best.iter().zip(&count).map(|(&b, &c)| {
+                            if c as usize >= min_p {
+                                U::cast_from(b)
+                            } else {
+                                U::nan()
                             }
-                            *c = 0;
-                        }
-                    } else if !short(j) {
-                        dst.iter_mut().zip(&best).for_each(|(d, &b)| *d = U::cast_from(b));
+                        }));
+                    } else if short(j) {
+                        out.extend(std::iter::repeat_n(U::nan(), inner));
+                    } else {
+                        out.extend(best.iter().map(|&b| U::cast_from(b)));
                     }
                 }
             }
