@@ -1,5 +1,6 @@
 //! Stencils and moving windows: `map_overlap` gives each block a halo of
-//! its neighbours' values; `rolling_mean` is built on it.
+//! its neighbours' values; `rolling_mean` is `rolling(..).mean()` with
+//! its own argument checks.
 
 use super::impl_ops::TypedBlockFn;
 use super::DArray;
@@ -7,7 +8,7 @@ use crate::dtype::{Element, Float};
 use crate::error::Error;
 use crate::expr::{build::closure_token, Node, NodeKind, Pad};
 use crate::key::TokenHasher;
-use ndarray::{ArrayD, Axis};
+use ndarray::ArrayD;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -133,75 +134,8 @@ impl<T: Float> DArray<T> {
         if window == 0 || window > x.shape()[axis] {
             return bad(Error::Invalid(format!("window {window} for axis {axis} of length {}", x.shape()[axis])));
         }
-        // The window of position i is [i + after + 1 - window, i + after].
-        let after = if center { (window - 1) / 2 } else { 0 };
-        let before = window - 1 - after;
-        let d = before.max(after);
-        let mut depth = vec![0; nd];
-        depth[axis] = d;
-        let nan = T::nan();
-        x.map_overlap(&depth, Boundary::Constant(nan), move |b: ArrayD<T>, _| {
-            let mut out = ArrayD::from_elem(b.raw_dim(), nan);
-            let n = b.shape()[axis];
-            for (lane, mut o) in b.lanes(Axis(axis)).into_iter().zip(out.lanes_mut(Axis(axis))) {
-                // A running sum of the window's finite values (in f64) and
-                // counts of its NaN and infinities (a sum would turn
-                // inf - inf into NaN once an infinity leaves the window).
-                let mut w = Window::default();
-                for e in 0..n {
-                    w.add(lane[e].el_to_f64(), 1);
-                    if e >= window {
-                        w.add(lane[e - window].el_to_f64(), -1);
-                    }
-                    // The window ending at e is position e - after's; the
-                    // halo (depth >= before, after) holds every window of
-                    // the block's own positions.
-                    if e + 1 >= window && e >= after {
-                        o[e - after] = T::el_from_f64(w.mean(window));
-                    }
-                }
-            }
-            out
-        })
-    }
-}
-
-/// The running state of a moving window. The sum of its finite values is
-/// compensated (Neumaier, as pandas does): a plain running sum loses every
-/// small value added next to a large one for good (`[1e16, 1, 1]` would
-/// average to 0 once 1e16 has left the window).
-#[derive(Default)]
-struct Window {
-    sum: f64,
-    comp: f64,
-    nan: i64,
-    pos_inf: i64,
-    neg_inf: i64,
-}
-
-impl Window {
-    /// Adds (`k = 1`) or removes (`k = -1`) a value.
-    fn add(&mut self, v: f64, k: i64) {
-        if v.is_nan() {
-            self.nan += k;
-        } else if v == f64::INFINITY {
-            self.pos_inf += k;
-        } else if v == f64::NEG_INFINITY {
-            self.neg_inf += k;
-        } else {
-            let x = k as f64 * v;
-            let t = self.sum + x;
-            self.comp += if self.sum.abs() >= x.abs() { (self.sum - t) + x } else { (x - t) + self.sum };
-            self.sum = t;
-        }
-    }
-    /// The mean of a full window of `n` values.
-    fn mean(&self, n: usize) -> f64 {
-        match (self.nan > 0, self.pos_inf > 0, self.neg_inf > 0) {
-            (true, _, _) | (false, true, true) => f64::NAN,
-            (false, true, false) => f64::INFINITY,
-            (false, false, true) => f64::NEG_INFINITY,
-            _ => (self.sum + self.comp) / n as f64,
-        }
+        // A complete window of values (min_periods = window) is NaN where
+        // it holds a NaN, as this function has always said.
+        x.rolling(axis, window).center(center).mean()
     }
 }
