@@ -73,7 +73,7 @@ where
     ///
     /// ```
     /// use darray::DArray;
-    /// let y = DArray::from_array(ndarray::arr1(&[0.0, 10.0, 20.0]), 2)?;
+    /// let y = DArray::<f64>::from_array(ndarray::arr1(&[0.0, 10.0, 20.0]), 2)?;
     /// let v = y.interp(0, &[0.0, 1.0, 2.0], &[0.5, 2.0, 3.0], false).compute()?;
     /// assert_eq!(v[0], 5.0);
     /// assert_eq!(v[1], 20.0);
@@ -124,7 +124,7 @@ where
     ///
     /// ```
     /// use darray::DArray;
-    /// let y = DArray::from_array(ndarray::arr1(&[1.0, 3.0, 5.0, 8.0]), 2)?;
+    /// let y = DArray::<f64>::from_array(ndarray::arr1(&[1.0, 3.0, 5.0, 8.0]), 2)?;
     /// let d = y.detrend(0).compute()?;
     /// assert!(d.sum().abs() < 1e-12);
     /// # Ok::<(), darray::Error>(())

@@ -63,7 +63,7 @@ window_reductions!(Rolling);
 ///
 /// ```
 /// use darray::DArray;
-/// let x = DArray::arange(0.0, 6.0, 1.0, 4)?;
+/// let x = DArray::<f64>::arange(0.0, 6.0, 1.0, 4)?;
 /// let s = x.rolling(0, 3).sum().compute()?.into_raw_vec_and_offset().0;
 /// assert!(s[0].is_nan() && s[1].is_nan());
 /// assert_eq!(s[2..], [3.0, 6.0, 9.0, 12.0]);
