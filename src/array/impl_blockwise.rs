@@ -9,7 +9,7 @@ use super::DArray;
 use crate::chunks::{Chunks, GridIter};
 use crate::dtype::{AnyArray, Element};
 use crate::error::{Error, Result};
-use crate::expr::build::{blockwise::blockwise_fn, closure_token};
+use crate::expr::build::{blockwise, blockwise::blockwise_fn, closure_token};
 use crate::expr::{rechunk, Node, Step, StepArg};
 use crate::ops::{BlockOp, CustomOp, StepFn};
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
@@ -212,16 +212,11 @@ pub fn map_blocks_multi<T: Element, U: Element>(
         .iter()
         .map(|x| if x.chunks() == first.chunks() { x.node.clone() } else { rechunk(x.node.clone(), chunks.clone()) })
         .collect();
-    let name = CustomOp::new("map_blocks", closure_token());
-    let steps = (0..chunks.nblocks())
-        .map(|i| Step {
-            op: BlockOp::Custom(name.clone()),
-            args: (0..nodes.len()).map(|k| StepArg::Input { input: k, block: i }).collect(),
-        })
-        .collect();
+    let op = BlockOp::Custom(CustomOp::new("map_blocks", closure_token()));
     let perms = vec![(0..first.ndim()).collect(); nodes.len()];
     let f = step_fn(f, chunks.clone(), perms);
-    DArray::from_node(blockwise_fn("map_blocks", nodes, steps, first.shape().to_vec(), chunks, U::DTYPE, Some(f)))
+    let shape = first.shape().to_vec();
+    DArray::from_node(blockwise::per_block_fn("map_blocks", nodes, op, shape, chunks, U::DTYPE, Some(f)))
 }
 
 impl<T: Element> DArray<T> {

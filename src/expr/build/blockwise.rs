@@ -266,11 +266,25 @@ pub(crate) fn per_block(
     chunks: Chunks,
     dtype: DType,
 ) -> Arc<Node> {
+    let label = op.name();
+    per_block_fn(label, inputs, op, shape, chunks, dtype, None)
+}
+
+/// As [`per_block`], named `label`, steps of `BlockOp::Custom` running `f`.
+pub(crate) fn per_block_fn(
+    label: &str,
+    inputs: Vec<Arc<Node>>,
+    op: BlockOp,
+    shape: Vec<usize>,
+    chunks: Chunks,
+    dtype: DType,
+    f: Option<Arc<dyn crate::ops::StepFn>>,
+) -> Arc<Node> {
     let steps = (0..chunks.nblocks())
         .map(|i| Step {
             op: op.clone(),
             args: (0..inputs.len()).map(|k| StepArg::Input { input: k, block: i }).collect(),
         })
         .collect();
-    blockwise(op.name(), inputs, steps, shape, chunks, dtype)
+    blockwise_fn(label, inputs, steps, shape, chunks, dtype, f)
 }
