@@ -111,3 +111,45 @@ pub fn assert_close(got: &ArrayD<f64>, want: &ArrayD<f64>, tol: f64) -> Result<(
     }
     Ok(())
 }
+
+/// The Python with the interop oracles (NumPy, cftime, netCDF4, zarr,
+/// xarray): `$DARRAY_ORACLE_PYTHON`, else the venv `scripts/oracle-python`
+/// makes (once, from PyPI). `None` only outside CI, where the install
+/// failed (offline): the caller says it skipped. Under CI it must work.
+pub fn oracle_python() -> Option<std::path::PathBuf> {
+    static PY: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    PY.get_or_init(|| {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let out = std::process::Command::new(format!("{root}/scripts/oracle-python")).output();
+        match out {
+            Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).trim().into()),
+            other => {
+                let why = match other {
+                    Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
+                    Err(e) => e.to_string(),
+                };
+                assert!(std::env::var_os("CI").is_none(), "scripts/oracle-python failed under CI: {why}");
+                eprintln!("SKIPPED: no oracle Python (scripts/oracle-python failed: {why})");
+                None
+            }
+        }
+    })
+    .clone()
+}
+
+/// Runs `script` in the oracle Python with `input` on stdin, returning
+/// its stdout (a failure of the script fails the test).
+pub fn run_oracle(python: &std::path::Path, script: &str, input: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new(python)
+        .args(["-W", "ignore", "-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the oracle Python");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "oracle script failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}

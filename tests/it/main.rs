@@ -4,6 +4,7 @@
 //! `tests/regressions.rs` stay apart: CI runs them again in release.
 
 mod anomaly_var;
+mod calendars;
 mod climate;
 mod climate_stats;
 mod climate_stats_more;
