@@ -17,74 +17,14 @@
 //! ```
 
 mod calendar;
+mod datetime;
 mod units;
 
 pub use calendar::{civil_from_days, days_from_civil, days_from_julian, julian_from_days, Calendar};
+pub use datetime::DateTime;
 pub use units::TimeUnits;
 
-use crate::error::{IoError, Result};
-use std::fmt;
-use std::str::FromStr;
-
-/// A date and time of some calendar (UTC), to the microsecond. Years are
-/// the calendar's ([`Calendar::has_year_zero`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DateTime {
-    pub year: i64,
-    pub month: u32,
-    pub day: u32,
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
-    pub microsecond: u32,
-}
-
-impl DateTime {
-    /// Midnight of a date.
-    pub fn new(year: i64, month: u32, day: u32) -> DateTime {
-        DateTime { year, month, day, hour: 0, minute: 0, second: 0, microsecond: 0 }
-    }
-    /// The same date at `hour:minute:second`.
-    pub fn at(self, hour: u32, minute: u32, second: u32) -> DateTime {
-        DateTime { hour, minute, second, microsecond: 0, ..self }
-    }
-}
-
-impl fmt::Display for DateTime {
-    /// ISO 8601 (`2000-01-01T06:00:00`, with `.ffffff` when there are
-    /// microseconds).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        )?;
-        if self.microsecond != 0 {
-            write!(f, ".{:06}", self.microsecond)?;
-        }
-        Ok(())
-    }
-}
-
-impl FromStr for DateTime {
-    type Err = crate::Error;
-    /// `Y-M-D` with an optional `(T| )h:m[:s[.f]]` (no time zone; whether
-    /// the date exists depends on the calendar, checked where it is used).
-    ///
-    /// ```
-    /// let t: darray::time::DateTime = "1999-12-31T18:30".parse()?;
-    /// assert_eq!((t.year, t.hour, t.minute), (1999, 18, 30));
-    /// # Ok::<(), darray::Error>(())
-    /// ```
-    fn from_str(s: &str) -> Result<DateTime> {
-        let bad = |why: String| IoError::Time(format!("{s:?} is not a date: {why}"));
-        let (t, rest) = units::parse_datetime(s).map_err(bad)?;
-        if !rest.trim().is_empty() {
-            return Err(bad(format!("{:?} follows it", rest.trim())).into());
-        }
-        Ok(t)
-    }
-}
+use crate::error::Result;
 
 /// The dates of CF time values (cftime's `num2date`).
 ///
@@ -195,7 +135,7 @@ impl TimeAxis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
+    use crate::error::{Error, IoError};
 
     #[test]
     fn civil_days_round_trip_and_known_dates() {

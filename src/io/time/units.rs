@@ -3,7 +3,7 @@
 //! calendar's own day count) and back.
 
 use super::calendar::Calendar;
-use super::DateTime;
+use super::datetime::{digits, field, parse_datetime, DateTime};
 use crate::error::{IoError, Result};
 
 const DAY_US: i64 = 86_400_000_000;
@@ -170,69 +170,6 @@ pub(super) fn from_instant(us: i64, cal: Calendar) -> DateTime {
         second: (secs % 60) as u32,
         microsecond: (tod % 1_000_000) as u32,
     }
-}
-
-/// Splits a leading run of ASCII digits off `s`.
-fn digits(s: &str) -> (&str, &str) {
-    let n = s.bytes().take_while(u8::is_ascii_digit).count();
-    s.split_at(n)
-}
-
-/// A field of 1 to `max` digits.
-fn field<'a>(s: &'a str, max: usize, what: &str) -> std::result::Result<(u32, &'a str), String> {
-    let (d, rest) = digits(s);
-    if d.is_empty() || d.len() > max {
-        return Err(format!("the {what} is not a number of 1 to {max} digits"));
-    }
-    Ok((d.parse().map_err(|_| format!("bad {what}"))?, rest))
-}
-
-/// Parses `[+-]Y-M-D[(T| )h:m[:s[.f]]]`, returning the date and the rest.
-pub(super) fn parse_datetime(s: &str) -> std::result::Result<(DateTime, &str), String> {
-    let s = s.trim_start();
-    let (neg, s) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let (y, rest) = digits(s);
-    if y.is_empty() || y.len() > 12 {
-        return Err("no year".into());
-    }
-    let year: i64 = y.parse().map_err(|_| "bad year".to_string())?;
-    let rest = rest.strip_prefix('-').ok_or("no month (dates are Y-M-D)")?;
-    let (month, rest) = field(rest, 2, "month")?;
-    let rest = rest.strip_prefix('-').ok_or("no day (dates are Y-M-D)")?;
-    let (day, mut rest) = field(rest, 2, "day")?;
-    let mut t = DateTime::new(if neg { -year } else { year }, month, day);
-    // A time of day after `T` or a space: `h:m`, then `:s[.f]`.
-    let after = rest.strip_prefix(['T', ' ']).map(str::trim_start);
-    if let Some(r) = after.filter(|r| {
-        let (d, tail) = digits(r);
-        !d.is_empty() && tail.starts_with(':')
-    }) {
-        let (h, r) = field(r, 2, "hour")?;
-        let (m, mut r) = field(&r[1..], 2, "minute")?;
-        t.hour = h;
-        t.minute = m;
-        if let Some(sr) = r.strip_prefix(':') {
-            let (sec, sr) = field(sr, 2, "second")?;
-            t.second = sec;
-            r = sr;
-            if let Some(fr) = r.strip_prefix('.') {
-                let (f, fr) = digits(fr);
-                // The fraction to the microsecond (cftime keeps six digits).
-                let six: String = f.chars().chain(std::iter::repeat('0')).take(6).collect();
-                t.microsecond = six.parse().map_err(|_| "bad fraction of a second".to_string())?;
-                r = fr;
-            }
-        }
-        rest = r;
-    }
-    if t.hour > 23 || t.minute > 59 || t.second > 59 {
-        return Err(format!("{t} is not a time of day"));
-    }
-    Ok((t, rest))
 }
 
 /// Parses a reference date and its time zone (the offset from UTC, in
