@@ -158,24 +158,25 @@ impl Calendar {
         }
     }
 
-    /// Days in `month` (1-12) of `year`; 0 for a month out of range.
+    /// Days in `month` (1-12) of `year` (21 in October 1582 of `standard`);
+    /// 0 for a month out of range.
     pub fn days_in_month(self, year: i64, month: u32) -> u32 {
-        match (self, month) {
-            (_, m) if !(1..=12).contains(&m) => 0,
-            (Calendar::Day360, _) => 30,
-            (Calendar::Standard, 10) if self.astro(year) == REFORM.0 => 21,
-            (_, 2) if self.is_leap(year) => 29,
-            (_, m) => MONTH_DAYS[m as usize - 1],
+        if !(1..=12).contains(&month) {
+            return 0;
         }
+        let gap = if self.is_reform_month(year, month) { REFORM.2 - 5 } else { 0 };
+        self.month_length(year, month) - gap
     }
 
     /// Days in `year`.
     pub fn days_in_year(self, year: i64) -> u32 {
-        match self {
-            Calendar::Day360 => 360,
-            Calendar::Standard if self.astro(year) == REFORM.0 => 355,
-            _ => 365 + u32::from(self.is_leap(year)),
-        }
+        (1..=12).map(|m| self.days_in_month(year, m)).sum()
+    }
+
+    /// Whether this is October 1582 of `standard`, which lacks its 5th to
+    /// 14th.
+    fn is_reform_month(self, year: i64, month: u32) -> bool {
+        self == Calendar::Standard && (self.astro(year), month) == (REFORM.0, REFORM.1)
     }
 
     /// Whether the date exists in this calendar.
@@ -183,9 +184,7 @@ impl Calendar {
         if !(1..=12).contains(&month) || (year == 0 && !self.has_year_zero()) {
             return false;
         }
-        let gap = self == Calendar::Standard
-            && (self.astro(year), month) == (REFORM.0, REFORM.1)
-            && (5..REFORM.2).contains(&day);
+        let gap = self.is_reform_month(year, month) && (5..REFORM.2).contains(&day);
         (1..=self.month_length(year, month)).contains(&day) && !gap
     }
 
@@ -203,8 +202,9 @@ impl Calendar {
     /// `360_day`, 1582-10-10 in `standard`, year 0 without a year zero).
     pub fn days_from_date(self, year: i64, month: u32, day: u32) -> Result<i64> {
         if !self.is_valid(year, month, day) {
+            let why = if year == 0 && !self.has_year_zero() { " (it has no year 0)" } else { "" };
             return Err(IoError::Time(format!(
-                "{year:04}-{month:02}-{day:02} is not a date of the {} calendar",
+                "{year:04}-{month:02}-{day:02} is not a date of the {} calendar{why}",
                 self.name()
             ))
             .into());

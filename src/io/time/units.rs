@@ -23,9 +23,6 @@ pub struct TimeUnits {
     calendar: Calendar,
     /// Microseconds in one unit.
     unit_us: i64,
-    /// Whether the unit is microseconds or milliseconds (cftime rounds
-    /// the others' values that land one microsecond off a second).
-    fine: bool,
     /// The reference instant: microseconds since the calendar's 1970-01-01.
     epoch_us: i64,
 }
@@ -42,15 +39,15 @@ impl TimeUnits {
         let bad = |why: &str| IoError::Time(format!("time units {units:?}: {why}"));
         let (unit, reference) = units.trim().split_once(" since ").ok_or_else(|| bad("not \"<unit> since <date>\""))?;
         let unit = unit.trim().to_ascii_lowercase();
-        let (unit_us, fine) = match unit.as_str() {
-            "microseconds" | "microsecond" | "microsec" | "microsecs" => (1, true),
-            "milliseconds" | "millisecond" | "millisec" | "millisecs" | "msec" | "msecs" | "ms" => (1000, true),
-            "seconds" | "second" | "sec" | "secs" | "s" => (1_000_000, false),
-            "minutes" | "minute" | "min" | "mins" => (60_000_000, false),
-            "hours" | "hour" | "hr" | "hrs" | "h" => (3_600_000_000, false),
-            "days" | "day" | "d" => (DAY_US, false),
-            "months" | "month" if calendar == Calendar::Day360 => (30 * DAY_US, false),
-            "common_years" | "common_year" if calendar == Calendar::NoLeap => (365 * DAY_US, false),
+        let unit_us = match unit.as_str() {
+            "microseconds" | "microsecond" | "microsec" | "microsecs" => 1,
+            "milliseconds" | "millisecond" | "millisec" | "millisecs" | "msec" | "msecs" | "ms" => 1000,
+            "seconds" | "second" | "sec" | "secs" | "s" => 1_000_000,
+            "minutes" | "minute" | "min" | "mins" => 60_000_000,
+            "hours" | "hour" | "hr" | "hrs" | "h" => 3_600_000_000,
+            "days" | "day" | "d" => DAY_US,
+            "months" | "month" if calendar == Calendar::Day360 => 30 * DAY_US,
+            "common_years" | "common_year" if calendar == Calendar::NoLeap => 365 * DAY_US,
             "months" | "month" => return Err(bad("months are a unit of the 360_day calendar only").into()),
             "common_years" | "common_year" => return Err(bad("common_years are a unit of noleap only").into()),
             _ => {
@@ -61,11 +58,11 @@ impl TimeUnits {
             }
         };
         let (date, offset_us) = parse_reference(reference).map_err(|why| bad(&why))?;
-        if !calendar.has_year_zero() && date.year == 0 {
-            return Err(bad(&format!("the {calendar} calendar has no year 0")).into());
-        }
-        let local = instant(&date, calendar).map_err(|_| bad(&format!("not a date of the {calendar} calendar")))?;
-        Ok(TimeUnits { calendar, unit_us, fine, epoch_us: local - offset_us })
+        let local = instant(&date, calendar).map_err(|e| match e {
+            crate::Error::Io(IoError::Time(why)) => bad(&why),
+            other => bad(&other.to_string()),
+        })?;
+        Ok(TimeUnits { calendar, unit_us, epoch_us: local - offset_us })
     }
 
     /// The calendar.
@@ -90,7 +87,9 @@ impl TimeUnits {
         if !value.is_finite() {
             return Err(out().into());
         }
-        let us = scaled_to_micros(value, self.unit_us as f64, self.fine).ok_or_else(out)?;
+        // cftime leaves micro- and milliseconds as they round.
+        let fine = self.unit_us <= 1000;
+        let us = scaled_to_micros(value, self.unit_us as f64, fine).ok_or_else(out)?;
         Ok(self.epoch_us.checked_add(us).ok_or_else(out)?)
     }
 
@@ -185,9 +184,10 @@ fn parse_reference(s: &str) -> std::result::Result<(DateTime, i64), String> {
                 b'-' => (-1, &tz[1..]),
                 _ => return Err(format!("{tz:?} after the date is not a time zone")),
             };
-            // `hh`, `hh:mm` or `hhmm`.
-            let (d, _) = digits(r);
-            let (h, r) = field(&r[..d.len().min(2)], 2, "time zone hour").map(|(h, _)| (h, &r[d.len().min(2)..]))?;
+            // `hh`, `hh:mm` or `hhmm`: the hour is the first two digits.
+            let n = digits(r).0.len().min(2);
+            let (h, _) = field(&r[..n], 2, "time zone hour")?;
+            let r = &r[n..];
             let r = r.strip_prefix(':').unwrap_or(r);
             let (m, r) = if r.is_empty() { (0, r) } else { field(r, 2, "time zone minute")? };
             if !r.is_empty() || h > 23 || m > 59 {
