@@ -1,7 +1,7 @@
 //! Codecs: the byte transforms between a chunk's values and its stored
 //! bytes, whatever the format (HDF5 calls them filters, Zarr codecs): zlib
 //! deflate with a bounded inflate (by libdeflate or zlib-rs, see
-//! [`DeflateImpl`]), byte shuffle, and the conversion between stored bytes
+//! [`DeflateImpl`]), zstd, bzip2 and c-blosc decompression, byte shuffle, and the conversion between stored bytes
 //! of either byte order and arrays. They run on worker threads, outside
 //! any format library's lock; the byte transforms are public for formats
 //! and [`BlockReader`](crate::BlockReader)s written outside the crate (the
@@ -18,6 +18,142 @@ pub(crate) enum Codec {
     Deflate(u8),
     /// Byte shuffle of whole elements (HDF5's and numcodecs' `shuffle`).
     Shuffle,
+    /// A zstd frame (HDF5 filter 32015, netCDF-C's `zstd`; Zarr's `zstd`).
+    Zstd,
+    /// A bzip2 stream (HDF5 filter 307, netCDF-C's `bzip2`).
+    Bzip2,
+    /// A c-blosc buffer, which says its own compressor and shuffle (HDF5
+    /// filter 32001, netCDF-C's `blosc_*`; Zarr's `blosc`).
+    Blosc,
+}
+
+impl Codec {
+    /// Whether the step changes the size of the bytes (a compressor).
+    pub(crate) fn compresses(self) -> bool {
+        !matches!(self, Codec::Shuffle)
+    }
+
+    /// Undoes a compressor: `src` decoded into `out`, which must come to
+    /// exactly `len` bytes. (`Shuffle` is undone while converting to
+    /// elements, not here.)
+    pub(crate) fn decompress_into(
+        self,
+        src: &[u8],
+        len: usize,
+        out: &mut Vec<u8>,
+        inflate: DeflateImpl,
+    ) -> Result<(), CodecError> {
+        match self {
+            Codec::Deflate(_) => inflate_into(src, len, out, inflate),
+            Codec::Zstd => zstd_decompress_into(src, len, out),
+            Codec::Bzip2 => bzip2_decompress_into(src, len, out),
+            Codec::Blosc => blosc_decompress_into(src, len, out),
+            Codec::Shuffle => {
+                out.clear();
+                out.extend_from_slice(src);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Decompresses a zstd frame that should give exactly `len` bytes into
+/// `out` (its length is set to `len`). More (it never writes past `len`),
+/// less, or a damaged frame is an error.
+///
+/// ```
+/// use darray::io::codec::zstd_decompress_into;
+/// let data: Vec<u8> = (0..5000u32).map(|i| (i % 7) as u8).collect();
+/// let z = zstd::bulk::compress(&data, 3).unwrap();
+/// let mut out = vec![];
+/// zstd_decompress_into(&z, data.len(), &mut out)?;
+/// assert_eq!(out, data);
+/// assert!(zstd_decompress_into(&z, data.len() - 1, &mut out).is_err());
+/// assert!(zstd_decompress_into(&z[..z.len() / 2], data.len(), &mut out).is_err());
+/// # Ok::<(), darray::io::codec::CodecError>(())
+/// ```
+pub fn zstd_decompress_into(src: &[u8], len: usize, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    out.clear();
+    out.resize(len, 0);
+    let n = zstd::bulk::decompress_to_buffer(src, &mut out[..])
+        .map_err(|e| CodecError(format!("the zstd frame does not decode to {len} bytes: {e}")))?;
+    if n != len {
+        return Err(CodecError(format!("the zstd frame decodes to {n} bytes, not {len}")));
+    }
+    Ok(())
+}
+
+/// Decompresses a bzip2 stream that should give exactly `len` bytes into
+/// `out` (its length is set to `len`), as [`zstd_decompress_into`] does.
+///
+/// ```
+/// use darray::io::codec::bzip2_decompress_into;
+/// use std::io::Write;
+/// let data: Vec<u8> = (0..5000u32).map(|i| (i % 7) as u8).collect();
+/// let mut e = bzip2::write::BzEncoder::new(vec![], bzip2::Compression::default());
+/// e.write_all(&data).unwrap();
+/// let z = e.finish().unwrap();
+/// let mut out = vec![];
+/// bzip2_decompress_into(&z, data.len(), &mut out)?;
+/// assert_eq!(out, data);
+/// assert!(bzip2_decompress_into(&z, data.len() + 1, &mut out).is_err());
+/// # Ok::<(), darray::io::codec::CodecError>(())
+/// ```
+pub fn bzip2_decompress_into(src: &[u8], len: usize, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    out.clear();
+    out.resize(len, 0);
+    let mut d = bzip2::Decompress::new(false);
+    let bad = |why: String| CodecError(format!("the bzip2 stream does not decode to {len} bytes: {why}"));
+    // One call fills `out` or stops at the stream's end; a stream longer
+    // than `len` stops with `out` full and not at its end.
+    let status = d.decompress(src, &mut out[..]).map_err(|e| bad(e.to_string()))?;
+    let n = d.total_out() as usize;
+    match status {
+        bzip2::Status::StreamEnd if n == len => Ok(()),
+        bzip2::Status::StreamEnd => Err(bad(format!("it ends after {n}"))),
+        _ if n == len => Err(bad("it goes on".to_string())),
+        _ => Err(bad(format!("it is cut short after {n}"))),
+    }
+}
+
+/// Decompresses a c-blosc buffer that should give exactly `len` bytes into
+/// `out` (its length is set to `len`). The buffer's header is checked
+/// against its length before anything is decoded.
+///
+/// ```
+/// use darray::io::codec::blosc_decompress_into;
+/// // A blosc buffer of 4 bytes stored uncompressed (a 16-byte header:
+/// // version 2, format 1, flags "memcpyed", type size 1, 4 bytes, a block
+/// // of 4, 20 bytes in all).
+/// let mut b = vec![2u8, 1, 0x02, 1];
+/// for n in [4u32, 4, 20] { b.extend(n.to_le_bytes()); }
+/// b.extend([1, 2, 3, 4]);
+/// let mut out = vec![];
+/// blosc_decompress_into(&b, 4, &mut out)?;
+/// assert_eq!(out, [1, 2, 3, 4]);
+/// assert!(blosc_decompress_into(&b, 5, &mut out).is_err());
+/// assert!(blosc_decompress_into(&b[..10], 4, &mut out).is_err());
+/// # Ok::<(), darray::io::codec::CodecError>(())
+/// ```
+pub fn blosc_decompress_into(src: &[u8], len: usize, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    let bad = |why: &str| CodecError(format!("the blosc buffer does not decode to {len} bytes: {why}"));
+    let mut nbytes = 0usize;
+    // SAFETY: the library reads at most `src.len()` bytes to validate.
+    if unsafe { blosc_src::blosc_cbuffer_validate(src.as_ptr().cast(), src.len(), &mut nbytes) } != 0 {
+        return Err(bad("its header is damaged or it is cut short"));
+    }
+    if nbytes != len {
+        return Err(bad(&format!("it holds {nbytes}")));
+    }
+    out.clear();
+    out.resize(len, 0);
+    // SAFETY: validated above, and `out` holds `len` bytes; one thread, as
+    // the chunk's worker is already one of the pool's.
+    let n = unsafe { blosc_src::blosc_decompress_ctx(src.as_ptr().cast(), out.as_mut_ptr().cast(), len, 1) };
+    if usize::try_from(n).ok() != Some(len) {
+        return Err(bad("it is damaged"));
+    }
+    Ok(())
 }
 
 /// Which implementation of deflate (zlib streams) a reader inflates and a

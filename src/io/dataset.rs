@@ -3,10 +3,10 @@
 //! what every format then has ([`DatasetExt`]: typed lazy arrays, CF
 //! decoding, time axes).
 
-use super::{AttrValue, CfDecoding, ReadOptions, Variable};
+use super::{AttrValue, CfDecoding, Dimension, ReadOptions, Variable};
 use crate::array::DArray;
 use crate::chunks::{ChunkSpec, Chunks};
-use crate::dtype::{Element, Float};
+use crate::dtype::{DType, Element, Float};
 use crate::error::{IoError, Result};
 use crate::key::TokenHasher;
 use crate::ops::BlockReader;
@@ -34,6 +34,23 @@ pub trait Dataset {
     /// [`IoError::NotFound`] (listing those it has), one that names
     /// something else (a group) [`IoError::NotAVariable`].
     fn variable(&self, name: &str) -> Result<Variable>;
+    /// The dimensions, in group then name order. By default those the
+    /// variables' dimension names and shapes give (all in the root group,
+    /// none unlimited); formats with dimensions of their own (NetCDF)
+    /// list theirs, including those no variable holds values of.
+    fn dimensions(&self) -> Result<Vec<Dimension>> {
+        let mut dims = BTreeMap::new();
+        for v in self.variables()? {
+            for (d, &n) in v.dims.iter().zip(&v.shape) {
+                let len: &mut usize = dims.entry(d.clone()).or_default();
+                *len = (*len).max(n);
+            }
+        }
+        Ok(dims
+            .into_iter()
+            .map(|(name, len)| Dimension { name, group: String::new(), len, unlimited: false })
+            .collect())
+    }
     /// The dataset's own attributes (HDF5: the root group's).
     fn attrs(&self) -> Result<BTreeMap<String, AttrValue>>;
     /// Opens `var`, as [`variable`](Dataset::variable) described it and
@@ -126,6 +143,14 @@ fn read<D: Dataset + ?Sized, T: Element>(ds: &D, var: &Variable, opts: &ReadOpti
         name: var.name.clone(),
         what: format!("its element type ({})", var.type_name),
     })?;
+    if stored != T::DTYPE && unsigned_view(var) == Some(T::DTYPE) {
+        // `_Unsigned`: the stored signed integers read as their bits.
+        return crate::with_numeric!(stored, S => {
+            let raw = read::<D, S>(ds, &Variable { attrs: BTreeMap::new(), ..var.clone() }, opts)?;
+            // SAFETY: S and T are integer types of one size (unsigned_view).
+            Ok(raw.map_named("as-unsigned", 0x5f55_6e73, |v: S| unsafe { std::mem::transmute_copy::<S, T>(&v) }))
+        }, bool => unreachable!("bool is not a signed integer"));
+    }
     if stored != T::DTYPE {
         return Err(IoError::DType {
             path: path(),
@@ -150,9 +175,22 @@ fn read<D: Dataset + ?Sized, T: Element>(ds: &D, var: &Variable, opts: &ReadOpti
     DArray::from_reader_keyed(&format!("read-{}", var.name), &var.shape, spec, h.finish(), src.reader)
 }
 
+/// The unsigned type a signed integer variable marked `_Unsigned = "true"`
+/// holds (netCDF's convention for NetCDF3 bytes), which it can be read as.
+fn unsigned_view(var: &Variable) -> Option<DType> {
+    let on = var.attrs.get("_Unsigned").and_then(AttrValue::as_str).is_some_and(|s| s.eq_ignore_ascii_case("true"));
+    match var.dtype? {
+        DType::I8 if on => Some(DType::U8),
+        DType::I16 if on => Some(DType::U16),
+        DType::I32 if on => Some(DType::U32),
+        DType::I64 if on => Some(DType::U64),
+        _ => None,
+    }
+}
+
 /// `var` of `ds` CF-decoded to `T`, whatever numeric type it is stored as.
 fn read_decoded<D: Dataset + ?Sized, T: Float>(ds: &D, var: &Variable, opts: &ReadOptions) -> Result<DArray<T>> {
-    let cf = CfDecoding::from_attrs(&var.attrs);
+    let cf = CfDecoding::from_attrs(&var.attrs).mask_valid_range(opts.mask_valid_range);
     let unsupported = || IoError::Unsupported {
         path: ds.path().display().to_string(),
         name: var.name.clone(),

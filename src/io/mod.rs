@@ -36,7 +36,7 @@ pub use attr::AttrValue;
 pub use cf::CfDecoding;
 pub use dataset::{BlockSource, Dataset, DatasetExt, DEFAULT_READ_BYTES};
 pub use options::{ReadOptions, VarOptions};
-pub use variable::Variable;
+pub use variable::{Dimension, Variable};
 pub use writer::{DatasetWriter, VarSpec, VarWriter, Writer};
 
 pub use crate::error::IoError;

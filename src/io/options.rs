@@ -19,6 +19,8 @@ pub struct ReadOptions {
     pub library_path: bool,
     /// What inflates deflated chunks on darray's chunk path.
     pub deflate_impl: DeflateImpl,
+    /// CF decoding also masks values outside the valid range.
+    pub mask_valid_range: bool,
 }
 
 impl ReadOptions {
@@ -34,6 +36,14 @@ impl ReadOptions {
     /// two agree). A format with one read path ignores it.
     pub fn library_path(mut self, on: bool) -> Self {
         self.library_path = on;
+        self
+    }
+    /// With CF decoding (`array_decoded`), raw values outside
+    /// `valid_range` / `valid_min` / `valid_max` become NaN too, as CF
+    /// asks of generic applications and netCDF4-python does; off by
+    /// default, as in xarray (see [`CfDecoding`](super::CfDecoding)).
+    pub fn mask_valid_range(mut self, on: bool) -> Self {
+        self.mask_valid_range = on;
         self
     }
     /// What inflates deflated chunks (libdeflate by default; the values

@@ -22,8 +22,9 @@ pub struct Variable {
     /// Storage filters (codecs) in pipeline order (`shuffle`, `deflate(4)`,
     /// ...).
     pub filters: Vec<String>,
-    /// Dimension names (HDF5: from the attached dimension scales; `dim_k`
-    /// where an axis has none).
+    /// Dimension names as netCDF gives them (HDF5: the names of the
+    /// attached dimension scales, without their group; `dim_k` where an
+    /// axis has none).
     pub dims: Vec<String>,
     /// Attributes (`units`, `long_name`, `scale_factor`, ...), without the
     /// format libraries' own bookkeeping attributes.
@@ -45,6 +46,36 @@ impl fmt::Display for Variable {
             if let Some(v) = self.attrs.get(key) {
                 write!(f, " {key}={v}")?;
             }
+        }
+        Ok(())
+    }
+}
+
+/// A named dimension of a dataset, as netCDF defines them: a NetCDF4
+/// file's dimensions with or without coordinate variables (HDF5 dimension
+/// scales), a format's own dimension names otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dimension {
+    /// Its name, as variables' [`dims`](Variable::dims) give it.
+    pub name: String,
+    /// The group it is defined in (`""` for the root, `atmos/ocean` for a
+    /// nested group): variables of that group and those below it use it.
+    pub group: String,
+    /// Its current length (for an unlimited dimension, the longest extent
+    /// of a variable along it).
+    pub len: usize,
+    /// Whether it can grow (netCDF's unlimited, record dimension).
+    pub unlimited: bool,
+}
+
+impl fmt::Display for Dimension {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.group.is_empty() {
+            write!(f, "{}/", self.group)?;
+        }
+        write!(f, "{} = {}", self.name, self.len)?;
+        if self.unlimited {
+            write!(f, " (unlimited)")?;
         }
         Ok(())
     }

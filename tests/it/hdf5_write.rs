@@ -101,7 +101,7 @@ fn attributes_dimensions_and_coordinates_round_trip() {
     let opts = VarOptions::default()
         .dims(["time", "lat", "lon"])
         .attr("units", "K")
-        .attr("scale_factor", 0.5)
+        .attr("scale_factor", 0.5f32)
         .attr("add_offset", 100.0)
         .attr("_FillValue", 311i64)
         .attr("valid_range", vec![0i32, 600]);
@@ -112,12 +112,18 @@ fn attributes_dimensions_and_coordinates_round_trip() {
     let v = f.variable("t").unwrap();
     assert_eq!(v.dims, ["time", "lat", "lon"]);
     assert_eq!(v.attrs["units"].as_str(), Some("K"));
-    assert_eq!(v.attrs["valid_range"], AttrValue::Int(vec![0, 600]));
-    // The fill value is stored in the variable's type.
-    assert_eq!(v.attrs["_FillValue"], AttrValue::Int(vec![311]));
+    // Attributes keep their element type (a float32 scale factor stays
+    // float32); the fill value is stored in the variable's type.
+    assert_eq!(v.attrs["valid_range"], AttrValue::I32(vec![0, 600]));
+    assert_eq!(v.attrs["scale_factor"], AttrValue::F32(vec![0.5]));
+    assert_eq!(v.attrs["add_offset"], AttrValue::F64(vec![100.0]));
+    assert_eq!(v.attrs["_FillValue"], AttrValue::I16(vec![311]));
     assert_eq!(f.variable("lat").unwrap().dims, ["lat"]);
+    // `lon` and `time` are dimensions without values, not variables.
     let names: Vec<String> = f.variables().unwrap().into_iter().map(|v| v.name).collect();
-    assert_eq!(names, ["lat", "lon", "t", "time"]);
+    assert_eq!(names, ["lat", "t"]);
+    let dims: Vec<(String, usize)> = f.dimensions().unwrap().into_iter().map(|d| (d.name, d.len)).collect();
+    assert_eq!(dims, [("lat".to_string(), 5), ("lon".to_string(), 4), ("time".to_string(), 6)]);
     // CF decoding: value 311 is missing, others are 0.5 v + 100.
     let dec = f.array_decoded::<f64>("t").unwrap().compute().unwrap();
     let raw = x.compute().unwrap();

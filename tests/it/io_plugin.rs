@@ -276,7 +276,7 @@ fn parse_attrs(text: &str) -> BTreeMap<String, AttrValue> {
         let (k, kind, v) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap_or(""));
         let value = match kind {
             "str" => AttrValue::Str(v.to_string()),
-            _ => AttrValue::Float(v.split(',').map(|x| x.parse().unwrap()).collect()),
+            _ => AttrValue::F64(v.split(',').map(|x| x.parse().unwrap()).collect()),
         };
         attrs.insert(k.to_string(), value);
     }

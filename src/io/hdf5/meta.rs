@@ -4,8 +4,9 @@
 use super::common::h5err;
 use crate::dtype::DType;
 use crate::error::Result;
+use crate::io::codec::Codec;
 use crate::io::AttrValue;
-use ::hdf5::types::{TypeDescriptor, VarLenArray, VarLenAscii, VarLenUnicode};
+use ::hdf5::types::{FloatSize, IntSize, TypeDescriptor, VarLenArray, VarLenAscii, VarLenUnicode};
 use ::hdf5::{Attribute, Dataset, Location, ObjectReference, ObjectReference1, ReferencedObject};
 use std::collections::BTreeMap;
 
@@ -100,9 +101,18 @@ pub(crate) fn attributes(obj: &Location, path: &str) -> Result<BTreeMap<String, 
 fn attr_value(a: &Attribute) -> ::hdf5::Result<AttrValue> {
     let desc = a.dtype()?.to_descriptor()?;
     Ok(match desc {
-        TypeDescriptor::Integer(_) | TypeDescriptor::Boolean => AttrValue::Int(a.read_raw::<i64>()?),
-        TypeDescriptor::Unsigned(_) => AttrValue::UInt(a.read_raw::<u64>()?),
-        TypeDescriptor::Float(_) => AttrValue::Float(a.read_raw::<f64>()?),
+        // Numbers in the type they are stored as (booleans as int8).
+        TypeDescriptor::Boolean => AttrValue::I8(a.read_raw::<i8>()?),
+        TypeDescriptor::Integer(IntSize::U1) => AttrValue::I8(a.read_raw()?),
+        TypeDescriptor::Integer(IntSize::U2) => AttrValue::I16(a.read_raw()?),
+        TypeDescriptor::Integer(IntSize::U4) => AttrValue::I32(a.read_raw()?),
+        TypeDescriptor::Integer(IntSize::U8) => AttrValue::I64(a.read_raw()?),
+        TypeDescriptor::Unsigned(IntSize::U1) => AttrValue::U8(a.read_raw()?),
+        TypeDescriptor::Unsigned(IntSize::U2) => AttrValue::U16(a.read_raw()?),
+        TypeDescriptor::Unsigned(IntSize::U4) => AttrValue::U32(a.read_raw()?),
+        TypeDescriptor::Unsigned(IntSize::U8) => AttrValue::U64(a.read_raw()?),
+        TypeDescriptor::Float(FloatSize::U4) => AttrValue::F32(a.read_raw()?),
+        TypeDescriptor::Float(_) => AttrValue::F64(a.read_raw()?),
         TypeDescriptor::FixedAscii(n) | TypeDescriptor::FixedUnicode(n) => {
             AttrValue::Str(fixed_strings(a, n)?.join("\n"))
         }
@@ -132,36 +142,97 @@ fn fixed_strings(a: &Attribute, n: usize) -> ::hdf5::Result<Vec<String>> {
     Ok(buf.chunks(n.max(1)).map(|s| String::from_utf8_lossy(s).trim_end_matches(['\0', ' ']).to_string()).collect())
 }
 
-/// Dimension names, from the dimension scales attached to the variable
-/// (`DIMENSION_LIST`); `dim_k` for an axis without one.
-pub(crate) fn dimension_names(ds: &Dataset, file: &Location) -> Vec<String> {
-    let fallback = || (0..ds.ndim()).map(|k| format!("dim_{k}")).collect::<Vec<_>>();
+/// What netCDF-C writes in the `NAME` attribute of a dimension that has no
+/// coordinate variable: the dataset only holds the dimension scale.
+const DIMENSION_ONLY: &str = "This is a netCDF dimension but not a netCDF variable";
+
+/// The prefix netCDF-C gives a variable named like a dimension it is not
+/// the coordinate variable of (a 2-d `lat` beside a dimension `lat`).
+pub(crate) const NON_COORD: &str = "_nc4_non_coord_";
+
+/// Whether `ds` is netCDF-C's stand-in for a dimension without a
+/// coordinate variable, not a variable.
+pub(crate) fn is_dimension_only(ds: &Dataset) -> bool {
+    let name = ds.attr("NAME").ok().and_then(|a| attr_value(&a).ok());
+    matches!(name, Some(AttrValue::Str(s)) if s.starts_with(DIMENSION_ONLY))
+}
+
+/// Whether `ds` is a dimension scale (a coordinate variable or a
+/// dimension-only dataset).
+pub(crate) fn is_scale(ds: &Dataset) -> bool {
+    ds.attr("CLASS").ok().and_then(|a| attr_value(&a).ok()) == Some(AttrValue::Str("DIMENSION_SCALE".to_string()))
+}
+
+/// The last part of an HDF5 path (`atmos/time` is `time`), without
+/// netCDF-C's non-coordinate prefix: the name netCDF gives it.
+pub(crate) fn base_name(path: &str) -> &str {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    base.strip_prefix(NON_COORD).unwrap_or(base)
+}
+
+/// The paths (without a leading `/`) of the dimension scales attached to
+/// each axis of `ds` (`DIMENSION_LIST`); `None` for an axis without one.
+/// A coordinate variable is its own dimension.
+pub(crate) fn dimension_paths(ds: &Dataset, file: &Location) -> Vec<Option<String>> {
+    let none = || vec![None; ds.ndim()];
     let Ok(attr) = ds.attr("DIMENSION_LIST") else {
-        // A coordinate variable is a dimension scale: its own dimension.
-        let is_scale = ds.attr("CLASS").ok().and_then(|a| attr_value(&a).ok())
-            == Some(AttrValue::Str("DIMENSION_SCALE".to_string()));
-        return match (is_scale, ds.ndim()) {
-            (true, 1) => vec![ds.name().trim_start_matches('/').to_string()],
-            _ => fallback(),
+        // A scale has no list (HDF5 cannot attach scales to a scale):
+        // netCDF-C names a multi-dimensional one's dimensions by id.
+        let ids = ds.attr("_Netcdf4Coordinates").and_then(|a| a.read_raw::<i32>());
+        return match (is_scale(ds), ds.ndim(), ids) {
+            (true, 1, _) => vec![Some(ds.name().trim_start_matches('/').to_string())],
+            (true, n, Ok(ids)) if ids.len() == n => ids.iter().map(|&id| scale_of_dimid(file, id)).collect(),
+            _ => none(),
         };
     };
-    let Ok(lists) = attr.read_raw::<VarLenArray<ObjectReference1>>() else { return fallback() };
+    let Ok(lists) = attr.read_raw::<VarLenArray<ObjectReference1>>() else { return none() };
     if lists.len() != ds.ndim() {
-        return fallback();
+        return none();
     }
     lists
         .iter()
-        .enumerate()
-        .map(|(k, refs)| {
-            refs.iter()
-                .find_map(|r| match r.dereference(file) {
-                    Ok(ReferencedObject::Dataset(d)) => Some(d.name().trim_start_matches('/').to_string()),
-                    _ => None,
-                })
-                .unwrap_or_else(|| format!("dim_{k}"))
+        .map(|refs| {
+            refs.iter().find_map(|r| match r.dereference(file) {
+                Ok(ReferencedObject::Dataset(d)) => Some(d.name().trim_start_matches('/').to_string()),
+                _ => None,
+            })
         })
         .collect()
 }
+
+/// The path of the dimension scale netCDF-C numbered `id`
+/// (`_Netcdf4Dimid`; the numbers are unique in a file).
+fn scale_of_dimid(file: &Location, id: i32) -> Option<String> {
+    let mut todo = vec![file.as_group().ok()?];
+    while let Some(g) = todo.pop() {
+        for ds in g.datasets().ok()? {
+            let own = ds.attr("_Netcdf4Dimid").and_then(|a| a.read_raw::<i32>());
+            if own.is_ok_and(|v| v == [id]) && is_scale(&ds) {
+                return Some(ds.name().trim_start_matches('/').to_string());
+            }
+        }
+        todo.extend(g.groups().ok()?);
+    }
+    None
+}
+
+/// Dimension names as netCDF gives them (the scale's own name, without
+/// its group); `dim_k` for an axis without a scale.
+pub(crate) fn dimension_names(ds: &Dataset, file: &Location) -> Vec<String> {
+    dimension_paths(ds, file)
+        .into_iter()
+        .enumerate()
+        .map(|(k, p)| p.map_or_else(|| format!("dim_{k}"), |p| base_name(&p).to_string()))
+        .collect()
+}
+
+/// HDF5's registered ids of the plugin filters netCDF-C and h5py write.
+const ZSTD: std::ffi::c_int = 32015;
+const BZIP2: std::ffi::c_int = 307;
+const BLOSC: std::ffi::c_int = 32001;
+const LZ4: std::ffi::c_int = 32004;
+const LZF: std::ffi::c_int = 32000;
+const BITSHUFFLE: std::ffi::c_int = 32008;
 
 /// A filter as users know it.
 pub(crate) fn filter_name(f: &::hdf5::filters::Filter) -> String {
@@ -173,14 +244,36 @@ pub(crate) fn filter_name(f: &::hdf5::filters::Filter) -> String {
         Filter::SZip(..) => "szip".to_string(),
         Filter::NBit => "nbit".to_string(),
         Filter::ScaleOffset(_) => "scaleoffset".to_string(),
-        Filter::User(id, _) => format!("filter {id}"),
+        Filter::User(id, _) => match *id {
+            ZSTD => "zstd".to_string(),
+            BZIP2 => "bzip2".to_string(),
+            BLOSC => "blosc".to_string(),
+            LZ4 => "lz4".to_string(),
+            LZF => "lzf".to_string(),
+            BITSHUFFLE => "bitshuffle".to_string(),
+            id => format!("HDF5 filter {id}"),
+        },
+        #[allow(unreachable_patterns)]
+        _ => "an HDF5 filter".to_string(),
+    }
+}
+
+/// The codec darray's chunk path decodes a filter with, if it does.
+pub(crate) fn codec_of(f: &::hdf5::filters::Filter) -> Option<Codec> {
+    use ::hdf5::filters::Filter;
+    match f {
+        Filter::Deflate(l) => Some(Codec::Deflate(*l)),
+        Filter::Shuffle => Some(Codec::Shuffle),
+        Filter::User(ZSTD, _) => Some(Codec::Zstd),
+        Filter::User(BZIP2, _) => Some(Codec::Bzip2),
+        Filter::User(BLOSC, _) => Some(Codec::Blosc),
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ::hdf5::types::{FloatSize, IntSize};
 
     #[test]
     fn element_types_of_hdf5_types() {

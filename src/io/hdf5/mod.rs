@@ -128,18 +128,110 @@ impl File {
         self.path.display().to_string()
     }
 
-    /// Every variable (dataset) in the file, groups searched depth first,
-    /// in name order.
+    /// Every variable in the file, those of groups named by their path
+    /// (`atmos/t`), in name order. netCDF-C's datasets that only stand for
+    /// a dimension without values (`bnds`, `nv`, ...) are not variables:
+    /// they are in [`dimensions`](File::dimensions).
     pub fn variables(&self) -> Result<Vec<Variable>> {
         let mut out = vec![];
-        let mut groups = vec![self.h5.as_group().map_err(h5err(&self.p()))?];
-        while let Some(g) = groups.pop() {
-            for ds in g.datasets().map_err(h5err(&self.p()))? {
-                out.push(self.describe(&ds)?);
-            }
-            groups.extend(g.groups().map_err(h5err(&self.p()))?);
+        for g in self.all_groups()? {
+            out.extend(self.group_variables(&g)?);
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// The paths of the file's groups below the root (`atmos`,
+    /// `atmos/ocean`), in name order: open a group's variables by path
+    /// (`f.array::<f32>("atmos/t")`), or list them with
+    /// [`variables_in`](File::variables_in).
+    pub fn groups(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> =
+            self.all_groups()?.iter().map(|g| g.name().trim_start_matches('/').to_string()).collect();
+        names.retain(|n| !n.is_empty());
+        names.sort();
+        Ok(names)
+    }
+
+    /// The variables of one group (its path, `""` or `/` for the root),
+    /// not those of groups inside it, in name order.
+    pub fn variables_in(&self, group: &str) -> Result<Vec<Variable>> {
+        let path = group.trim_matches('/');
+        let g = if path.is_empty() {
+            self.h5.as_group()
+        } else if self.h5.link_exists(path) {
+            self.h5.group(path)
+        } else {
+            return Err(
+                IoError::NotFound { path: self.p(), name: path.to_string(), available: self.group_names() }.into()
+            );
+        };
+        let g = g.map_err(|_| Error::Invalid(format!("{path:?} in {} is a variable, not a group", self.p())))?;
+        let mut out = self.group_variables(&g)?;
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// The dimensions of every group (netCDF's: a dimension scale, with a
+    /// coordinate variable or without), in group then name order.
+    pub fn dimensions(&self) -> Result<Vec<crate::io::Dimension>> {
+        let p = self.p();
+        let groups = self.all_groups()?;
+        let mut dims = BTreeMap::new();
+        for g in &groups {
+            for ds in g.datasets().map_err(h5err(&p))? {
+                // A scale of more than one axis (netCDF-C's `station(station,
+                // strlen)`) is the dimension of its first.
+                if !meta::is_scale(&ds) || ds.ndim() == 0 {
+                    continue;
+                }
+                let path = ds.name().trim_start_matches('/').to_string();
+                let space = ds.space().map_err(h5err(&p))?;
+                let unlimited = space.maxdims().first().is_some_and(Option::is_none);
+                dims.insert(path, (ds.shape()[0], unlimited));
+            }
+        }
+        // An unlimited dimension is as long as its longest variable
+        // (netCDF-C does not always extend a dimension-only scale).
+        for g in &groups {
+            for ds in g.datasets().map_err(h5err(&p))? {
+                for (scale, n) in meta::dimension_paths(&ds, &self.h5).into_iter().zip(ds.shape()) {
+                    if let Some((len, true)) = scale.and_then(|s| dims.get_mut(&s)) {
+                        *len = (*len).max(n);
+                    }
+                }
+            }
+        }
+        let mut out: Vec<crate::io::Dimension> = dims
+            .into_iter()
+            .map(|(path, (len, unlimited))| {
+                let group = path.rsplit_once('/').map_or("", |(g, _)| g).to_string();
+                crate::io::Dimension { name: meta::base_name(&path).to_string(), group, len, unlimited }
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
+        Ok(out)
+    }
+
+    /// The root group and every group inside it.
+    fn all_groups(&self) -> Result<Vec<::hdf5::Group>> {
+        let mut out = vec![];
+        let mut todo = vec![self.h5.as_group().map_err(h5err(&self.p()))?];
+        while let Some(g) = todo.pop() {
+            todo.extend(g.groups().map_err(h5err(&self.p()))?);
+            out.push(g);
+        }
+        Ok(out)
+    }
+
+    /// The variables directly in `g`, unordered.
+    fn group_variables(&self, g: &::hdf5::Group) -> Result<Vec<Variable>> {
+        let mut out = vec![];
+        for ds in g.datasets().map_err(h5err(&self.p()))? {
+            if !meta::is_dimension_only(&ds) {
+                out.push(self.describe(&ds)?);
+            }
+        }
         Ok(out)
     }
 
@@ -151,26 +243,46 @@ impl File {
         }
     }
 
+    /// Names of the groups, for messages.
+    fn group_names(&self) -> String {
+        match self.groups() {
+            Ok(g) if !g.is_empty() => g.join(", "),
+            _ => "no groups".to_string(),
+        }
+    }
+
+    /// The HDF5 dataset of variable `name` (a path in the file; netCDF-C
+    /// stores a variable named like a dimension it is not the coordinate
+    /// of under a prefixed name).
     fn dataset(&self, name: &str) -> Result<::hdf5::Dataset> {
         let name = name.trim_start_matches('/');
-        let exists = !name.is_empty() && self.h5.link_exists(name);
-        if !exists {
+        let stored = match name.rsplit_once('/') {
+            Some((g, b)) => format!("{g}/{}{b}", meta::NON_COORD),
+            None => format!("{}{name}", meta::NON_COORD),
+        };
+        let link = [name, &stored].into_iter().find(|n| !name.is_empty() && self.h5.link_exists(n));
+        let Some(link) = link else {
             return Err(IoError::NotFound { path: self.p(), name: name.to_string(), available: self.names() }.into());
+        };
+        let not = |kind: &str| IoError::NotAVariable { path: self.p(), name: name.to_string(), kind: kind.into() };
+        match self.h5.dataset(link) {
+            Ok(ds) if meta::is_dimension_only(&ds) => Err(not("dimension without values (see `dimensions`)").into()),
+            Ok(ds) => Ok(ds),
+            Err(_) if self.h5.group(link).is_ok() => Err(not("group (see `variables_in`)").into()),
+            Err(e) => Err(h5err(&self.p())(e)),
         }
-        self.h5.dataset(name).map_err(|e| {
-            if self.h5.group(name).is_ok() {
-                IoError::NotAVariable { path: self.p(), name: name.to_string(), kind: "group".to_string() }.into()
-            } else {
-                h5err(&self.p())(e)
-            }
-        })
     }
 
     fn describe(&self, ds: &::hdf5::Dataset) -> Result<Variable> {
         let p = self.p();
         let desc = ds.dtype().and_then(|t| t.to_descriptor()).map_err(h5err(&p))?;
+        let path = ds.name().trim_start_matches('/').to_string();
+        let name = match path.rsplit_once('/') {
+            Some((g, _)) => format!("{g}/{}", meta::base_name(&path)),
+            None => meta::base_name(&path).to_string(),
+        };
         Ok(Variable {
-            name: ds.name().trim_start_matches('/').to_string(),
+            name,
             shape: ds.shape(),
             dtype: meta::dtype_of(&desc),
             type_name: meta::type_name(&desc),
@@ -262,24 +374,9 @@ impl File {
         }
         let big_endian = matches!(ds.dtype().map(|t| t.byte_order()), Ok(::hdf5::datatype::ByteOrder::BigEndian));
         let filters = ds.filters();
-        for f in &filters {
-            if !f.is_available() {
-                return Err(IoError::Unsupported {
-                    path: p.clone(),
-                    name: var.name.clone(),
-                    what: format!("the {} filter (not built into this HDF5)", meta::filter_name(f)),
-                }
-                .into());
-            }
-        }
-        let codecs: Option<Vec<Codec>> = filters
-            .iter()
-            .map(|f| match f {
-                Filter::Deflate(l) => Some(Codec::Deflate(*l)),
-                Filter::Shuffle => Some(Codec::Shuffle),
-                _ => None,
-            })
-            .collect();
+        // Ours decodes deflate, shuffle and the plugin compressors; the
+        // library decodes what it has built in (not the plugins).
+        let codecs: Option<Vec<Codec>> = filters.iter().map(meta::codec_of).collect();
         let unit = storage_chunks.clone().unwrap_or_else(|| {
             // Contiguous: rows along the leading axis are contiguous bytes.
             let mut c = shape.clone();
@@ -300,6 +397,7 @@ impl File {
         // of another layout, an integer using fewer bits, an odd shuffle
         // parameter) is for the library's conversions.
         let plain = dtype != DType::Bool && standard_layout(&ds, dtype, big_endian) && shuffle_fits(&ds, dtype);
+        let missing = filters.iter().find(|f| !f.is_available());
         let how = match (storage_chunks, codecs) {
             (Some(chunk), Some(codecs)) if !opts.library_path && plain && !unfiltered_edges => {
                 let index = ChunkIndex::read(&ds, &shape, chunk, dtype.size(), &p)?;
@@ -308,7 +406,22 @@ impl File {
                 let fill = self.fill_value(&ds, dtype)?;
                 Path::Chunks(Box::new(ChunkPath { index, codecs, file, file_len, fill, inflate: opts.deflate_impl }))
             }
-            _ => Path::Library,
+            _ => match missing {
+                // The library would fail on every chunk: say so at once.
+                Some(f) => {
+                    let why = match codecs_ok(&filters) {
+                        true => "darray decodes it, but not for this variable, which needs HDF5's own read path",
+                        false => "neither this HDF5 nor darray decodes it",
+                    };
+                    return Err(IoError::Unsupported {
+                        path: p,
+                        name: var.name.clone(),
+                        what: format!("its {} storage filter ({why})", meta::filter_name(f)),
+                    }
+                    .into());
+                }
+                None => Path::Library,
+            },
         };
         // The token names the file, the variable and the read path.
         let mut h = TokenHasher::new("hdf5-read");
@@ -339,12 +452,20 @@ impl Dataset for File {
     fn variable(&self, name: &str) -> Result<Variable> {
         File::variable(self, name)
     }
+    fn dimensions(&self) -> Result<Vec<crate::io::Dimension>> {
+        File::dimensions(self)
+    }
     fn attrs(&self) -> Result<BTreeMap<String, AttrValue>> {
         File::attrs(self)
     }
     fn open_variable(&self, var: &Variable, opts: &ReadOptions) -> Result<BlockSource> {
         self.source(var, opts)
     }
+}
+
+/// Whether darray's chunk path decodes every filter of the pipeline.
+fn codecs_ok(filters: &[Filter]) -> bool {
+    filters.iter().all(|f| meta::codec_of(f).is_some())
 }
 
 /// Whether the stored element type is the standard one of `dtype` (two's

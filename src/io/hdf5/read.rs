@@ -8,7 +8,7 @@
 use super::common::h5err;
 use crate::dtype::{AnyArray, DType, Element};
 use crate::error::{Error, IoError, Result};
-use crate::io::codec::{decode_elements, inflate_into, unshuffle_into, Codec, DeflateImpl};
+use crate::io::codec::{decode_elements, unshuffle_into, Codec, DeflateImpl};
 use crate::ops::BlockReader;
 use ::hdf5::{Dataset, Hyperslab, Selection, SliceOrIndex};
 use ndarray::IxDyn;
@@ -187,7 +187,7 @@ impl Reader {
         }
     }
 
-    /// Reads, inflates and un-shuffles one stored chunk. What the index
+    /// Reads, decompresses and un-shuffles one stored chunk. What the index
     /// says is checked before it is used: the stored bytes must lie in the
     /// file, and unfiltered bytes must be the chunk's size.
     fn decode(&self, cp: &ChunkPath, loc: ChunkLoc, chunk: &[usize], at: &[usize]) -> Result<AnyArray> {
@@ -199,7 +199,7 @@ impl Reader {
         let active: Vec<(usize, Codec)> =
             cp.codecs.iter().copied().enumerate().filter(|&(k, _)| k >= 32 || loc.mask & (1 << k) == 0).collect();
         let shuffled = matches!(active.first(), Some((_, Codec::Shuffle)));
-        let deflated = active.iter().any(|(_, s)| matches!(s, Codec::Deflate(_)));
+        let compressed = active.iter().any(|(_, s)| s.compresses());
         let end = loc.addr.checked_add(loc.size);
         if end.is_none_or(|e| e > cp.file_len) {
             return Err(self.corrupt(format!(
@@ -207,7 +207,7 @@ impl Reader {
                 loc.size, loc.addr, cp.file_len
             )));
         }
-        if !deflated && loc.size != len as u64 {
+        if !compressed && loc.size != len as u64 {
             return Err(self.corrupt(format!("chunk {at:?} is stored in {} bytes, not {len}", loc.size)));
         }
         // Two buffers per worker, reused from chunk to chunk: the stored
@@ -219,12 +219,13 @@ impl Reader {
         })?;
         for (_, step) in active.iter().skip(usize::from(shuffled)).rev() {
             match step {
-                Codec::Deflate(_) => inflate_into(&cur, len, &mut spare, cp.inflate)
-                    .map_err(|e| self.corrupt(format!("chunk {at:?}: {e}")))?,
                 Codec::Shuffle => {
                     spare.resize(cur.len(), 0);
                     unshuffle_into(&cur, size, &mut spare);
                 }
+                c => c
+                    .decompress_into(&cur, len, &mut spare, cp.inflate)
+                    .map_err(|e| self.corrupt(format!("chunk {at:?}: {e}")))?,
             }
             std::mem::swap(&mut cur, &mut spare);
         }

@@ -163,7 +163,7 @@ impl DatasetWriter for H5Writer {
                 b = b.deflate(l);
             }
         }
-        let ds = b.shape(var.shape).create(name.as_str()).map_err(h5err(p))?;
+        let ds = b.shape(var.shape).create(stored_name(&name, &opts.dims).as_str()).map_err(h5err(p))?;
         let grid: Vec<usize> = var.shape.iter().zip(var.chunks).map(|(&n, &c)| n.div_ceil(c.max(1))).collect();
         let order = Commit { written: vec![false; grid.iter().product()], ..Commit::default() };
         Ok(H5Var {
@@ -395,7 +395,7 @@ impl H5Writer {
             if d.contains('\0') || d.split('/').all(str::is_empty) {
                 return Err(bad("not a dimension name".to_string()));
             }
-            if d.trim_matches('/') == name {
+            if d.trim_matches('/') == name && dims.len() == 1 {
                 continue; // a coordinate variable: its own dimension
             }
             if f.link_exists(d) {
@@ -445,6 +445,24 @@ impl H5Writer {
     }
 }
 
+/// The HDF5 name of variable `name`: its own, but for a variable named
+/// like one of its dimensions that it is not the coordinate variable of (a
+/// 2-d `station(station, strlen)`), which netCDF-C stores under a prefix
+/// so that the name stays the dimension's.
+fn stored_name(name: &str, dims: &[String]) -> String {
+    let (group, base) = name.rsplit_once('/').map_or(("", name), |(g, b)| (g, b));
+    let coordinate = dims.len() == 1 && dims[0].trim_matches('/') == name;
+    if coordinate || !dims.iter().any(|d| d.trim_matches('/') == name) {
+        return name.to_string();
+    }
+    let prefixed = format!("{}{base}", super::meta::NON_COORD);
+    if group.is_empty() {
+        prefixed
+    } else {
+        format!("{group}/{prefixed}")
+    }
+}
+
 /// The HDF5 dimension-scale API (the `hl` library, built with HDF5).
 mod ds_api {
     use hdf5_sys::h5::herr_t;
@@ -477,22 +495,15 @@ fn write_attr(obj: &Location, name: &str, v: &AttrValue, own: Option<DType>) -> 
         }
         AttrValue::Other(d) => Err(format!("cannot write attribute {name:?} of type {d}").into()),
         num => {
-            let vals = num.as_f64s().unwrap_or_default();
+            // In the variable's own type where CF asks for it, else in the
+            // attribute's (a float32 scale factor stays float32).
+            let t = own.or(num.dtype()).ok_or_else(|| format!("cannot write attribute {name:?}"))?;
             macro_rules! put {
                 ($t:ty) => {{
-                    let v: Vec<$t> = match num {
-                        AttrValue::Int(x) => x.iter().map(|&x| x as $t).collect(),
-                        AttrValue::UInt(x) => x.iter().map(|&x| x as $t).collect(),
-                        _ => vals.iter().map(|&x| x as $t).collect(),
-                    };
+                    let v: Vec<$t> = num.values_as::<$t>().unwrap_or_default();
                     obj.new_attr::<$t>().shape([v.len()]).create(name)?.write_raw(&v)
                 }};
             }
-            let t = own.unwrap_or(match num {
-                AttrValue::Int(_) => DType::I64,
-                AttrValue::UInt(_) => DType::U64,
-                _ => DType::F64,
-            });
             // A bool variable's `_FillValue` is stored as int8 (HDF5 has
             // no boolean attribute type of its own).
             crate::with_numeric!(t, T => put!(T), bool => put!(i8))
