@@ -1,7 +1,9 @@
 //! Files and stores: reading variables lazily as `DArray`s and writing
 //! arrays back, streamed and atomically.
 //!
-//! Everything here but [`hdf5`] is format-neutral: variables and
+//! Formats: [`hdf5`] (HDF5 and NetCDF4, read and write) and [`netcdf3`]
+//! (NetCDF classic, read); [`open`] picks the reader from the file.
+//! Everything else here is format-neutral: variables and
 //! attributes ([`Variable`], [`AttrValue`]), read and write options, CF
 //! decoding ([`CfDecoding`]), CF time axes ([`time`]), codecs (deflate,
 //! shuffle), and the atomic streamed [`Writer`]. A format plugs in by
@@ -25,6 +27,8 @@ mod cf;
 pub mod codec;
 mod dataset;
 pub mod hdf5;
+pub mod netcdf3;
+mod open;
 mod options;
 pub mod time;
 mod variable;
@@ -35,6 +39,7 @@ pub use atomic::write_atomic;
 pub use attr::AttrValue;
 pub use cf::CfDecoding;
 pub use dataset::{BlockSource, Dataset, DatasetExt, DEFAULT_READ_BYTES};
+pub use open::open;
 pub use options::{ReadOptions, VarOptions};
 pub use variable::{Dimension, Variable};
 pub use writer::{DatasetWriter, VarSpec, VarWriter, Writer};

@@ -29,6 +29,7 @@ mod linalg_eof;
 mod linalg_factor;
 mod linalg_norm;
 mod memory;
+mod netcdf3;
 mod netcdf_fidelity;
 mod numpy_semantics;
 mod ops_serde;

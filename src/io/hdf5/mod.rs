@@ -82,9 +82,9 @@ fn not_hdf5(path: &FsPath) -> Option<String> {
     let n = f.read(&mut head).ok()?;
     match &head[..n] {
         [] => Some("the file is empty".to_string()),
-        [b'C', b'D', b'F', v, ..] if matches!(v, 1 | 2 | 5) => Some(format!(
-            "a NetCDF classic file (CDF-{v}), which this reader does not read: convert it with `nccopy -k nc4`"
-        )),
+        [b'C', b'D', b'F', v, ..] if matches!(v, 1 | 2 | 5) => {
+            Some(format!("a NetCDF classic file (CDF-{v}): open it with `io::netcdf3::File` (or `io::open`)"))
+        }
         // An HDF5 signature may also follow a user block, further in.
         h if h.starts_with(b"\x89HDF") => None,
         _ if n < 8 => Some(format!("the file has only {n} bytes")),
