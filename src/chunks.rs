@@ -253,7 +253,7 @@ fn regular(n: usize, c: usize) -> Result<Vec<usize>> {
         )));
     }
     let mut v = vec![c; n / c];
-    if n % c != 0 {
+    if !n.is_multiple_of(c) {
         v.push(n % c);
     }
     Ok(v)

@@ -38,7 +38,7 @@ pub(super) fn split(n: usize, c: usize) -> Vec<usize> {
     }
     let c = c.max(1).max(n.div_ceil(MAX_AXIS_BLOCKS));
     let mut v = vec![c; n / c];
-    if n % c != 0 {
+    if !n.is_multiple_of(c) {
         v.push(n % c);
     }
     v

@@ -1,8 +1,9 @@
 //! Files and stores: reading variables lazily as `DArray`s and writing
 //! arrays back, streamed and atomically.
 //!
-//! Formats: [`hdf5`] (HDF5 and NetCDF4, read and write) and [`netcdf3`]
-//! (NetCDF classic, read); [`open`] picks the reader from the file.
+//! Formats: [`hdf5`] (HDF5 and NetCDF4, read and write), [`netcdf3`]
+//! (NetCDF classic, read) and [`zarr`] (Zarr v2 and v3, read and write);
+//! [`open`] picks the reader from the file or directory.
 //! Everything else here is format-neutral: variables and
 //! attributes ([`Variable`], [`AttrValue`]), read and write options, CF
 //! decoding ([`CfDecoding`]), CF time axes ([`time`]), codecs (deflate,
@@ -33,6 +34,7 @@ mod options;
 pub mod time;
 mod variable;
 mod writer;
+pub mod zarr;
 
 pub(crate) use atomic::temp_name;
 pub use atomic::write_atomic;

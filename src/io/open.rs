@@ -1,14 +1,15 @@
 //! Opening a file of any format darray reads, the format chosen from the
 //! file itself.
 
-use super::{hdf5, netcdf3, Dataset};
+use super::{hdf5, netcdf3, zarr, Dataset};
 use crate::error::{Error, Result};
 use std::io::Read;
 use std::path::Path;
 
-/// Opens `path` for reading in the format its first bytes say: NetCDF
-/// classic (`CDF` 1, 2 or 5) with [`netcdf3::File`], anything else as HDF5
-/// / NetCDF4 with [`hdf5::File`] (whose errors name a file of another
+/// Opens `path` for reading in the format it is: a directory as a Zarr
+/// store ([`zarr::Store`]), a file by its first bytes: NetCDF classic
+/// (`CDF` 1, 2 or 5) with [`netcdf3::File`], anything else as HDF5 /
+/// NetCDF4 with [`hdf5::File`] (whose errors name a file of another
 /// kind). The result reads through [`Dataset`] and
 /// [`DatasetExt`](super::DatasetExt).
 ///
@@ -29,10 +30,13 @@ use std::path::Path;
 /// ```
 pub fn open(path: impl AsRef<Path>) -> Result<Box<dyn Dataset + Send + Sync>> {
     let path = path.as_ref();
+    if path.is_dir() {
+        return Ok(Box::new(zarr::Store::open(path)?));
+    }
     let mut head = [0u8; 4];
     let n = match std::fs::File::open(path) {
-        Ok(mut f) if !path.is_dir() => f.read(&mut head).map_err(|e| Error::io(path, e))?,
-        // A directory or a missing file: the format's own error says so.
+        Ok(mut f) => f.read(&mut head).map_err(|e| Error::io(path, e))?,
+        // A missing file: the format's own error says so.
         _ => 0,
     };
     if netcdf3_signature(&head[..n]) {

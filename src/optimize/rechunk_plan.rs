@@ -49,7 +49,7 @@ fn intermediate(input: &Arc<Node>, chunks: &Chunks) -> Option<Chunks> {
             let m = ((typical(chunks, a) * typical(&input.chunks, a)) as f64).sqrt().round() as usize;
             let m = m.clamp(1, len.max(1));
             let mut v = vec![m; len / m];
-            if len % m > 0 || v.is_empty() {
+            if !len.is_multiple_of(m) || v.is_empty() {
                 v.push(len % m);
             }
             v

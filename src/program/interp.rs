@@ -291,7 +291,7 @@ impl Carry {
 
     fn tile_done(&mut self, reducer: &dyn Reducer, acc: &mut Vec<AnyArray>) {
         self.tiles += 1;
-        if self.tiles % Self::GROUP != 0 {
+        if !self.tiles.is_multiple_of(Self::GROUP) {
             return;
         }
         let mut part = std::mem::replace(acc, reducer.init(&self.shape));

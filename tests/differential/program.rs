@@ -597,7 +597,7 @@ fn sel(r: &mut R, s: &[usize]) -> Vec<Sel> {
 }
 
 fn divisors(n: usize) -> Vec<usize> {
-    (1..=n).filter(|d| n % d == 0).collect()
+    (1..=n).filter(|d| n.is_multiple_of(*d)).collect()
 }
 
 fn new_shape(r: &mut R, s: &[usize]) -> Vec<usize> {

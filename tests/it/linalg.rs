@@ -14,7 +14,7 @@ fn mat(r: usize, c: usize, seed: u64) -> ArrayD<f64> {
 fn regular(n: usize, c: usize) -> Vec<usize> {
     let c = c.min(n);
     let mut v = vec![c; n / c];
-    if n % c > 0 {
+    if !n.is_multiple_of(c) {
         v.push(n % c);
     }
     v

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 fn regular(n: usize, c: usize) -> Vec<usize> {
     let c = c.clamp(1, n.max(1));
     let mut v = vec![c; n / c];
-    if n % c > 0 || v.is_empty() {
+    if !n.is_multiple_of(c) || v.is_empty() {
         v.push(n % c);
     }
     v

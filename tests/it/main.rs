@@ -42,3 +42,4 @@ mod stats;
 mod structure;
 mod ufuncs;
 mod wire;
+mod zarr;

@@ -136,7 +136,8 @@ fn check_bool_index<T: Element>(
     let x = DArray::from_array(a.clone(), chunks).unwrap();
     let k = k.min(a.ndim());
     let mshape = a.shape()[..k].to_vec();
-    let mvals: Vec<bool> = (0..mshape.iter().product::<usize>()).map(|i| (i as u64 * 7 + seed) % 3 == 0).collect();
+    let mvals: Vec<bool> =
+        (0..mshape.iter().product::<usize>()).map(|i| (i as u64 * 7 + seed).is_multiple_of(3)).collect();
     let mask = ArrayD::from_shape_vec(IxDyn(&mshape), mvals).unwrap();
     let m = DArray::from_array(mask.clone(), darray::ChunkSpec::Uniform(2)).unwrap();
     let y = x.bool_index(&m).unwrap();

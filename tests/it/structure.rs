@@ -287,7 +287,7 @@ fn reshape_target(s: Vec<usize>) -> impl Strategy<Value = (Vec<usize>, Vec<usize
         let mut m = n;
         let mut p = 2;
         while m > 1 {
-            while m % p == 0 {
+            while m.is_multiple_of(p) {
                 f.push(p);
                 m /= p;
             }
