@@ -218,7 +218,9 @@ pub(crate) fn codec_text(c: &Value) -> String {
         Some(Value::Object(m)) => m.clone(),
         _ => c
             .as_object()
-            .map(|m| m.iter().filter(|(k, _)| *k != "id" && *k != "name").map(|(k, v)| (k.clone(), v.clone())).collect())
+            .map(|m| {
+                m.iter().filter(|(k, _)| *k != "id" && *k != "name").map(|(k, v)| (k.clone(), v.clone())).collect()
+            })
             .unwrap_or_default(),
     };
     if conf.is_empty() {
