@@ -1,8 +1,13 @@
-//! The main example: climatology of a NetCDF4 / HDF5 variable.
+//! The main example: climatology of a variable of a NetCDF4 / HDF5 or
+//! NetCDF3 file, a Zarr store, or a directory of files split along time.
 //!
 //! ```text
 //! cargo run --release --example climatology [-- PATH VARIABLE] [--out OUT.nc]
 //! ```
+//!
+//! PATH is opened with `darray::io::open`, which picks the reader: a Zarr
+//! store (v2 or v3), the NetCDF / HDF5 files of a directory joined along
+//! their record dimension, or one file of any of those formats.
 //!
 //! Opens the variable with CF decoding (packed integers become float64, with
 //! missing values NaN), treats axis 0 as time (decoding its CF time
@@ -16,7 +21,8 @@
 //! `data/synthetic_t2m.nc` (hourly, one month, packed int16), with the
 //! project's own writer, and runs on that.
 
-use darray::io::hdf5::{AttrValue, File, VarOptions, Variable, Writer};
+use darray::io::hdf5::{AttrValue, VarOptions, Variable, Writer};
+use darray::io::DatasetExt;
 use darray::{ComputeAll, Config, DArray, ReduceOpts, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -55,7 +61,7 @@ fn run() -> Result<()> {
         Path::new("data").join(format!("{stem}_anomaly.nc"))
     });
 
-    let file = File::open(&path)?;
+    let file = darray::io::open(&path)?;
     let info = file.variable(&var)?;
     println!("{}: {info}", path.display());
     let x: DArray<f64> = file.array_decoded(&var)?;

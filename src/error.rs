@@ -119,6 +119,11 @@ pub enum IoError {
     /// malformed units).
     #[error("time coordinate: {0}")]
     Time(String),
+    /// Files opened together that disagree (a variable one lacks, other
+    /// extents, coordinates of other values): `path` is the file that
+    /// differs from the first.
+    #[error("{path} does not match the first file: {message}")]
+    Mismatch { path: String, message: String },
 }
 
 impl IoError {

@@ -28,6 +28,7 @@ mod linalg_einsum;
 mod linalg_eof;
 mod linalg_factor;
 mod linalg_norm;
+mod many_files;
 mod memory;
 mod netcdf3;
 mod netcdf_fidelity;
