@@ -275,6 +275,27 @@ fn workload(name: &str, s: usize, cfg: &Config, with: DeflateImpl) -> Result<Opt
             let ((a, b), stats) = r?;
             Run { build_s, compute_s, stats, result: vec![f64::from(a[[]]), f64::from(b[[]])], extra: vec![] }
         }
+        "Z1" | "M1f" => {
+            // E4 on the Zarr v2 copy (CLIMATE_ZARR) or on the 8 NetCDF4
+            // files split along time (CLIMATE_MF, their directory), both
+            // written by make_datasets.py; opened by io::open, which picks
+            // the reader (the files joined along time).
+            let var = if name == "Z1" { "CLIMATE_ZARR" } else { "CLIMATE_MF" };
+            let (x, build_s) = timed(|| -> Result<DArray<f32>> {
+                let path = std::env::var(var)
+                    .map_err(|_| darray::Error::Invalid(format!("set {var} to what make_datasets.py wrote")))?;
+                use darray::io::DatasetExt;
+                let ds = darray::io::open(path)?;
+                let storage = ds.variable("t2m")?.storage_chunks.unwrap_or_default();
+                ds.array_with("t2m", &darray::io::ReadOptions::default().chunks(storage))
+            });
+            let x = x?;
+            let m = x.mean_axis(0);
+            let (sum, std) = (m.sum(), (&x - &m).std(0.0));
+            let (r, compute_s) = timed(|| (&sum, &std).compute_all_with(cfg));
+            let ((a, b), stats) = r?;
+            Run { build_s, compute_s, stats, result: vec![f64::from(a[[]]), f64::from(b[[]])], extra: vec![] }
+        }
         "C1" => {
             // Day-of-year climatology of the E4 file: group of step t is
             // (t div 4) mod D on the first n = 4 D floor(T / 4 D) steps.
