@@ -102,7 +102,12 @@ impl MultiDataset {
         }
         for (v, axis, lens) in vars.values_mut() {
             if let Some(a) = axis {
-                v.shape[*a] = lens.iter().sum();
+                v.shape[*a] = lens.iter().try_fold(0usize, |acc, &n| acc.checked_add(n)).ok_or_else(|| {
+                    mismatch(
+                        first.as_ref(),
+                        format!("variable {:?}: the files' extents along {dim:?} overflow", v.name),
+                    )
+                })?;
             }
         }
         let path = first.path().parent().map_or_else(|| first.path().to_path_buf(), Path::to_path_buf);
@@ -120,6 +125,7 @@ impl MultiDataset {
     }
 
     fn entry(&self, name: &str) -> Result<&(Variable, Option<usize>, Vec<usize>)> {
+        let name = name.trim_start_matches('/');
         self.vars.get(name).ok_or_else(|| {
             IoError::NotFound {
                 path: self.path.display().to_string(),
@@ -270,7 +276,11 @@ impl BlockReader for ConcatReader {
             return Ok(pieces.pop().expect("one piece"));
         }
         crate::with_dtype!(self.dtype, T => {
-            let arrays: Vec<ndarray::ArrayD<T>> = pieces.into_iter().filter_map(T::unwrap).collect();
+            let arrays: Vec<ndarray::ArrayD<T>> = pieces
+                .into_iter()
+                .map(T::unwrap)
+                .collect::<Option<_>>()
+                .ok_or_else(|| Error::Invalid("a file gave a block of another element type".into()))?;
             let views: Vec<_> = arrays.iter().map(|x| x.view()).collect();
             ndarray::concatenate(ndarray::Axis(a), &views)
                 .map(T::wrap)

@@ -36,8 +36,11 @@ pub fn open(path: impl AsRef<Path>) -> Result<Box<dyn Dataset + Send + Sync>> {
     if path.is_dir() {
         if !is_zarr(path) {
             let files = data_files(path)?;
+            if let [one] = &files[..] {
+                return open(one);
+            }
             if !files.is_empty() {
-                return Ok(Box::new(open_many(&files)?));
+                return Ok(Box::new(open_many_sorted(&files)?));
             }
         }
         // A Zarr store, or the store's error saying it is none.
@@ -68,7 +71,7 @@ fn netcdf3_signature(head: &[u8]) -> bool {
 /// [`MultiDataset`] for what must agree.
 ///
 /// ```
-/// use darray::io::{hdf5::{Writer, VarOptions}, DatasetExt};
+/// use darray::io::{hdf5::{Writer, VarOptions}, Dataset, DatasetExt};
 /// use darray::DArray;
 /// let dir = std::env::temp_dir().join(format!("darray-doc-many-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
@@ -89,24 +92,56 @@ fn netcdf3_signature(head: &[u8]) -> bool {
 /// ```
 pub fn open_many<P: AsRef<Path>>(paths: &[P]) -> Result<MultiDataset> {
     let parts = open_parts(paths)?;
+    let dim = record_dim(&parts)?;
+    MultiDataset::new(parts, &dim)
+}
+
+/// The dimension to join along: the first file's unlimited one, else
+/// `time`.
+fn record_dim(parts: &[Box<dyn Dataset + Send + Sync>]) -> Result<String> {
     let Some(first) = parts.first() else {
         return Err(Error::Invalid("open_many needs at least one file".into()));
     };
     let dims = first.dimensions()?;
-    let dim = match dims.iter().find(|d| d.unlimited) {
-        Some(d) => d.name.clone(),
-        None if dims.iter().any(|d| d.name == "time") => "time".to_string(),
+    match dims.iter().find(|d| d.unlimited) {
+        Some(d) => Ok(d.name.clone()),
+        None if dims.iter().any(|d| d.name == "time") => Ok("time".to_string()),
         None => {
             let names: Vec<String> = dims.into_iter().map(|d| d.name).collect();
-            return Err(Error::Invalid(format!(
+            Err(Error::Invalid(format!(
                 "{}: no unlimited dimension and no `time` to join the files along (dimensions: {}); \
                  name one with `open_many_along`",
                 first.path().display(),
                 names.join(", ")
-            )));
+            )))
+        }
+    }
+}
+
+/// [`open_many`] with the files in the order of the first value of the
+/// joined dimension's coordinate, as xarray's `open_mfdataset` orders them
+/// by default (`part_10` after `part_9`); if a file lacks that coordinate,
+/// all keep their name order.
+fn open_many_sorted(paths: &[std::path::PathBuf]) -> Result<MultiDataset> {
+    use super::DatasetExt;
+    let parts = open_parts(paths)?;
+    let dim = record_dim(&parts)?;
+    let first_value = |part: &(dyn Dataset + Send + Sync)| -> Result<Option<f64>> {
+        match part.variable(&dim) {
+            Ok(v) if v.shape.len() == 1 && v.shape[0] > 0 && v.dtype.is_some() => {
+                let x = part.array_decoded::<f64>(&dim)?.slice(&[crate::Sel::span(0, 1)]).compute()?;
+                Ok(x.iter().next().copied())
+            }
+            _ => Ok(None),
         }
     };
-    MultiDataset::new(parts, &dim)
+    let keys = parts.iter().map(|p| first_value(p.as_ref())).collect::<Result<Option<Vec<f64>>>>()?;
+    let mut keyed: Vec<(usize, Box<dyn Dataset + Send + Sync>)> = parts.into_iter().enumerate().collect();
+    if let Some(keys) = keys {
+        // Stable: equal first values keep their name order.
+        keyed.sort_by(|a, b| keys[a.0].total_cmp(&keys[b.0]));
+    }
+    MultiDataset::new(keyed.into_iter().map(|(_, p)| p).collect(), &dim)
 }
 
 /// [`open_many`] along the dimension `dim`.

@@ -444,7 +444,7 @@ fn failed_writes_publish_nothing_and_names_are_checked() {
     let path = dir().join("failed.zarr");
     let _ = std::fs::remove_dir_all(&path);
     let x = DArray::<f64>::ones([4], [2]).unwrap();
-    for bad in ["", "/a", "a", "a/b", "__x", "g/../h"] {
+    for bad in ["", "/a", "a", "a/b", "__x", "g/../h", ".zattrs", "g/zarr.json", ".zmetadata"] {
         let mut w = zarr::Writer::create(&path).unwrap();
         w.write("a", &x, &VarOptions::default()).unwrap();
         let r = w.write(bad, &x, &VarOptions::default());
@@ -469,6 +469,39 @@ fn failed_writes_publish_nothing_and_names_are_checked() {
         .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("failed.zarr.partial"))
         .count();
     assert_eq!(leftovers, 0);
+}
+
+#[test]
+fn sixty_four_bit_fill_values_stay_exact_and_names_default() {
+    for v2 in [true, false] {
+        let path = dir().join(format!("fill64-{v2}.zarr"));
+        let i =
+            DArray::<i64>::from_fn([4], [2], |k| if k[0] == 1 { -9223372036854775806 } else { k[0] as i64 }).unwrap();
+        let u = DArray::<u64>::from_fn([4], [3], |k| if k[0] == 2 { u64::MAX } else { k[0] as u64 }).unwrap();
+        let oi = VarOptions::default().attr("_FillValue", -9223372036854775806i64);
+        let ou = VarOptions::default().attr("_FillValue", u64::MAX);
+        if v2 {
+            let mut w = zarr::WriterV2::create(&path).unwrap();
+            w.write("i", &i, &oi).unwrap();
+            w.write("u", &u, &ou).unwrap();
+            w.finish().unwrap();
+        } else {
+            let mut w = zarr::Writer::create(&path).unwrap();
+            w.write("i", &i, &oi).unwrap();
+            w.write("u", &u, &ou).unwrap();
+            w.finish().unwrap();
+        }
+        let s = zarr::Store::open(&path).unwrap();
+        let (vi, vu) = (s.variable("i").unwrap(), s.variable("u").unwrap());
+        assert_eq!(vi.attrs["_FillValue"], AttrValue::from(-9223372036854775806i64), "v2 {v2}");
+        assert_eq!(vu.attrs["_FillValue"], AttrValue::from(u64::MAX), "v2 {v2}");
+        // No names given: the reader's own, written for xarray.
+        assert_eq!(vi.dims, ["dim_0"]);
+        let d: Vec<f64> = s.array_decoded::<f64>("u").unwrap().compute().unwrap().iter().copied().collect();
+        assert!(d[2].is_nan() && d[3] == 3.0, "{d:?}");
+        let d: Vec<f64> = s.array_decoded::<f64>("i").unwrap().compute().unwrap().iter().copied().collect();
+        assert!(d[1].is_nan() && d[0] == 0.0, "{d:?}");
+    }
 }
 
 proptest! {

@@ -172,10 +172,7 @@ pub(crate) fn decode_fill_attr(v: &Value, dtype: Option<DType>) -> Option<AttrVa
             }
         }
     }
-    match attr_from_json(v) {
-        AttrValue::Other(_) | AttrValue::Str(_) => None,
-        a => a.as_f64().map(|x| typed(x, dtype)),
-    }
+    typed_json(v, dtype)
 }
 
 /// `x` as an attribute of the variable's element type (CF: `_FillValue`
@@ -195,12 +192,96 @@ pub(crate) fn typed(x: f64, dtype: Option<DType>) -> AttrValue {
     }
 }
 
+/// The integer a one-number attribute holds, exactly (64-bit values
+/// included); a float one only when it is integral.
+pub(crate) fn exact_int(a: &AttrValue) -> Option<i128> {
+    let v = *a.values_as::<i128>()?.first()?;
+    match a.dtype()? {
+        DType::F32 | DType::F64 => {
+            let f = a.as_f64()?;
+            (f.fract() == 0.0 && v as f64 == f).then_some(v)
+        }
+        _ => Some(v),
+    }
+}
+
+/// `v` as an attribute of integer type `dtype`, if it is one of its values.
+pub(crate) fn int_attr(v: i128, dtype: DType) -> Option<AttrValue> {
+    Some(match dtype {
+        DType::I8 => AttrValue::from(i8::try_from(v).ok()?),
+        DType::I16 => AttrValue::from(i16::try_from(v).ok()?),
+        DType::I32 => AttrValue::from(i32::try_from(v).ok()?),
+        DType::I64 => AttrValue::from(i64::try_from(v).ok()?),
+        DType::U8 => AttrValue::from(u8::try_from(v).ok()?),
+        DType::U16 => AttrValue::from(u16::try_from(v).ok()?),
+        DType::U32 => AttrValue::from(u32::try_from(v).ok()?),
+        DType::U64 => AttrValue::from(u64::try_from(v).ok()?),
+        _ => return None,
+    })
+}
+
+/// An integer as JSON (signed or unsigned, so 64-bit values stay exact).
+pub(crate) fn int_json(v: i128) -> Value {
+    match (i64::try_from(v), u64::try_from(v)) {
+        (Ok(i), _) => Value::from(i),
+        (_, Ok(u)) => Value::from(u),
+        _ => Value::Null,
+    }
+}
+
+/// A fill value from JSON as an attribute of the variable's type:
+/// integers exactly, floats (and Zarr's `"NaN"`, ...) as numbers.
+pub(crate) fn typed_json(v: &Value, dtype: Option<DType>) -> Option<AttrValue> {
+    match dtype? {
+        DType::Bool => None,
+        DType::F32 | DType::F64 => json_f64(v).map(|x| typed(x, dtype)),
+        d => int_attr(exact_int(&attr_from_json(v))?, d),
+    }
+}
+
 /// The `_FillValue` attribute xarray writes in Zarr v3 for `fill`.
-pub(crate) fn encode_fill_attr(fill: f64, dtype: DType) -> Value {
-    match dtype {
-        DType::F32 | DType::F64 => Value::from(base64::engine::general_purpose::STANDARD.encode(fill.to_le_bytes())),
-        DType::Bool => Value::from(fill != 0.0),
-        _ => Value::from(fill as i64),
+pub(crate) fn encode_fill_attr(fill: &Fill, dtype: DType) -> Value {
+    match (fill, dtype) {
+        (Fill::Float(f), DType::F32 | DType::F64) => {
+            Value::from(base64::engine::general_purpose::STANDARD.encode(f.to_le_bytes()))
+        }
+        (Fill::Int(i), _) => int_json(*i),
+        (Fill::Float(f), DType::Bool) => Value::from(*f != 0.0),
+        (Fill::Float(f), _) => f64_json(*f),
+    }
+}
+
+/// A fill value as written: integers exactly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Fill {
+    Int(i128),
+    Float(f64),
+}
+
+impl Fill {
+    /// The fill value `a` for elements of `dtype`, if it is one of their
+    /// values.
+    pub(crate) fn of(a: &AttrValue, dtype: DType) -> Option<Fill> {
+        match dtype {
+            DType::F32 | DType::F64 | DType::Bool => a.as_f64().map(Fill::Float),
+            d => exact_int(a).filter(|&v| int_attr(v, d).is_some()).map(Fill::Int),
+        }
+    }
+    /// As JSON, the array's `fill_value` (bools as booleans, floats with
+    /// Zarr's names for non-finite ones).
+    pub(crate) fn json(&self, dtype: DType) -> Value {
+        match (self, dtype) {
+            (Fill::Float(f), DType::Bool) => Value::from(*f != 0.0),
+            (Fill::Float(f), _) => f64_json(*f),
+            (Fill::Int(i), _) => int_json(*i),
+        }
+    }
+    /// As a float, for padding edge chunks (whose padding is never read).
+    pub(crate) fn as_f64(&self) -> f64 {
+        match self {
+            Fill::Float(f) => *f,
+            Fill::Int(i) => *i as f64,
+        }
     }
 }
 
@@ -278,11 +359,19 @@ mod tests {
     #[test]
     fn fill_values_as_xarray_writes_them() {
         // xarray: base64.standard_b64encode(struct.pack("<d", -999.0)).
-        let enc = encode_fill_attr(-999.0, DType::F32);
+        let enc = encode_fill_attr(&Fill::Float(-999.0), DType::F32);
         assert_eq!(enc, json!("AAAAAAA4j8A="));
         assert_eq!(decode_fill_attr(&enc, Some(DType::F32)), Some(AttrValue::from(-999.0f32)));
         assert_eq!(decode_fill_attr(&json!(-1), Some(DType::I16)), Some(AttrValue::from(-1i16)));
         assert_eq!(decode_fill_attr(&json!("oops"), Some(DType::F64)), None);
+        // 64-bit integers stay exact.
+        assert_eq!(decode_fill_attr(&json!(u64::MAX), Some(DType::U64)), Some(AttrValue::from(u64::MAX)));
+        assert_eq!(decode_fill_attr(&json!(-1), Some(DType::U8)), None);
+        let big = AttrValue::from(-9223372036854775806i64);
+        assert_eq!(Fill::of(&big, DType::I64), Some(Fill::Int(-9223372036854775806)));
+        assert_eq!(Fill::of(&big, DType::I32), None);
+        assert_eq!(Fill::of(&AttrValue::from(2.5), DType::I16), None);
+        assert_eq!(Fill::Int(u64::MAX as i128).json(DType::U64), json!(u64::MAX));
     }
 
     #[test]

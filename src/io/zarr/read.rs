@@ -6,7 +6,7 @@ use crate::dtype::{AnyArray, DType, Element};
 use crate::error::{IoError, Result};
 use crate::ops::BlockReader;
 use std::sync::Arc;
-use zarrs::array::{Array, ArrayBytes, ArrayError, ArraySubset};
+use zarrs::array::{Array, ArrayBytes, ArrayError, ArraySubset, CodecOptions};
 use zarrs::filesystem::FilesystemStore;
 
 /// Reads blocks of one array.
@@ -42,7 +42,10 @@ impl Reader {
     }
 
     fn read_as<T: Element + zarrs::array::ElementOwned>(&self, subset: &ArraySubset) -> Result<AnyArray> {
-        match self.array.retrieve_array_subset::<ndarray::ArrayD<T>>(subset) {
+        // One block per worker: zarrs' own parallelism would nest tasks
+        // inside darray's pool, past the memory the scheduler plans for.
+        let opts = CodecOptions::default().with_concurrent_target(1);
+        match self.array.retrieve_array_subset_opt::<ndarray::ArrayD<T>>(subset, &opts) {
             Ok(a) => Ok(T::wrap(a)),
             Err(e) => Err(self.diagnose(subset, &e)),
         }

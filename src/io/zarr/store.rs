@@ -251,12 +251,11 @@ impl Store {
         let mut attrs = meta::attrs_from_json(&attrs_json);
         match m {
             // xarray's default: v2's fill value is CF's _FillValue.
-            ArrayMetadata::V2(_) => match json.get("fill_value").and_then(meta::json_f64) {
-                Some(fill) if dtype.is_some_and(|d| d != DType::Bool) => {
-                    attrs.insert("_FillValue".into(), meta::typed(fill, dtype));
+            ArrayMetadata::V2(_) => {
+                if let Some(fill) = json.get("fill_value").and_then(|v| meta::typed_json(v, dtype)) {
+                    attrs.insert("_FillValue".into(), fill);
                 }
-                _ => {}
-            },
+            }
             ArrayMetadata::V3(_) => {
                 if let Some(v) = attrs_json.get("_FillValue") {
                     match meta::decode_fill_attr(v, dtype) {

@@ -4,7 +4,7 @@
 //! metadata at close, all inside the temporary directory
 //! [`Writer`](crate::io::Writer) renames into place.
 
-use super::meta::{self, ARRAY_DIMENSIONS};
+use super::meta::{self, Fill, ARRAY_DIMENSIONS};
 use super::store::FORMAT;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, IoError, Result};
@@ -62,8 +62,11 @@ impl<const V: u8> StoreWriter<V> {
         if name.is_empty() || name.starts_with('/') || name.ends_with('/') {
             return bad("give a path below the root, `name` or `group/name`");
         }
-        if name.split('/').any(|p| p.is_empty() || p == "." || p == ".." || p.starts_with("__") || p.contains('\\')) {
-            return bad("its parts must be non-empty, not `.` or `..`, not start with `__`, and have no `\\`");
+        if name
+            .split('/')
+            .any(|p| p.is_empty() || p.starts_with('.') || p.starts_with("__") || p == "zarr.json" || p.contains('\\'))
+        {
+            return bad("its parts must be non-empty, not start with `.` or `__` (Zarr's metadata files), not be `zarr.json`, and have no `\\`");
         }
         if self.arrays.contains(name) {
             return bad("already written to this store");
@@ -154,7 +157,7 @@ impl<const V: u8> StoreWriter<V> {
     }
 
     /// The array's metadata, as JSON of version `V`.
-    fn metadata(&self, spec: &VarSpec<'_>, opts: &VarOptions, fill: Option<f64>) -> Value {
+    fn metadata(&self, spec: &VarSpec<'_>, opts: &VarOptions, fill: Option<Fill>) -> Value {
         let size = spec.dtype.size();
         let mut attrs: Map<String, Value> = opts
             .attrs
@@ -164,11 +167,15 @@ impl<const V: u8> StoreWriter<V> {
             .collect();
         let float = matches!(spec.dtype, DType::F32 | DType::F64);
         let level = opts.deflate.map(|l| l.min(9));
+        // Without names, the ones the reader gives (`dim_k`): xarray opens
+        // no array without them.
+        let dims: Vec<String> = if opts.dims.is_empty() {
+            (0..spec.shape.len()).map(|k| format!("dim_{k}")).collect()
+        } else {
+            opts.dims.clone()
+        };
         if V == 2 {
-            // Scalars too (`[]`): xarray needs the attribute on every array.
-            if !opts.dims.is_empty() || spec.shape.is_empty() {
-                attrs.insert(ARRAY_DIMENSIONS.into(), json!(opts.dims));
-            }
+            attrs.insert(ARRAY_DIMENSIONS.into(), json!(dims));
             let compressor = match (level, opts.shuffle) {
                 (None, _) => Value::Null,
                 (Some(l), false) => json!({"id": "zlib", "level": l}),
@@ -177,9 +184,7 @@ impl<const V: u8> StoreWriter<V> {
             // v2's fill value is CF's _FillValue (xarray): none unless asked
             // for, NaN for floats (already missing).
             let fill_value = match fill {
-                Some(f) if spec.dtype == DType::Bool => json!(f != 0.0),
-                Some(f) if float => meta::f64_json(f),
-                Some(f) => json!(f as i64),
+                Some(f) => f.json(spec.dtype),
                 None if float => json!("NaN"),
                 None => Value::Null,
             };
@@ -197,7 +202,7 @@ impl<const V: u8> StoreWriter<V> {
                 "attributes": attrs,
             })
         } else {
-            if let Some(f) = fill {
+            if let Some(f) = &fill {
                 attrs.insert("_FillValue".into(), meta::encode_fill_attr(f, spec.dtype));
             }
             let mut codecs = vec![if size > 1 {
@@ -211,12 +216,14 @@ impl<const V: u8> StoreWriter<V> {
                 (Some(l), true) => codecs.push(json!({"name": "blosc", "configuration":
                     {"cname": "zlib", "clevel": l, "shuffle": "shuffle", "typesize": size, "blocksize": 0}})),
             }
-            let fill_value = match fill.unwrap_or(if float { f64::NAN } else { 0.0 }) {
-                f if spec.dtype == DType::Bool => json!(f != 0.0),
-                f if float => meta::f64_json(f),
-                f if spec.dtype == DType::U64 => json!(f as u64),
-                f => json!(f as i64),
+            let default = if float {
+                Fill::Float(f64::NAN)
+            } else if spec.dtype == DType::Bool {
+                Fill::Float(0.0)
+            } else {
+                Fill::Int(0)
             };
+            let fill_value = fill.unwrap_or(default).json(spec.dtype);
             let mut m = json!({
                 "zarr_format": 3,
                 "node_type": "array",
@@ -228,9 +235,7 @@ impl<const V: u8> StoreWriter<V> {
                 "codecs": codecs,
                 "attributes": attrs,
             });
-            if !opts.dims.is_empty() || spec.shape.is_empty() {
-                m["dimension_names"] = json!(opts.dims);
-            }
+            m["dimension_names"] = json!(dims);
             m
         }
     }
@@ -265,24 +270,11 @@ impl<const V: u8> DatasetWriter for StoreWriter<V> {
         self.check_name(spec.name)?;
         let fill = match opts.attrs.get("_FillValue") {
             None => None,
-            Some(a) => Some(a.as_f64().ok_or_else(|| {
-                Error::Invalid(format!("variable {:?}: _FillValue must be a number, not {a}", spec.name))
+            // The fill value must be a value of the element type.
+            Some(a) => Some(Fill::of(a, spec.dtype).ok_or_else(|| {
+                Error::Invalid(format!("variable {:?}: _FillValue {a} is not a {} value", spec.name, spec.dtype.name()))
             })?),
         };
-        if let Some(f) = fill {
-            // The fill value must be a value of the element type.
-            let exact = crate::with_dtype!(spec.dtype, T => {
-                let t = T::el_from_f64(f);
-                t.el_to_f64() == f || (f.is_nan() && t.el_is_nan())
-            });
-            if !exact {
-                return Err(Error::Invalid(format!(
-                    "variable {:?}: _FillValue {f} is not a {} value",
-                    spec.name,
-                    spec.dtype.name()
-                )));
-            }
-        }
         let m = self.metadata(spec, opts, fill);
         let meta = m.clone();
         let m: ArrayMetadata =
@@ -300,7 +292,7 @@ impl<const V: u8> DatasetWriter for StoreWriter<V> {
             name: spec.name.to_string(),
             path: self.p(),
             chunk: spec.chunks.to_vec(),
-            fill: fill.unwrap_or(if float { f64::NAN } else { 0.0 }),
+            fill: fill.map_or(if float { f64::NAN } else { 0.0 }, |f| f.as_f64()),
             // Blocks are encoded one per worker: no nested parallelism.
             options: CodecOptions::default().with_concurrent_target(1).with_store_empty_chunks(store_empty),
         })
