@@ -5,7 +5,7 @@
 CARGO ?= cargo
 export CMAKE := $(shell scripts/cmake-path)
 
-.PHONY: run test check bench bench-suite clean
+.PHONY: run test test-release check bench bench-suite clean
 
 ## Run the main example on its default dataset (a synthetic climate file it
 ## writes into data/ first).
@@ -15,6 +15,11 @@ run:
 ## Run the whole test suite (unit, property, integration and doc tests).
 test:
 	$(CARGO) test
+
+## The differential harness and the regression tests in release, as users
+## build (without debug assertions; optimized kernels).
+test-release:
+	$(CARGO) test --release --test differential --test regressions
 
 ## Formatting and lints, as CI checks them.
 check:

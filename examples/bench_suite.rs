@@ -175,6 +175,17 @@ fn decode_floor(threads: usize, with: DeflateImpl) -> Result<f64> {
     .map(|b| b as f64)
 }
 
+/// E4's computation on `x` (the climate data, read from any layout): the
+/// time mean m, then m.sum() and (x - m).std() together; as dask, in
+/// float32 (accumulated in f64).
+fn e4(x: &DArray<f32>, build_s: f64, cfg: &Config) -> Result<Run> {
+    let m = x.mean_axis(0);
+    let (sum, std) = (m.sum(), (x - &m).std(0.0));
+    let (r, compute_s) = timed(|| (&sum, &std).compute_all_with(cfg));
+    let ((a, b), stats) = r?;
+    Ok(Run { build_s, compute_s, stats, result: vec![f64::from(a[[]]), f64::from(b[[]])], extra: vec![] })
+}
+
 fn workload(name: &str, s: usize, cfg: &Config, with: DeflateImpl) -> Result<Option<Run>> {
     let climate_file = || climate_file(with);
     Ok(Some(match name {
@@ -267,13 +278,7 @@ fn workload(name: &str, s: usize, cfg: &Config, with: DeflateImpl) -> Result<Opt
         }
         "E4" => {
             let (x, build_s) = timed(climate_file);
-            let x = x?;
-            // As dask: in float32 (accumulated in f64), both outputs together.
-            let m = x.mean_axis(0);
-            let (sum, std) = (m.sum(), (&x - &m).std(0.0));
-            let (r, compute_s) = timed(|| (&sum, &std).compute_all_with(cfg));
-            let ((a, b), stats) = r?;
-            Run { build_s, compute_s, stats, result: vec![f64::from(a[[]]), f64::from(b[[]])], extra: vec![] }
+            e4(&x?, build_s, cfg)?
         }
         "Z1" | "M1f" => {
             // E4 on the Zarr v2 copy (CLIMATE_ZARR) or on the 8 NetCDF4
@@ -289,12 +294,7 @@ fn workload(name: &str, s: usize, cfg: &Config, with: DeflateImpl) -> Result<Opt
                 let storage = ds.variable("t2m")?.storage_chunks.unwrap_or_default();
                 ds.array_with("t2m", &darray::io::ReadOptions::default().chunks(storage))
             });
-            let x = x?;
-            let m = x.mean_axis(0);
-            let (sum, std) = (m.sum(), (&x - &m).std(0.0));
-            let (r, compute_s) = timed(|| (&sum, &std).compute_all_with(cfg));
-            let ((a, b), stats) = r?;
-            Run { build_s, compute_s, stats, result: vec![f64::from(a[[]]), f64::from(b[[]])], extra: vec![] }
+            e4(&x?, build_s, cfg)?
         }
         "C1" => {
             // Day-of-year climatology of the E4 file: group of step t is

@@ -110,20 +110,7 @@ print(json.dumps(out))
 "#;
 
 fn dtype_of(numpy: &str) -> DType {
-    match numpy {
-        "bool" => DType::Bool,
-        "int8" => DType::I8,
-        "int16" => DType::I16,
-        "int32" => DType::I32,
-        "int64" => DType::I64,
-        "uint8" => DType::U8,
-        "uint16" => DType::U16,
-        "uint32" => DType::U32,
-        "uint64" => DType::U64,
-        "float32" => DType::F32,
-        "float64" => DType::F64,
-        other => panic!("numpy type {other}"),
-    }
+    DType::ALL.iter().copied().find(|d| d.name() == numpy).unwrap_or_else(|| panic!("numpy type {numpy}"))
 }
 
 /// An element as zarr's JSON gives it (NaN as null).

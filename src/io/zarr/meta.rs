@@ -13,40 +13,11 @@ use std::collections::BTreeMap;
 /// xarray's attribute naming a v2 array's dimensions.
 pub(crate) const ARRAY_DIMENSIONS: &str = "_ARRAY_DIMENSIONS";
 
-/// The element type of a Zarr data type (its v3 name; v2 types have one
-/// too), when a `DArray` can hold it.
+/// The element type of a Zarr data type (its v3 name, which is NumPy's
+/// and [`DType::name`]; v2 types have one too), when a `DArray` can hold
+/// it.
 pub(crate) fn dtype_of(v3_name: &str) -> Option<DType> {
-    Some(match v3_name {
-        "bool" => DType::Bool,
-        "int8" => DType::I8,
-        "int16" => DType::I16,
-        "int32" => DType::I32,
-        "int64" => DType::I64,
-        "uint8" => DType::U8,
-        "uint16" => DType::U16,
-        "uint32" => DType::U32,
-        "uint64" => DType::U64,
-        "float32" => DType::F32,
-        "float64" => DType::F64,
-        _ => return None,
-    })
-}
-
-/// The Zarr v3 name of an element type.
-pub(crate) fn v3_name(dtype: DType) -> &'static str {
-    match dtype {
-        DType::Bool => "bool",
-        DType::I8 => "int8",
-        DType::I16 => "int16",
-        DType::I32 => "int32",
-        DType::I64 => "int64",
-        DType::U8 => "uint8",
-        DType::U16 => "uint16",
-        DType::U32 => "uint32",
-        DType::U64 => "uint64",
-        DType::F32 => "float32",
-        DType::F64 => "float64",
-    }
+    DType::ALL.iter().copied().find(|d| d.name() == v3_name)
 }
 
 /// The NumPy type string of an element type, little-endian (Zarr v2's

@@ -233,7 +233,7 @@ impl Store {
                     .get("dtype")
                     .map_or_else(String::new, |t| t.as_str().map_or_else(|| t.to_string(), str::to_string));
                 let dtype = v2_dtype(&t);
-                (dtype.map_or(t, |d| meta::v3_name(d).to_string()), dtype, usizes(json.get("chunks")))
+                (dtype.map_or(t, |d| d.name().to_string()), dtype, usizes(json.get("chunks")))
             }
             ArrayMetadata::V3(_) => {
                 let t = json.get("data_type").map_or_else(String::new, |t| match t {

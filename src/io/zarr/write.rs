@@ -228,7 +228,7 @@ impl<const V: u8> StoreWriter<V> {
                 "zarr_format": 3,
                 "node_type": "array",
                 "shape": spec.shape,
-                "data_type": meta::v3_name(spec.dtype),
+                "data_type": spec.dtype.name(),
                 "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": spec.chunks}},
                 "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
                 "fill_value": fill_value,
