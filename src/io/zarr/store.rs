@@ -327,23 +327,10 @@ impl Store {
 }
 
 /// The element type of a NumPy type string (`<f4`, `>i2`, `|b1`): any
-/// byte order, which zarrs converts.
+/// byte order, which zarrs converts; the inverse of [`meta::v2_name`].
 fn v2_dtype(t: &str) -> Option<DType> {
     let body = t.strip_prefix(['<', '>', '|', '=']).unwrap_or(t);
-    Some(match body {
-        "b1" => DType::Bool,
-        "i1" => DType::I8,
-        "i2" => DType::I16,
-        "i4" => DType::I32,
-        "i8" => DType::I64,
-        "u1" => DType::U8,
-        "u2" => DType::U16,
-        "u4" => DType::U32,
-        "u8" => DType::U64,
-        "f4" => DType::F32,
-        "f8" => DType::F64,
-        _ => return None,
-    })
+    DType::ALL.iter().copied().find(|&d| &meta::v2_name(d)[1..] == body)
 }
 
 impl Dataset for Store {
