@@ -67,6 +67,15 @@ pub enum Error {
     /// `LinAlgError`).
     #[error("linear algebra: {0}")]
     Linalg(String),
+    /// A selection by coordinate value that cannot be made: a value the
+    /// coordinate does not hold (or lies outside it), a coordinate that is
+    /// not monotonic where the selection needs it, a dimension without a
+    /// coordinate, a label of the wrong kind (a date for a number).
+    #[error("selection on {dim}: {message}")]
+    Sel { dim: String, message: String },
+    /// A dimension name the array or dataset does not have.
+    #[error("no dimension {name:?}; the dimensions are {available}")]
+    Dim { name: String, available: String },
     /// A broken internal invariant: a bug in darray, caught before it could
     /// give a wrong answer. Please report it with the program that raised it.
     #[error("internal error (a bug in darray): {0}")]

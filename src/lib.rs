@@ -23,8 +23,9 @@
 //! rewrites, then the physical plan) -> `lower` (plan to tasks) -> [`graph`]
 //! (per-chunk tasks, as data: [`GraphSpec`]) -> [`exec`] (executors behind
 //! one trait), with `program` (fused programs) and `kernels` doing the
-//! per-chunk work; [`ops`] describes every operation as data, and [`io`]
-//! reads and writes files.
+//! per-chunk work; [`ops`] describes every operation as data, [`io`]
+//! reads and writes files, and [`dataset`] puts names, coordinates and
+//! attributes on arrays (xarray's `Dataset` and `DataArray`).
 
 // Links OpenBLAS for ndarray's `blas` feature.
 #[cfg(feature = "blas")]
@@ -32,6 +33,7 @@ extern crate blas_src;
 
 pub mod array;
 pub mod chunks;
+pub mod dataset;
 pub mod delayed;
 pub mod diagnostics;
 pub mod dtype;
@@ -54,6 +56,7 @@ pub use array::{block, broadcast_arrays, dstack, hstack, vstack, Blocks, PadMode
 pub use array::{choose, extract, searchsorted, select, union1d, ChooseMode, Side, UniqueAll};
 pub use array::{compute_all, tensordot, ComputeAll, DArray, GroupBy, ReduceOpts, Rolling, QUANTILE_TASK_BYTES};
 pub use array::{concatenate, meshgrid, stack, where_, Boundary, Indexing, Operand, Sel};
+pub use dataset::{DataArray, Dataset};
 pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES, MAX_AXIS_BLOCKS};
 pub use dtype::{Bitwise, CastFrom, DType, Element, Float, Integer, Numeric};
 pub use error::{Error, IoError, Result};

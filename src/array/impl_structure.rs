@@ -62,8 +62,21 @@ impl From<isize> for Sel {
     }
 }
 
+impl From<i32> for Sel {
+    fn from(i: i32) -> Sel {
+        Sel::Index(i as isize)
+    }
+}
+
+impl From<usize> for Sel {
+    /// One position (those past `isize::MAX` are out of range anyway).
+    fn from(i: usize) -> Sel {
+        Sel::Index(isize::try_from(i).unwrap_or(isize::MAX))
+    }
+}
+
 /// Python's `slice.indices`: (start, step, count) for an axis of `n`.
-fn normalise(start: Option<isize>, stop: Option<isize>, step: isize, n: usize) -> (usize, isize, usize) {
+pub(crate) fn normalise(start: Option<isize>, stop: Option<isize>, step: isize, n: usize) -> (usize, isize, usize) {
     let n = n as isize;
     let clip = |v: isize, lo: isize, hi: isize| v.clamp(lo, hi);
     let fix = |v: isize| if v < 0 { v + n } else { v };

@@ -71,6 +71,7 @@ pub use impl_select::{choose, extract, searchsorted, select, union1d, ChooseMode
 pub use impl_shape::broadcast_arrays;
 pub use impl_stack::{block, dstack, hstack, vstack, Blocks};
 pub use impl_structure::{concatenate, stack, Sel};
+pub(crate) use impl_structure::normalise;
 #[doc(hidden)]
 pub use s_macro::{SelArg, StepArg};
 
