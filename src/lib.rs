@@ -56,8 +56,8 @@ pub use array::{block, broadcast_arrays, dstack, hstack, vstack, Blocks, PadMode
 pub use array::{choose, extract, searchsorted, select, union1d, ChooseMode, Side, UniqueAll};
 pub use array::{compute_all, tensordot, ComputeAll, DArray, GroupBy, ReduceOpts, Rolling, QUANTILE_TASK_BYTES};
 pub use array::{concatenate, meshgrid, stack, where_, Boundary, Indexing, Operand, Sel};
-pub use dataset::{DataArray, Dataset};
 pub use chunks::{ChunkSpec, Chunks, DEFAULT_CHUNK_BYTES, MAX_AXIS_BLOCKS};
+pub use dataset::{DataArray, Dataset};
 pub use dtype::{Bitwise, CastFrom, DType, Element, Float, Integer, Numeric};
 pub use error::{Error, IoError, Result};
 pub use exec::{register, ExecStats, Executor, MemoryLimit, Observer, ObserverGuard, TaskEvent, MAX_THREADS};

@@ -70,8 +70,8 @@ pub use impl_rolling::Rolling;
 pub use impl_select::{choose, extract, searchsorted, select, union1d, ChooseMode, Side, UniqueAll};
 pub use impl_shape::broadcast_arrays;
 pub use impl_stack::{block, dstack, hstack, vstack, Blocks};
-pub use impl_structure::{concatenate, stack, Sel};
 pub(crate) use impl_structure::normalise;
+pub use impl_structure::{concatenate, stack, Sel};
 #[doc(hidden)]
 pub use s_macro::{SelArg, StepArg};
 

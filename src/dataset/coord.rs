@@ -144,7 +144,9 @@ impl Coord {
             (Label::Value(v), None) => Ok((*v, *v)),
             (Label::Value(v), Some(u)) => u.micros(*v).map(|x| (x as f64, x as f64)),
             (Label::Date(d), Some(u)) => instant(u, d).map(|x| (x, x)),
-            (Label::Date(d), None) => Err(self.err(format!("{d} is a date, and {} is not a time coordinate", self.name))),
+            (Label::Date(d), None) => {
+                Err(self.err(format!("{d} is a date, and {} is not a time coordinate", self.name)))
+            }
             (Label::Text(s), None) => match s.trim().parse::<f64>() {
                 Ok(v) => self.label_keys(&Label::Value(v), None),
                 Err(_) => Err(self.err(format!("{s:?} is not a number, and {} is not a time coordinate", self.name))),
@@ -186,7 +188,10 @@ impl Coord {
             return Err(self.err(format!("{label} is a period, not a value: use sel_range")));
         }
         keys.iter().position(|&k| k == lo).ok_or_else(|| {
-            self.err(format!("{label} is not a value of the coordinate ({}); sel_nearest takes the closest", self.span()))
+            self.err(format!(
+                "{label} is not a value of the coordinate ({}); sel_nearest takes the closest",
+                self.span()
+            ))
         })
     }
 

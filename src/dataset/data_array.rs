@@ -151,10 +151,10 @@ impl<T: Element> DataArray<T> {
 
     /// The axis of dimension `dim`; [`Error::Dim`] if it has none.
     pub fn axis(&self, dim: &str) -> Result<usize> {
-        self.dims.iter().position(|d| d == dim).ok_or_else(|| Error::Dim {
-            name: dim.to_string(),
-            available: format!("{:?}", self.dims),
-        })
+        self.dims
+            .iter()
+            .position(|d| d == dim)
+            .ok_or_else(|| Error::Dim { name: dim.to_string(), available: format!("{:?}", self.dims) })
     }
 
     /// The coordinate `name`; [`Error::Sel`] if there is none.

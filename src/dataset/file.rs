@@ -183,10 +183,8 @@ impl Dataset {
         let mut out = BTreeMap::new();
         for v in &self.coord_vars {
             let values = src.array_decoded::<f64>(&v.name)?.compute()?.iter().copied().collect();
-            let decoded = natural_dtype(v) != stored_view(v);
-            let dtype = if decoded { natural_dtype(v) } else { stored_view(v) };
-            let attrs = if decoded { without_encoding(&v.attrs) } else { v.attrs.clone() };
-            let mut c = Coord::from_parts(&v.name, values, dtype, attrs);
+            // Decoded, as xarray keeps them: the encoding attributes go.
+            let mut c = Coord::from_parts(&v.name, values, natural_dtype(v), without_encoding(&v.attrs));
             if v.shape.is_empty() {
                 c = c.at(0);
             }
@@ -426,7 +424,11 @@ fn without_encoding(attrs: &BTreeMap<String, AttrValue>) -> BTreeMap<String, Att
     let range = ["valid_range", "valid_min", "valid_max"];
     attrs
         .iter()
-        .filter(|(k, _)| !ENCODING.contains(&k.as_str()) && !(scaled && range.contains(&k.as_str())))
+        .filter(|(k, _)| {
+            let k = k.as_str();
+            let encoding = ENCODING.contains(&k) || (scaled && range.contains(&k));
+            !encoding
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }

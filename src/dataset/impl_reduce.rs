@@ -29,7 +29,8 @@ impl<T: Element> DataArray<T> {
         };
         let gone = |d: &String| axes.iter().any(|&a| &self.dims[a] == d);
         let kept = self.dims.iter().filter(|d| !gone(d)).cloned().collect();
-        let coords = self.coords.iter().filter(|(_, c)| !c.dims().iter().any(gone)).map(|(k, c)| (k.clone(), c.clone()));
+        let coords =
+            self.coords.iter().filter(|(_, c)| !c.dims().iter().any(gone)).map(|(k, c)| (k.clone(), c.clone()));
         let coords = coords.collect();
         Ok(Reduced { axes, dims: kept, coords })
     }
@@ -136,7 +137,10 @@ impl<T: Float> DataArray<T> {
             let units = text("units");
             matches!(c.name(), "lat" | "latitude")
                 || text("standard_name") == "latitude"
-                || matches!(units.as_str(), "degrees_north" | "degree_north" | "degrees_n" | "degree_n" | "degreesn" | "degreen")
+                || matches!(
+                    units.as_str(),
+                    "degrees_north" | "degree_north" | "degrees_n" | "degree_n" | "degreesn" | "degreen"
+                )
         };
         let lat = self
             .dims

@@ -12,6 +12,7 @@ mod codec;
 mod common;
 mod creation;
 mod creation_more;
+mod dataset;
 mod delayed;
 mod diagnostics;
 mod elementwise;
