@@ -395,3 +395,43 @@ proptest! {
         }
     }
 }
+
+/// The real `air_temperature.nc` of `../shared/data` through the dataset
+/// layer, against its `reference.json`: the mean over time by name, the
+/// daily means by calendar date, the first steps by label.
+#[test]
+fn air_temperature_by_name_against_the_reference() {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(data.join("reference.json")).unwrap()).unwrap();
+    let r = &r["air_temperature.nc:/air"]["decoded"];
+    let ds = Dataset::open(data.join("air_temperature.nc")).unwrap();
+    let air: DataArray<f64> = ds.get("air").unwrap();
+    assert_eq!(air.dims(), ["time", "lat", "lon"]);
+    assert_eq!(ds.get_any("air").unwrap().dtype(), DType::F64, "int16 with a float64 scale_factor");
+    let mean = air.mean("time");
+    assert_eq!(mean.dims(), ["lat", "lon"]);
+    let m = mean.compute().unwrap();
+    let want = r["axis0_mean"]["sum"].as_f64().unwrap();
+    assert!((m.sum() - want).abs() < 1e-9 * want, "{} against {want}", m.sum());
+    for s in r["axis0_mean"]["samples"].as_array().unwrap() {
+        let ix: Vec<usize> = s["index"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        assert!((m[[ix[0], ix[1]]] - s["value"].as_f64().unwrap()).abs() < 1e-9);
+    }
+    // The first five days, by date.
+    let days = air.sel_range("time", "2013-01-01", "2013-01-05T23:59").unwrap();
+    assert_eq!(days.shape()[0], 20);
+    let daily = days.groupby_time("date").unwrap().mean().mean(["lat", "lon"]).compute().unwrap();
+    let want: Vec<f64> = r["daily_mean_first5"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    for (g, w) in daily.iter().zip(&want) {
+        assert!((g - w).abs() < 1e-9, "daily mean {g} against {w}");
+    }
+    // The first steps, and a box of the decreasing latitude.
+    let steps = air.isel("time", darray::Sel::span(0, 5)).unwrap().mean(["lat", "lon"]).compute().unwrap();
+    for (g, w) in steps.iter().zip(r["per_step_mean_first5"].as_array().unwrap()) {
+        assert!((g - w.as_f64().unwrap()).abs() < 1e-9);
+    }
+    let boxed = air.sel_range("lat", 30.0, 60.0).unwrap().sel_range("lon", 250.0, 300.0).unwrap();
+    let lat = boxed.coord("lat").unwrap().values();
+    assert_eq!((lat[0], lat[lat.len() - 1]), (60.0, 30.0));
+    assert_eq!(boxed.shape(), [2920, 13, 21]);
+}
