@@ -124,52 +124,55 @@ impl Coord {
     }
 
     /// The comparable keys of the values: the numbers, or for a time
-    /// coordinate the instants (microseconds), and the units for labels.
-    fn keys(&self) -> Result<(Vec<f64>, Option<TimeUnits>)> {
+    /// coordinate the instants (exact microseconds), with the units.
+    fn keys(&self) -> Result<Keys> {
         match self.time_units()? {
             Some(u) => {
-                let us = self.values.iter().map(|&v| u.micros(v).map(|x| x as f64)).collect::<Result<_>>()?;
-                Ok((us, Some(u)))
+                let us = self.values.iter().map(|&v| u.micros(v)).collect::<Result<_>>()?;
+                Ok(Keys::Time(us, u))
             }
-            None => Ok((self.values.clone(), None)),
+            None => Ok(Keys::Num(self.values.clone())),
         }
     }
 
-    /// The key interval a label stands for: one point, or for a partial
-    /// date (`"2000"`, `"2000-03"`) on a time coordinate, its year or month.
-    fn label_keys(&self, label: &Label, units: Option<&TimeUnits>) -> Result<(f64, f64)> {
-        let instant = |u: &TimeUnits, d: &DateTime| u.instant(d).map(|x| x as f64);
-        match (label, units) {
-            (Label::Value(v), None) if v.is_nan() => Err(self.err("NaN is not a label".into())),
-            (Label::Value(v), None) => Ok((*v, *v)),
-            (Label::Value(v), Some(u)) => u.micros(*v).map(|x| (x as f64, x as f64)),
-            (Label::Date(d), Some(u)) => instant(u, d).map(|x| (x, x)),
-            (Label::Date(d), None) => {
-                Err(self.err(format!("{d} is a date, and {} is not a time coordinate", self.name)))
+    /// A label as a number of this (numeric) coordinate: in `f32`'s
+    /// precision for an `f32` coordinate, so `0.1` finds `0.1f32`.
+    fn number(&self, label: &Label) -> Result<f64> {
+        let v = match label {
+            Label::Value(v) => *v,
+            Label::Date(d) => {
+                return Err(self.err(format!("{d} is a date, and {} is not a time coordinate", self.name)))
             }
-            (Label::Text(s), None) => match s.trim().parse::<f64>() {
-                Ok(v) => self.label_keys(&Label::Value(v), None),
-                Err(_) => Err(self.err(format!("{s:?} is not a number, and {} is not a time coordinate", self.name))),
-            },
-            (Label::Text(s), Some(u)) => {
+            Label::Text(s) => s
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| self.err(format!("{s:?} is not a number, and {} is not a time coordinate", self.name)))?,
+        };
+        if v.is_nan() {
+            return Err(self.err("NaN is not a label".into()));
+        }
+        Ok(if self.dtype == DType::F32 { v as f32 as f64 } else { v })
+    }
+
+    /// The instants a label of this time coordinate stands for: one, or
+    /// for a year (`"2000"`) or month (`"2000-03"`) its first and last.
+    fn instants(&self, label: &Label, u: &TimeUnits) -> Result<(i64, i64)> {
+        let date = |d: &DateTime| {
+            if d.year.abs() > MAX_YEAR {
+                return Err(self.err(format!("{d}: a year beyond {MAX_YEAR}")));
+            }
+            u.instant(d)
+        };
+        match label {
+            Label::Value(v) => u.micros(*v).map(|x| (x, x)),
+            Label::Date(d) => date(d).map(|x| (x, x)),
+            Label::Text(s) => {
                 if let Some((lo, hi)) = partial_date(s) {
-                    let end = instant(u, &hi)? - 1.0;
-                    return Ok((instant(u, &lo)?, end));
+                    return Ok((date(&lo)?, date(&hi)? - 1));
                 }
                 let d: DateTime = s.parse()?;
-                instant(u, &d).map(|x| (x, x))
+                date(&d).map(|x| (x, x))
             }
-        }
-    }
-
-    fn direction(&self, keys: &[f64]) -> Option<std::cmp::Ordering> {
-        use std::cmp::Ordering::*;
-        if keys.windows(2).all(|w| w[0] < w[1]) {
-            Some(Less)
-        } else if keys.windows(2).all(|w| w[0] > w[1]) {
-            Some(Greater)
-        } else {
-            None
         }
     }
 
@@ -182,12 +185,20 @@ impl Coord {
 
     /// The position of a label equal to one of the values.
     pub(crate) fn exact(&self, label: &Label) -> Result<usize> {
-        let (keys, u) = self.keys()?;
-        let (lo, hi) = self.label_keys(label, u.as_ref())?;
-        if lo != hi {
-            return Err(self.err(format!("{label} is a period, not a value: use sel_range")));
-        }
-        keys.iter().position(|&k| k == lo).ok_or_else(|| {
+        let found = match self.keys()? {
+            Keys::Num(k) => {
+                let x = self.number(label)?;
+                k.iter().position(|&v| v == x)
+            }
+            Keys::Time(k, u) => {
+                let (lo, hi) = self.instants(label, &u)?;
+                if lo != hi {
+                    return Err(self.err(format!("{label} is a period, not a value: use sel_range")));
+                }
+                k.iter().position(|&v| v == lo)
+            }
+        };
+        found.ok_or_else(|| {
             self.err(format!(
                 "{label} is not a value of the coordinate ({}); sel_nearest takes the closest",
                 self.span()
@@ -199,52 +210,108 @@ impl Coord {
     /// larger value, as xarray picks); the coordinate must be monotonic,
     /// and a label beyond half a step past either end is an error.
     pub(crate) fn nearest(&self, label: &Label) -> Result<usize> {
-        let (keys, u) = self.keys()?;
-        let (x, _) = self.label_keys(label, u.as_ref())?;
-        if keys.is_empty() {
-            return Err(self.err(format!("{label}: {}", self.span())));
-        }
-        if self.direction(&keys).is_none() {
-            return Err(self.err("nearest needs a monotonic coordinate (increasing or decreasing)".into()));
-        }
-        let n = keys.len();
-        let (lo, hi) = (keys[0].min(keys[n - 1]), keys[0].max(keys[n - 1]));
-        let half = |a: f64, b: f64| (a - b).abs() / 2.0;
-        let (below, above) = if n > 1 {
-            let at_lo = if keys[0] <= keys[n - 1] { half(keys[0], keys[1]) } else { half(keys[n - 1], keys[n - 2]) };
-            let at_hi = if keys[0] <= keys[n - 1] { half(keys[n - 1], keys[n - 2]) } else { half(keys[0], keys[1]) };
-            (lo - at_lo, hi + at_hi)
-        } else {
-            (f64::NEG_INFINITY, f64::INFINITY)
+        let got = match self.keys()? {
+            Keys::Num(k) => nearest_in(&k, self.number(label)?),
+            Keys::Time(k, u) => nearest_in(&k, self.instants(label, &u)?.0),
         };
-        if x < below || x > above {
-            return Err(self.err(format!("{label} is outside the coordinate ({})", self.span())));
-        }
-        let mut best = 0;
-        for (i, &k) in keys.iter().enumerate() {
-            let (d, db) = ((k - x).abs(), (keys[best] - x).abs());
-            if d < db || (d == db && k > keys[best]) {
-                best = i;
-            }
-        }
-        Ok(best)
+        got.map_err(|why| match why {
+            Miss::NotMonotonic => self.err("nearest needs a monotonic coordinate (increasing or decreasing)".into()),
+            Miss::Outside => self.err(format!("{label} is outside the coordinate ({})", self.span())),
+        })
     }
 
     /// The positions of the values between two labels (inclusive, in
     /// either order), a contiguous run of a monotonic coordinate.
     pub(crate) fn range(&self, a: &Label, b: &Label) -> Result<std::ops::Range<usize>> {
-        let (keys, u) = self.keys()?;
-        let (a0, a1) = self.label_keys(a, u.as_ref())?;
-        let (b0, b1) = self.label_keys(b, u.as_ref())?;
-        let (lo, hi) = if a0 <= b0 { (a0, b1.max(a1)) } else { (b0, a1.max(b1)) };
-        if self.direction(&keys).is_none() {
-            return Err(self.err("a range needs a monotonic coordinate (increasing or decreasing)".into()));
+        let got = match self.keys()? {
+            Keys::Num(k) => range_in(&k, (self.number(a)?, self.number(a)?), (self.number(b)?, self.number(b)?)),
+            Keys::Time(k, u) => range_in(&k, self.instants(a, &u)?, self.instants(b, &u)?),
+        };
+        got.map_err(|why| match why {
+            Miss::NotMonotonic => self.err("a range needs a monotonic coordinate (increasing or decreasing)".into()),
+            Miss::Outside => self.err(format!("no values between {a} and {b} ({})", self.span())),
+        })
+    }
+}
+
+/// Years a label may have: beyond them calendar arithmetic would overflow.
+const MAX_YEAR: i64 = 1_000_000;
+
+/// A coordinate's values as what labels are compared with.
+enum Keys {
+    Num(Vec<f64>),
+    /// Instants, compared exactly (as `f64` they would collide 285 years
+    /// from 1970).
+    Time(Vec<i64>, TimeUnits),
+}
+
+/// Why a lookup found nothing.
+enum Miss {
+    NotMonotonic,
+    Outside,
+}
+
+/// What lookups compare: numbers, or instants exactly.
+trait Key: Copy + PartialOrd {
+    /// The distance between two keys.
+    fn gap(self, other: Self) -> f64;
+}
+impl Key for f64 {
+    fn gap(self, other: f64) -> f64 {
+        (self - other).abs()
+    }
+}
+impl Key for i64 {
+    fn gap(self, other: i64) -> f64 {
+        (i128::from(self) - i128::from(other)).unsigned_abs() as f64
+    }
+}
+
+fn monotonic<K: Key>(keys: &[K]) -> bool {
+    keys.windows(2).all(|w| w[0] < w[1]) || keys.windows(2).all(|w| w[0] > w[1])
+}
+
+fn nearest_in<K: Key>(keys: &[K], x: K) -> std::result::Result<usize, Miss> {
+    let n = keys.len();
+    if n == 0 {
+        return Err(Miss::Outside);
+    }
+    if !monotonic(keys) {
+        return Err(Miss::NotMonotonic);
+    }
+    if n > 1 {
+        // Half a step past either end at most.
+        let (first, second, last, before) = if keys[0] < keys[n - 1] {
+            (keys[0], keys[1], keys[n - 1], keys[n - 2])
+        } else {
+            (keys[n - 1], keys[n - 2], keys[0], keys[1])
+        };
+        let below = x < first && 2.0 * x.gap(first) > first.gap(second);
+        let above = x > last && 2.0 * x.gap(last) > last.gap(before);
+        if below || above {
+            return Err(Miss::Outside);
         }
-        let inside: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] >= lo && keys[i] <= hi).collect();
-        match (inside.first(), inside.last()) {
-            (Some(&s), Some(&e)) => Ok(s..e + 1),
-            _ => Err(self.err(format!("no values between {a} and {b} ({})", self.span()))),
+    }
+    let mut best = 0;
+    for (i, &k) in keys.iter().enumerate() {
+        let (d, db) = (k.gap(x), keys[best].gap(x));
+        if d < db || (d == db && k > keys[best]) {
+            best = i;
         }
+    }
+    Ok(best)
+}
+
+fn range_in<K: Key>(keys: &[K], a: (K, K), b: (K, K)) -> std::result::Result<std::ops::Range<usize>, Miss> {
+    let pick = |p: K, q: K, low: bool| if (p < q) == low { p } else { q };
+    let (lo, hi) = (pick(a.0, b.0, true), pick(a.1, b.1, false));
+    if !monotonic(keys) {
+        return Err(Miss::NotMonotonic);
+    }
+    let inside: Vec<usize> = (0..keys.len()).filter(|&i| keys[i] >= lo && keys[i] <= hi).collect();
+    match (inside.first(), inside.last()) {
+        (Some(&s), Some(&e)) => Ok(s..e + 1),
+        _ => Err(Miss::Outside),
     }
 }
 
@@ -255,7 +322,7 @@ fn partial_date(s: &str) -> Option<(DateTime, DateTime)> {
         Some((y, m)) if !y.is_empty() => (y, Some(m)),
         _ => (s, None),
     };
-    if y.len() < 4 || !y.bytes().all(|c| c.is_ascii_digit()) {
+    if !(4..=6).contains(&y.len()) || !y.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
     let y: i64 = y.parse().ok()?;

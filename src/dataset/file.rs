@@ -117,6 +117,18 @@ impl Dataset {
     pub fn insert(&mut self, da: impl Into<AnyDataArray>) -> Result<()> {
         let da = da.into();
         let mut coords = self.coords()?.clone();
+        for (d, &n) in da.dims().iter().zip(da.shape()) {
+            let other = self.vars.iter().filter(|(k, _)| k.as_str() != da.name()).find_map(|(k, e)| {
+                let (dims, shape) = match e {
+                    Entry::Stored(v) => (&v.dims[..], &v.shape[..]),
+                    Entry::Array(a) => (a.dims(), a.shape()),
+                };
+                dims.iter().position(|x| x == d).filter(|&i| shape[i] != n).map(|i| (k, shape[i]))
+            });
+            if let Some((k, m)) = other {
+                return Err(Error::Shape(format!("{} has {d} of length {n}, {k} of length {m}", da.name())));
+            }
+        }
         if coords.contains_key(da.name()) {
             return Err(Error::Invalid(format!("{:?} is the name of a coordinate", da.name())));
         }

@@ -121,6 +121,14 @@ impl<T: Element> DataArray<T> {
             dim: "time".into(),
             message: format!("{} has no time coordinate (one with CF time units) among {:?}", self.name, self.dims),
         })?;
+        let time = &self.dims[axis];
+        if self.dims.iter().chain(self.coords.keys()).any(|d| d == key.name() && d != time) {
+            return Err(Error::Invalid(format!(
+                "cannot group {} by {}: it already has a dimension or coordinate of that name",
+                self.name,
+                key.name()
+            )));
+        }
         let g = self.data.groupby(axis, &key.labels(&t)).validate()?;
         Ok(TimeGroupBy { da: self.clone(), axis, key, g })
     }

@@ -44,7 +44,25 @@
 //!   values between them in the coordinate's order; xarray gives nothing
 //!   for bounds against a decreasing coordinate's order.
 //! - A value outside a coordinate is an [`Error::Sel`](crate::Error::Sel),
-//!   also for `nearest` (beyond half a step past either end).
+//!   also for `nearest` (beyond half a step past either end; a coordinate
+//!   of one value takes any label), and so is a range with no values in it
+//!   (xarray gives an empty selection).
+//! - A full date (`"2000-01-01"`) is an instant, midnight: `sel` finds
+//!   that step only. xarray reads it as the whole day; here periods are
+//!   years and months (`"2000"`, `"2000-01"`), in `sel_range` only.
+//! - Season labels are numbers, 0 DJF, 1 MAM, 2 JJA, 3 SON (xarray:
+//!   text).
+//! - Coordinates that index are dimension coordinates and scalar ones;
+//!   auxiliary coordinates (a 2-d `lat` of a curvilinear grid, a station
+//!   coordinate) stay data variables, and the `coordinates` attribute
+//!   naming them is kept and written back.
+//! - `Dataset::get::<T>` reads a stored variable as any float type (or
+//!   its own integer type); after a selection the variables are arrays of
+//!   the type [`Dataset::get_any`] chose, and `get` must ask for that one.
+//! - An integer `scale_factor` decodes to `f64` (xarray keeps the integer
+//!   type), and `_Unsigned = "false"` is not applied to unsigned data;
+//!   `valid_*` attributes go with the packing attributes of a packed
+//!   variable.
 
 mod any;
 mod coord;

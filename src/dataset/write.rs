@@ -44,7 +44,15 @@ impl Sink<'_> {
 fn write_var<T: Element, F: DatasetWriter>(w: &mut io::Writer<F>, da: &DataArray<T>) -> Result<()> {
     let mut opts = VarOptions::default().dims(da.dims().to_vec()).attrs(da.attrs());
     // Scalar coordinates are listed as CF's `coordinates` say.
-    let scalars: Vec<&str> = da.coords().values().filter(|c| c.dims().is_empty()).map(Coord::name).collect();
+    // (with the names the variable's own attribute gave: auxiliary
+    // coordinates kept as variables).
+    let own = da.attrs().get("coordinates").and_then(AttrValue::as_str).unwrap_or("");
+    let mut scalars: Vec<&str> = own.split_whitespace().collect();
+    for c in da.coords().values().filter(|c| c.dims().is_empty()) {
+        if !scalars.contains(&c.name()) {
+            scalars.push(c.name());
+        }
+    }
     if !scalars.is_empty() {
         opts = opts.attr("coordinates", scalars.join(" "));
     }
@@ -77,7 +85,7 @@ impl Dataset {
         // Coordinates first: HDF5 makes them the dimension scales of the
         // variables written after them.
         let vars = self.arrays()?;
-        let mut coords: BTreeMap<String, Coord> = BTreeMap::new();
+        let mut coords: BTreeMap<String, Coord> = self.coords()?.clone();
         for v in &vars {
             for (k, c) in v.coords() {
                 coords.entry(k.clone()).or_insert_with(|| c.clone());

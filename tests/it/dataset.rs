@@ -289,6 +289,23 @@ fn bad_selections_are_typed_errors() {
     let bad = DataArray::new("t", DArray::<f64>::zeros([1], 1).unwrap(), ["time"]).unwrap().with_coord(cal).unwrap();
     assert!(matches!(bad.groupby_time("month"), Err(Error::Io(IoError::Time(_)))));
     assert!(matches!(bad.sel("time", "2000-01-01"), Err(Error::Io(IoError::Time(_)))));
+    // Periods far from 1970 end where they should (instants compared
+    // exactly), and absurd years are errors, not overflows.
+    let far = Coord::new("time", vec![0.0, 365.0, 366.0]).attr("units", "days since 1600-01-01");
+    let far = DataArray::new("t", DArray::<f64>::zeros([3], 3).unwrap(), ["time"]).unwrap().with_coord(far).unwrap();
+    assert_eq!(far.sel_range("time", "1600", "1600").unwrap().shape(), [2]);
+    assert!(far.sel_range("time", "999999", "999999").is_err());
+    assert!(far.sel("time", "9223372036854775807").is_err());
+    assert!(far.sel("time", "99999999999999999-01-01").is_err());
+    // float32 coordinates match decimal labels as xarray does.
+    let f = Coord::new("lat", vec![0.1f32 as f64, 0.2f32 as f64, 0.3f32 as f64]).with_dtype(DType::F32);
+    let f = DataArray::new("f", DArray::<f64>::zeros([3], 3).unwrap(), ["lat"]).unwrap().with_coord(f).unwrap();
+    assert!(f.sel("lat", 0.1).is_ok());
+    assert_eq!(f.sel_range("lat", 0.1, 0.2).unwrap().shape(), [2]);
+    // A group dimension that would clash with one there is.
+    let m = DataArray::new("m", DArray::<f64>::zeros([2, 4], [2, 4]).unwrap(), ["month", "time"]).unwrap();
+    let m = m.with_coord(Coord::new("time", vec![0.0, 31.0, 60.0, 91.0]).attr("units", "days since 2001-01-01"));
+    assert!(matches!(m.unwrap().groupby_time("month"), Err(Error::Invalid(_))));
     // Labels that do not fit.
     assert!(matches!(DataArray::new("x", DArray::<f64>::zeros([3], 3).unwrap(), ["a", "b"]), Err(Error::Shape(_))));
     assert!(matches!(
@@ -309,6 +326,8 @@ fn bad_selections_are_typed_errors() {
     other.insert(da.clone()).unwrap();
     let moved = da.with_coord(Coord::new("lat", vec![1.0, 2.0, 3.0])).unwrap().rename("y");
     assert!(matches!(other.insert(moved), Err(Error::Invalid(_))), "a coordinate that differs");
+    let longer = DataArray::new("z", DArray::<f64>::zeros([5], 5).unwrap(), ["lat"]).unwrap();
+    assert!(matches!(other.insert(longer), Err(Error::Shape(_))), "a dimension of another length");
 }
 
 #[test]
