@@ -44,7 +44,7 @@ pub use cf::CfDecoding;
 pub use dataset::{BlockSource, Dataset, DatasetExt, DEFAULT_READ_BYTES};
 pub use many::{MultiDataset, COMPARE_BYTES};
 pub use open::{open, open_many, open_many_along};
-pub use options::{ReadOptions, VarOptions};
+pub use options::{BloscCompressor, BloscShuffle, Codec, ReadOptions, VarOptions};
 pub use variable::{Dimension, Variable};
 pub use writer::{DatasetWriter, VarSpec, VarWriter, Writer};
 

@@ -66,6 +66,9 @@ pub struct VarOptions {
     pub shuffle: bool,
     /// What deflates the chunks (same level, different bytes).
     pub deflate_impl: DeflateImpl,
+    /// A compressor in place of deflate (and shuffle), for the formats
+    /// that write it: Zarr; HDF5 refuses it (its writer deflates).
+    pub codec: Option<Codec>,
     /// Dimension names, one per axis (or none).
     pub dims: Vec<String>,
     /// Attributes of the variable.
@@ -81,6 +84,7 @@ impl Default for VarOptions {
             deflate: Some(4),
             shuffle: true,
             deflate_impl: DeflateImpl::default(),
+            codec: None,
             dims: vec![],
             attrs: BTreeMap::new(),
         }
@@ -109,6 +113,29 @@ impl VarOptions {
         self.deflate_impl = with;
         self
     }
+    /// A compressor in place of deflate, for Zarr stores (the usual ones
+    /// of Zarr data: blosc with lz4 or zstd and shuffle, zstd). The HDF5
+    /// writer refuses it with [`IoError::Unsupported`](crate::IoError).
+    ///
+    /// ```
+    /// use darray::io::{zarr, Codec, BloscCompressor, BloscShuffle, VarOptions};
+    /// use darray::DArray;
+    /// let dir = std::env::temp_dir().join(format!("darray-doc-codec-{}", std::process::id()));
+    /// let lz4 = Codec::Blosc { cname: BloscCompressor::Lz4, clevel: 5, shuffle: BloscShuffle::Byte };
+    /// let mut w = zarr::Writer::create(&dir)?;
+    /// w.write("x", &DArray::<f32>::ones([100], [50])?, &VarOptions::default().codec(lz4))?;
+    /// w.finish()?;
+    /// use darray::io::DatasetExt;
+    /// let s = zarr::Store::open(&dir)?;
+    /// assert!(s.variable("x")?.filters[1].starts_with("blosc(cname=lz4, clevel=5, shuffle=shuffle"));
+    /// assert_eq!(s.array::<f32>("x")?.sum().compute()?[[]], 100.0);
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn codec(mut self, codec: Codec) -> Self {
+        self.codec = Some(codec);
+        self
+    }
     /// Dimension names, one per axis. In HDF5, a variable of that name
     /// already in the file becomes the dimension scale, so write coordinate
     /// variables before the variables that use them; otherwise a
@@ -129,4 +156,51 @@ impl VarOptions {
         self.attrs.extend(attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
         self
     }
+}
+
+/// A compressor other than deflate ([`VarOptions::codec`]), as Zarr
+/// stores use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Codec {
+    /// Zstandard at `level` (1-22; 3 is zstd's default).
+    Zstd { level: i32 },
+    /// Blosc: a shuffle, then an inner compressor at `clevel` (0-9).
+    Blosc { cname: BloscCompressor, clevel: u8, shuffle: BloscShuffle },
+}
+
+/// Blosc's inner compressor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BloscCompressor {
+    /// LZ4: fast (the default of numcodecs' Blosc).
+    Lz4,
+    /// LZ4HC: smaller, slower to write.
+    Lz4hc,
+    /// Zstandard.
+    Zstd,
+    /// zlib.
+    Zlib,
+}
+
+impl BloscCompressor {
+    /// Its name in Zarr metadata (`lz4`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            BloscCompressor::Lz4 => "lz4",
+            BloscCompressor::Lz4hc => "lz4hc",
+            BloscCompressor::Zstd => "zstd",
+            BloscCompressor::Zlib => "zlib",
+        }
+    }
+}
+
+/// Blosc's shuffle before compressing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BloscShuffle {
+    /// None.
+    No,
+    /// Bytes of each element grouped (helps numbers compress).
+    Byte,
+    /// Bits grouped.
+    Bit,
 }

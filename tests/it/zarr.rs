@@ -7,7 +7,7 @@
 //! Then stores that are broken in each way a store can be.
 
 use crate::common::{oracle_python, run_oracle};
-use darray::io::{zarr, AttrValue, Dataset, DatasetExt, ReadOptions, VarOptions};
+use darray::io::{zarr, AttrValue, BloscCompressor, BloscShuffle, Codec, Dataset, DatasetExt, ReadOptions, VarOptions};
 use darray::{with_dtype, ChunkSpec, DArray, DType, Element, Error, IoError};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -279,9 +279,14 @@ fn stores_darray_writes_read_in_zarr_and_xarray() {
             let name = if draw(&mut runner, 0..4) == 0 { format!("grp/v{j}") } else { format!("v{j}") };
             let dims: Vec<String> = (0..shape.len()).map(|d| format!("{}_{d}", name.replace('/', "_"))).collect();
             let mut opts = VarOptions::default().dims(dims.clone()).attr("units", "m").attr("scale", 0.5f32);
-            opts = match draw(&mut runner, 0..3) {
+            let blosc = |cname, shuffle| Codec::Blosc { cname, clevel: 5, shuffle };
+            opts = match draw(&mut runner, 0..7) {
                 0 => opts.deflate(None),
                 1 => opts.shuffle(false),
+                2 => opts.codec(blosc(BloscCompressor::Lz4, BloscShuffle::Byte)),
+                3 => opts.codec(blosc(BloscCompressor::Zstd, BloscShuffle::Bit)),
+                4 => opts.codec(blosc(BloscCompressor::Lz4hc, BloscShuffle::No)),
+                5 => opts.codec(Codec::Zstd { level: 3 }),
                 _ => opts,
             };
             let fill = dtype != DType::Bool && draw(&mut runner, 0..2) == 0;
@@ -445,6 +450,12 @@ fn failed_writes_publish_nothing_and_names_are_checked() {
     let r = w.write("u", &DArray::<u8>::ones([4], [2]).unwrap(), &VarOptions::default().attr("_FillValue", -1.0));
     assert!(matches!(r, Err(Error::Invalid(m)) if m.contains("not a uint8")));
     drop(w);
+    // Zarr's codecs are not HDF5's: that writer says so.
+    let nc = dir().join("codec.nc");
+    let mut w = darray::io::hdf5::Writer::create(&nc).unwrap();
+    let r = w.write("z", &x, &VarOptions::default().codec(Codec::Zstd { level: 3 }));
+    assert!(matches!(r, Err(Error::Io(darray::IoError::Unsupported { .. }))), "{r:?}");
+    assert!(w.finish().is_err() && !nc.exists());
     // A task that panics mid-write: nothing is published either.
     let mut w = zarr::Writer::create(&path).unwrap();
     let bad = x.mapv(|v: f64| if v > 0.0 { panic!("boom") } else { v });

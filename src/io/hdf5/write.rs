@@ -143,6 +143,16 @@ impl DatasetWriter for H5Writer {
 
     fn define(&mut self, var: &VarSpec<'_>, opts: &VarOptions) -> Result<H5Var> {
         let name = self.check_name(var.name)?;
+        if let Some(c) = &opts.codec {
+            // HDF5 readers need a filter plugin for these; this writer
+            // deflates.
+            return Err(IoError::Unsupported {
+                path: self.path.clone(),
+                name,
+                what: format!("writing with {c:?} (the HDF5 writer compresses with deflate)"),
+            }
+            .into());
+        }
         self.check_dims(&name, &opts.dims, var.shape)?;
         let p = &self.path;
         // Parent groups of a path like "group/var" are made as needed.

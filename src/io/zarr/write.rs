@@ -8,7 +8,7 @@ use super::meta::{self, Fill, ARRAY_DIMENSIONS};
 use super::store::FORMAT;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, IoError, Result};
-use crate::io::{AttrValue, DatasetWriter, VarOptions, VarSpec, VarWriter};
+use crate::io::{AttrValue, BloscShuffle, Codec, DatasetWriter, VarOptions, VarSpec, VarWriter};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -176,10 +176,21 @@ impl<const V: u8> StoreWriter<V> {
         };
         if V == 2 {
             attrs.insert(ARRAY_DIMENSIONS.into(), json!(dims));
-            let compressor = match (level, opts.shuffle) {
-                (None, _) => Value::Null,
-                (Some(l), false) => json!({"id": "zlib", "level": l}),
-                (Some(l), true) => json!({"id": "blosc", "cname": "zlib", "clevel": l, "shuffle": 1, "blocksize": 0}),
+            let compressor = match (opts.codec, level, opts.shuffle) {
+                (Some(Codec::Zstd { level }), ..) => json!({"id": "zstd", "level": level}),
+                (Some(Codec::Blosc { cname, clevel, shuffle }), ..) => {
+                    let s = match shuffle {
+                        BloscShuffle::No => 0,
+                        BloscShuffle::Byte => 1,
+                        BloscShuffle::Bit => 2,
+                    };
+                    json!({"id": "blosc", "cname": cname.name(), "clevel": clevel.min(9), "shuffle": s, "blocksize": 0})
+                }
+                (None, None, _) => Value::Null,
+                (None, Some(l), false) => json!({"id": "zlib", "level": l}),
+                (None, Some(l), true) => {
+                    json!({"id": "blosc", "cname": "zlib", "clevel": l, "shuffle": 1, "blocksize": 0})
+                }
             };
             // v2's fill value is CF's _FillValue (xarray): none unless asked
             // for, NaN for floats (already missing).
@@ -210,10 +221,22 @@ impl<const V: u8> StoreWriter<V> {
             } else {
                 json!({"name": "bytes"})
             }];
-            match (level, opts.shuffle) {
-                (None, _) => {}
-                (Some(l), false) => codecs.push(json!({"name": "gzip", "configuration": {"level": l}})),
-                (Some(l), true) => codecs.push(json!({"name": "blosc", "configuration":
+            match (opts.codec, level, opts.shuffle) {
+                (Some(Codec::Zstd { level }), ..) => {
+                    codecs.push(json!({"name": "zstd", "configuration": {"level": level, "checksum": false}}))
+                }
+                (Some(Codec::Blosc { cname, clevel, shuffle }), ..) => {
+                    let s = match shuffle {
+                        BloscShuffle::No => "noshuffle",
+                        BloscShuffle::Byte => "shuffle",
+                        BloscShuffle::Bit => "bitshuffle",
+                    };
+                    codecs.push(json!({"name": "blosc", "configuration":
+                        {"cname": cname.name(), "clevel": clevel.min(9), "shuffle": s, "typesize": size, "blocksize": 0}}))
+                }
+                (None, None, _) => {}
+                (None, Some(l), false) => codecs.push(json!({"name": "gzip", "configuration": {"level": l}})),
+                (None, Some(l), true) => codecs.push(json!({"name": "blosc", "configuration":
                     {"cname": "zlib", "clevel": l, "shuffle": "shuffle", "typesize": size, "blocksize": 0}})),
             }
             let default = if float {
