@@ -46,7 +46,19 @@ pub struct MultiDataset {
     parts: Vec<Box<dyn Dataset + Send + Sync>>,
     /// Each variable as the whole reads it, with its axis along `dim` and
     /// the files' extents along it.
-    vars: BTreeMap<String, (Variable, Option<usize>, Vec<usize>)>,
+    vars: BTreeMap<String, Joined>,
+}
+
+/// A variable of the whole.
+struct Joined {
+    var: Variable,
+    axis: Option<usize>,
+    lens: Vec<usize>,
+    /// The stored element type (the whole's is `f64` when re-referenced).
+    stored: Option<DType>,
+    /// Per file, `v * a + b` taking its CF time values into the first
+    /// file's units, where its units differ.
+    rebase: Vec<Option<(f64, f64)>>,
 }
 
 impl std::fmt::Debug for MultiDataset {
@@ -75,7 +87,8 @@ impl MultiDataset {
         let mut vars = BTreeMap::new();
         for v in &first_vars {
             let axis = v.dims.iter().position(|d| d == dim);
-            vars.insert(v.name.clone(), (v.clone(), axis, vec![axis.map_or(0, |a| v.shape[a])]));
+            let lens = vec![axis.map_or(0, |a| v.shape[a])];
+            vars.insert(v.name.clone(), Joined { var: v.clone(), axis, lens, stored: v.dtype, rebase: vec![None] });
         }
         if !first_vars.iter().any(|v| v.dims.iter().any(|d| d == dim)) {
             let dims: Vec<String> = first.dimensions()?.into_iter().map(|d| d.name).collect();
@@ -89,18 +102,23 @@ impl MultiDataset {
             if let Some(extra) = theirs.iter().find(|v| !vars.contains_key(&v.name)) {
                 return Err(mismatch(part.as_ref(), format!("variable {:?} is not in the first file", extra.name)));
             }
-            for (name, (v, axis, lens)) in vars.iter_mut() {
+            for (name, j) in vars.iter_mut() {
                 let Some(w) = theirs.iter().find(|w| &w.name == name) else {
                     return Err(mismatch(part.as_ref(), format!("variable {name:?} is missing")));
                 };
-                check_like(part.as_ref(), v, w, *axis)?;
-                match axis {
-                    Some(a) => lens.push(w.shape[*a]),
-                    None => check_values(first.as_ref(), part.as_ref(), v)?,
+                j.rebase.push(check_like(part.as_ref(), &j.var, w, j.axis)?);
+                match j.axis {
+                    Some(a) => j.lens.push(w.shape[a]),
+                    None => check_values(first.as_ref(), part.as_ref(), &j.var)?,
                 }
             }
         }
-        for (v, axis, lens) in vars.values_mut() {
+        for Joined { var: v, axis, lens, rebase, .. } in vars.values_mut() {
+            if rebase.iter().any(Option::is_some) {
+                // Values in the first file's units need not be whole.
+                v.dtype = Some(DType::F64);
+                v.type_name = DType::F64.name().to_string();
+            }
             if let Some(a) = axis {
                 v.shape[*a] = lens.iter().try_fold(0usize, |acc, &n| acc.checked_add(n)).ok_or_else(|| {
                     mismatch(
@@ -124,7 +142,7 @@ impl MultiDataset {
         self.parts.iter().map(|p| p.path().to_path_buf()).collect()
     }
 
-    fn entry(&self, name: &str) -> Result<&(Variable, Option<usize>, Vec<usize>)> {
+    fn entry(&self, name: &str) -> Result<&Joined> {
         let name = name.trim_start_matches('/');
         self.vars.get(name).ok_or_else(|| {
             IoError::NotFound {
@@ -137,8 +155,11 @@ impl MultiDataset {
     }
 }
 
-/// `w` (of `part`) must be `v` but for its extent along `axis`.
-fn check_like(part: &dyn Dataset, v: &Variable, w: &Variable, axis: Option<usize>) -> Result<()> {
+/// `w` (of `part`) must be `v` but for its extent along `axis`, and for
+/// the reference date of CF time units (`days since 2001-01-01` against
+/// `hours since 2000-01-01`, same calendar), which is the linear map it
+/// gives back, into `v`'s units.
+fn check_like(part: &dyn Dataset, v: &Variable, w: &Variable, axis: Option<usize>) -> Result<Option<(f64, f64)>> {
     let name = &v.name;
     // By element type: formats name types their own way (NetCDF3's
     // `double` is HDF5's `float64`).
@@ -154,8 +175,12 @@ fn check_like(part: &dyn Dataset, v: &Variable, w: &Variable, axis: Option<usize
     if other(&w.shape) != other(&v.shape) {
         return Err(mismatch(part, format!("variable {name:?} has shape {:?}, not {:?}", w.shape, v.shape)));
     }
+    let mut rebase = None;
     if axis.is_some() {
-        for k in DECODING_ATTRS {
+        if let Some(r) = time_rebase(v, w) {
+            rebase = Some(r);
+        }
+        for k in DECODING_ATTRS.iter().filter(|k| rebase.is_none() || **k != "units") {
             // By their text, so NaN fill values are equal.
             let text = |x: &Variable| x.attrs.get(*k).map(|a| format!("{a:?}"));
             if text(v) != text(w) {
@@ -171,7 +196,35 @@ fn check_like(part: &dyn Dataset, v: &Variable, w: &Variable, axis: Option<usize
             }
         }
     }
-    Ok(())
+    Ok(rebase)
+}
+
+/// `(a, b)` with `v_units = a * w_value + b`, when `v` and `w` have CF time
+/// units that differ (unit or reference date) in one calendar and neither
+/// is packed or masked but by NaN (a fill value would be mapped too).
+fn time_rebase(v: &Variable, w: &Variable) -> Option<(f64, f64)> {
+    use super::time::TimeUnits;
+    let text = |x: &Variable, k: &str| x.attrs.get(k).and_then(AttrValue::as_str).map(str::to_string);
+    let (uv, uw) = (text(v, "units")?, text(w, "units")?);
+    if uv == uw || text(v, "calendar") != text(w, "calendar") {
+        return None;
+    }
+    // A NaN fill value maps to itself; any other would be mapped too.
+    let plain = |x: &Variable| {
+        let nan_or_none = |k: &str| x.attrs.get(k).is_none_or(|a| a.as_f64().is_some_and(f64::is_nan));
+        !x.attrs.contains_key("scale_factor")
+            && !x.attrs.contains_key("add_offset")
+            && nan_or_none("_FillValue")
+            && nan_or_none("missing_value")
+    };
+    if !plain(v) || !plain(w) {
+        return None;
+    }
+    let cal = text(v, "calendar").unwrap_or_default().parse().ok()?;
+    let (tv, tw) = (TimeUnits::parse(&uv, cal).ok()?, TimeUnits::parse(&uw, cal).ok()?);
+    let (ev, ew) = (tv.micros(0.0).ok()?, tw.micros(0.0).ok()?);
+    let unit = tv.unit_micros() as f64;
+    Some((tw.unit_micros() as f64 / unit, (ew - ev) as f64 / unit))
 }
 
 /// A variable not joined must hold the same values in every file (when
@@ -208,14 +261,14 @@ impl Dataset for MultiDataset {
         &self.path
     }
     fn variables(&self) -> Result<Vec<Variable>> {
-        Ok(self.vars.values().map(|(v, _, _)| v.clone()).collect())
+        Ok(self.vars.values().map(|j| j.var.clone()).collect())
     }
     fn variable(&self, name: &str) -> Result<Variable> {
-        Ok(self.entry(name)?.0.clone())
+        Ok(self.entry(name)?.var.clone())
     }
     /// The first file's dimensions, the joined one as long as all files'.
     fn dimensions(&self) -> Result<Vec<Dimension>> {
-        let total = self.vars.values().find_map(|(v, a, _)| a.map(|a| v.shape[a])).unwrap_or(0);
+        let total = self.vars.values().find_map(|j| j.axis.map(|a| j.var.shape[a])).unwrap_or(0);
         let mut dims = self.parts[0].dimensions()?;
         for d in dims.iter_mut().filter(|d| d.name == self.dim) {
             d.len = total;
@@ -227,23 +280,30 @@ impl Dataset for MultiDataset {
         self.parts[0].attrs()
     }
     fn open_variable(&self, var: &Variable, opts: &ReadOptions) -> Result<BlockSource> {
-        let (whole, axis, lens) = self.entry(&var.name)?;
-        let Some(axis) = *axis else {
+        let j = self.entry(&var.name)?;
+        let Some(axis) = j.axis else {
             return self.parts[0].open_variable(var, opts);
         };
         let mut h = TokenHasher::new("many");
         h.usizes(&[axis]);
         let mut readers = vec![];
         let mut unit = None;
-        for (part, &len) in self.parts.iter().zip(lens) {
-            let mut v = whole.clone();
+        let rebased = j.rebase.iter().any(Option::is_some);
+        for ((part, &len), rebase) in self.parts.iter().zip(&j.lens).zip(&j.rebase) {
+            let mut v = j.var.clone();
             v.shape[axis] = len;
+            v.dtype = j.stored;
             let src = part.open_variable(&v, opts)?;
             h.u64(src.token);
+            if let Some((a, b)) = rebase {
+                h.u64(a.to_bits()).u64(b.to_bits());
+            }
             unit.get_or_insert(src.unit);
-            readers.push((len, src.reader));
+            // Re-referenced: every file's values as f64, mapped where needed.
+            let map = rebased.then(|| rebase.unwrap_or((1.0, 0.0)));
+            readers.push((len, src.reader, map));
         }
-        let dtype = var.dtype.unwrap_or(DType::F64);
+        let dtype = j.var.dtype.unwrap_or(DType::F64);
         let reader = ConcatReader { axis, dtype, parts: readers };
         Ok(BlockSource { reader: Arc::new(reader), unit: unit.unwrap_or_default(), token: h.finish() })
     }
@@ -253,8 +313,21 @@ impl Dataset for MultiDataset {
 struct ConcatReader {
     axis: usize,
     dtype: DType,
-    /// Each file's extent along the axis, and its reader.
-    parts: Vec<(usize, Arc<dyn BlockReader>)>,
+    /// Each file's extent along the axis, its reader, and the map into
+    /// the first file's time units (values then become `f64`).
+    parts: Vec<(usize, Arc<dyn BlockReader>, Option<Rebase>)>,
+}
+
+/// `v * a + b`: a file's CF time values in the first file's units.
+type Rebase = (f64, f64);
+
+/// A block as `f64`, mapped by `v * a + b`.
+fn rebased(block: AnyArray, (a, b): (f64, f64)) -> Result<AnyArray> {
+    let dtype = block.dtype();
+    crate::with_dtype!(dtype, T => {
+        let x = T::unwrap(block).ok_or_else(|| Error::Internal("a block of another type".into()))?;
+        Ok(f64::wrap(x.mapv(|v| v.el_to_f64() * a + b)))
+    })
 }
 
 impl BlockReader for ConcatReader {
@@ -262,13 +335,17 @@ impl BlockReader for ConcatReader {
         let (a, lo, hi) = (self.axis, offset[self.axis], offset[self.axis] + shape[self.axis]);
         let mut pieces = vec![];
         let mut start = 0;
-        for (len, r) in &self.parts {
+        for (len, r, map) in &self.parts {
             let (s, e) = (lo.max(start), hi.min(start + len));
             if s < e {
                 let (mut o, mut n) = (offset.to_vec(), shape.to_vec());
                 o[a] = s - start;
                 n[a] = e - s;
-                pieces.push(r.read(&o, &n)?);
+                let piece = r.read(&o, &n)?;
+                pieces.push(match map {
+                    Some(m) => rebased(piece, *m)?,
+                    None => piece,
+                });
             }
             start += len;
         }

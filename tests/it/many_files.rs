@@ -160,3 +160,58 @@ fn files_that_disagree_say_which_and_where() {
     assert!(message.contains("\"level\""), "{message}");
     assert!(matches!(darray::io::open_many::<&str>(&[]), Err(Error::Invalid(_))));
 }
+
+/// Parts whose time units differ (each file referenced to its own start,
+/// in hours or days), as xarray decodes and joins them; named against time
+/// order, so `io::open` on the directory must order them by instant.
+const UNITS: &str = r#"
+import json, sys
+import numpy as np, xarray as xr
+case = json.load(sys.stdin)
+TIMES = xr.coders.CFDatetimeCoder(use_cftime=True)
+paths = []
+for p, (start, unit) in enumerate([(0, "hours"), (30, "days"), (61, "hours")]):
+    t = np.arange(start, start + 5) + (0.25 if unit == "hours" else 0.0)
+    ref = "2001-01-01" if p == 0 else "2001-%02d-01" % (p + 1)
+    vals = (t - [0, 31, 59][p]) * (24 if unit == "hours" else 1)
+    ds = xr.Dataset({"x": (("time",), np.arange(start, start + 5, dtype="f4"))},
+                    coords={"time": ("time", vals, {"units": "%s since %s" % (unit, ref), "calendar": case["calendar"]})})
+    path = "%s/%s.nc" % (case["dir"], "abc"[2 - p])
+    ds.to_netcdf(path)
+    paths.append(path)
+m = xr.concat([xr.open_dataset(p, decode_times=TIMES) for p in paths], dim="time")
+print(json.dumps({"paths": paths, "times": [v.strftime("%Y-%m-%dT%H:%M:%S") for v in m.time.values], "x": m.x.values.tolist()}))
+"#;
+
+#[test]
+fn files_with_different_time_units_join_as_xarray_decodes_them() {
+    let Some(py) = oracle_python() else { return };
+    for cal in ["standard", "noleap", "360_day"] {
+        let d = dir(&format!("units-{cal}"));
+        let o: Value =
+            serde_json::from_str(&run_oracle(&py, UNITS, &json!({"dir": d, "calendar": cal}).to_string())).unwrap();
+        let want: Vec<&str> = o["times"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let paths: Vec<String> =
+            o["paths"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        for ds in [Box::new(darray::io::open_many(&paths).unwrap()) as Box<dyn Dataset>, darray::io::open(&d).unwrap()]
+        {
+            let t = ds.time_axis("time").unwrap();
+            let got: Vec<String> = t.datetimes().iter().map(|d| d.to_string()).collect();
+            assert_eq!(got, want, "{cal}");
+            assert_eq!(ds.variable("time").unwrap().dtype, Some(darray::DType::F64));
+            let x = ds.array::<f32>("x").unwrap().compute().unwrap();
+            let xw: Vec<f64> = o["x"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            assert_eq!(x.iter().map(|&v| v as f64).collect::<Vec<_>>(), xw, "{cal}");
+        }
+    }
+    // Another calendar in one file is still a mismatch.
+    let d = dir("units-calendar");
+    let o: Value =
+        serde_json::from_str(&run_oracle(&py, UNITS, &json!({"dir": d, "calendar": "noleap"}).to_string())).unwrap();
+    let d2 = dir("units-calendar-2");
+    let o2: Value =
+        serde_json::from_str(&run_oracle(&py, UNITS, &json!({"dir": d2, "calendar": "360_day"}).to_string())).unwrap();
+    let paths = [o["paths"][0].as_str().unwrap(), o2["paths"][1].as_str().unwrap()];
+    let r = darray::io::open_many(&paths);
+    assert!(matches!(r, Err(Error::Io(IoError::Mismatch { .. }))), "{:?}", r.err());
+}
