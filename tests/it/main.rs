@@ -17,6 +17,7 @@ mod delayed;
 mod diagnostics;
 mod elementwise;
 mod engine;
+mod fuzz_formats;
 mod fuzz_readers;
 mod group;
 mod hdf5_reference;

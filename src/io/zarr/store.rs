@@ -362,6 +362,20 @@ impl Dataset for Store {
             Ok(c) => c,
             Err(_) => var.shape.clone(),
         };
+        // A chunk is decoded whole: one too large to hold (corrupt
+        // metadata, or beyond what a reader should allocate) is refused
+        // here, before zarrs' size arithmetic overflows.
+        let bytes = unit.iter().try_fold(dtype.size() as u64, |acc, &c| acc.checked_mul(c as u64));
+        if bytes.is_none_or(|b| b > MAX_CHUNK_BYTES) {
+            return Err(IoError::Corrupt {
+                path: self.p(),
+                detail: format!(
+                    "variable {:?}: chunks of shape {unit:?} are over {MAX_CHUNK_BYTES} bytes each",
+                    var.name
+                ),
+            }
+            .into());
+        }
         // The token: the store, the array and its metadata (a rewritten
         // store reads as new data).
         let mut h = TokenHasher::new("zarr");
@@ -373,6 +387,10 @@ impl Dataset for Store {
         Ok(BlockSource { reader: Arc::new(reader), unit, token: h.finish() })
     }
 }
+
+/// The most bytes of one storage chunk (a shard, when sharded) darray
+/// decodes.
+const MAX_CHUNK_BYTES: u64 = 1 << 32;
 
 #[cfg(test)]
 mod tests {
