@@ -30,6 +30,12 @@
 //! assert_eq!(band.mean("time").compute()?.into_raw_vec_and_offset().0, vec![11.0, 12.0]);
 //! let day = t.sel("time", "2000-01-02")?; // a CF time coordinate, by date
 //! assert_eq!(day.dims(), ["lat"]);
+//! // Arithmetic aligns by dimension name, as xarray broadcasts.
+//! let anomaly = &t - &t.mean("time");
+//! assert_eq!(anomaly.dims(), ["time", "lat"]);
+//! let by_lat = &t.mean("time") - &t;          // (lat) - (time, lat): dims (lat, time)
+//! assert_eq!(by_lat.dims(), ["lat", "time"]);
+//! assert_eq!(by_lat.compute()?[[1, 0]], -anomaly.compute()?[[0, 1]]);
 //! # std::fs::remove_dir_all(&dir).ok();
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -70,6 +76,7 @@ mod data_array;
 mod dims;
 mod file;
 mod impl_group;
+mod impl_ops;
 mod impl_reduce;
 mod impl_select;
 mod write;

@@ -97,6 +97,7 @@ out = {
     "doy": flat(t.groupby("time.dayofyear").mean().values),
     "weighted": flat(t.weighted(w).mean(("lat", "lon")).values),
     "anom": flat((t.groupby("time.month") - clim).values),
+    "bcast": flat((t.mean("time") - x.q).values), "bcast_dims": list((t.mean("time") - x.q).dims),
 }
 print(json.dumps(out))
 "#;
@@ -182,6 +183,11 @@ fn check(ds: &Dataset, o: &Value, how: &str) {
     assert_eq!(seasons.shape()[0] as u64, o["n_seasons"].as_u64().unwrap());
     same(&format!("{how} seasons"), &f64s(&seasons), &o["season"]);
     same(&format!("{how} day of year"), &f64s(&t.groupby_time("dayofyear").unwrap().mean()), &o["doy"]);
+    // Arithmetic aligned by name: (lat, lon) - (time, lat) is (lat, lon, time).
+    let b = &t.mean("time") - &q;
+    let dims: Vec<&str> = o["bcast_dims"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(b.dims(), &dims[..], "{how}");
+    same_at(&format!("{how} broadcast"), &f64s(&b), &o["bcast"], 300.0);
     same(&format!("{how} weighted"), &f64s(&t.weighted_coslat().unwrap().mean(["lat", "lon"])), &o["weighted"]);
 }
 
@@ -273,6 +279,12 @@ fn bad_selections_are_typed_errors() {
     assert!(matches!(da.mean("lon").compute(), Err(Error::Dim { .. })));
     assert!(matches!(da.weighted("lat", vec![1.0]), Err(Error::Shape(_))));
     assert!(matches!(da.groupby_time("week"), Err(Error::Invalid(_))));
+    // Arithmetic on arrays whose dimensions or coordinates disagree.
+    let short = DataArray::new("s", DArray::<f64>::zeros([2], 2).unwrap(), ["lat"]).unwrap();
+    assert!(matches!((&da - &short).compute(), Err(Error::Shape(_))));
+    let moved = da.clone().with_coord(Coord::new("lat", vec![1.0, 2.0, 3.0])).unwrap();
+    assert!(matches!((&da + &moved).compute(), Err(Error::Invalid(_))));
+    assert_eq!((&da * &da).compute().unwrap(), da.compute().unwrap().mapv(|v| v * v));
     let lat_less = DataArray::new("y", DArray::<f64>::zeros([3], 3).unwrap(), ["x"]).unwrap();
     assert!(matches!(lat_less.weighted_coslat(), Err(Error::Sel { .. })));
     assert!(matches!(lat_less.groupby_time("month"), Err(Error::Sel { .. })));
