@@ -97,6 +97,8 @@ impl MultiDataset {
                 format!("no variable has the dimension {dim:?} to join along (dimensions: {})", dims.join(", ")),
             ));
         }
+        // The first file's values of the variables compared, read once.
+        let mut first_values: BTreeMap<String, Option<AnyArray>> = BTreeMap::new();
         for part in &parts[1..] {
             let theirs = part.variables()?;
             if let Some(extra) = theirs.iter().find(|v| !vars.contains_key(&v.name)) {
@@ -109,7 +111,19 @@ impl MultiDataset {
                 j.rebase.push(check_like(part.as_ref(), &j.var, w, j.axis)?);
                 match j.axis {
                     Some(a) => j.lens.push(w.shape[a]),
-                    None => check_values(first.as_ref(), part.as_ref(), &j.var)?,
+                    None => {
+                        let mine = match first_values.get(name) {
+                            Some(m) => m.clone(),
+                            None => {
+                                let m = small_values(first.as_ref(), &j.var)?;
+                                first_values.insert(name.clone(), m.clone());
+                                m
+                            }
+                        };
+                        if let Some(mine) = mine {
+                            check_values(mine, part.as_ref(), &j.var)?;
+                        }
+                    }
                 }
             }
         }
@@ -227,21 +241,28 @@ fn time_rebase(v: &Variable, w: &Variable) -> Option<(f64, f64)> {
     Some((tw.unit_micros() as f64 / unit, (ew - ev) as f64 / unit))
 }
 
-/// A variable not joined must hold the same values in every file (when
-/// small enough to compare).
-fn check_values(first: &dyn Dataset, part: &dyn Dataset, v: &Variable) -> Result<()> {
-    let Some(dtype) = v.dtype else { return Ok(()) };
+/// All values of `v` in `d`, if it is small enough to compare
+/// ([`COMPARE_BYTES`]) and of a type darray holds.
+fn small_values(d: &dyn Dataset, v: &Variable) -> Result<Option<AnyArray>> {
+    let Some(dtype) = v.dtype else { return Ok(None) };
     let bytes = v.shape.iter().fold(dtype.size(), |acc, &n| acc.saturating_mul(n));
     if bytes > COMPARE_BYTES {
-        return Ok(());
+        return Ok(None);
     }
+    let src = d.open_variable(v, &ReadOptions::default())?;
+    Ok(Some(src.reader.read(&vec![0; v.shape.len()], &v.shape)?))
+}
+
+/// A variable not joined must hold the same values in every file (when
+/// small enough to compare): `first`'s values, as `small_values` read them.
+fn check_values(first: AnyArray, part: &dyn Dataset, v: &Variable) -> Result<()> {
+    let Some(theirs) = small_values(part, v)? else { return Ok(()) };
+    let dtype = v.dtype.unwrap_or(DType::F64);
     crate::with_dtype!(dtype, T => {
-        let read = |d: &dyn Dataset| -> Result<ndarray::ArrayD<T>> {
-            let src = d.open_variable(v, &ReadOptions::default())?;
-            let any = src.reader.read(&vec![0; v.shape.len()], &v.shape)?;
-            T::unwrap(any).ok_or_else(|| Error::Invalid(format!("variable {:?}: a block of another type", v.name)))
+        let typed = |x: AnyArray| {
+            T::unwrap(x).ok_or_else(|| Error::Invalid(format!("variable {:?}: a block of another type", v.name)))
         };
-        let (a, b) = (read(first)?, read(part)?);
+        let (a, b) = (typed(first)?, typed(theirs)?);
         let differ = a.indexed_iter().zip(b.iter()).find(|((_, x), y)| x != y && !(x.el_is_nan() && y.el_is_nan()));
         if let Some(((at, x), y)) = differ {
             return Err(mismatch(
