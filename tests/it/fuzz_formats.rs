@@ -12,7 +12,7 @@
 //!
 //! `DARRAY_FUZZ_CASES=N` sets the cases per seed (default 150).
 
-use crate::common::{oracle_python, run_oracle};
+use crate::common::{oracle_python, run_oracle, Rng};
 use darray::io::DatasetExt;
 use darray::{DArray, Element, Error, Sel};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -56,21 +56,6 @@ for v in [2, 3]:
     out.append(p)
 print(json.dumps(out))
 "#;
-
-/// A seeded generator (splitmix64).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn files(p: &Path, out: &mut Vec<PathBuf>) {
     if p.is_dir() {
@@ -230,7 +215,7 @@ fn netcdf3_and_zarr_readers_never_panic_on_damaged_input() {
     let mut failures = vec![];
     for (k, seed) in seeds.iter().enumerate() {
         for case in 0..cases {
-            let mut rng = Rng(case.wrapping_mul(7919) ^ (k as u64) << 32);
+            let mut rng = Rng::new(case.wrapping_mul(7919) ^ (k as u64) << 32);
             let seed = Path::new(seed);
             let target = root.join(format!("case-{k}-{case}")).join(seed.file_name().unwrap());
             copy(seed, &target);

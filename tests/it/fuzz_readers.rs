@@ -25,6 +25,7 @@
 //!
 //! `DARRAY_FUZZ_CASES=N` sets the number of cases (default 300).
 
+use crate::common::Rng;
 use darray::io::hdf5::{File, ReadOptions, VarOptions, Writer};
 use darray::{DArray, DType, Element, Error, IoError, Sel};
 use ndarray::ArrayD;
@@ -70,29 +71,6 @@ fn shared(name: &str) -> PathBuf {
 }
 
 // ---------------------------------------------------------------- helpers
-
-/// splitmix64: a small deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5eed_f022_d00d_0001)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// In `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-}
 
 /// Bob Jenkins' lookup3 `hashlittle`, which HDF5 uses for its metadata
 /// checksums (checked against the files' own checksums in a test below).
