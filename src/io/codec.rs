@@ -136,6 +136,20 @@ pub fn bzip2_decompress_into(src: &[u8], len: usize, out: &mut Vec<u8>) -> Resul
 /// # Ok::<(), darray::io::codec::CodecError>(())
 /// ```
 pub fn blosc_decompress_into(src: &[u8], len: usize, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    out.clear();
+    out.reserve(len);
+    let room = &mut out.spare_capacity_mut()[..len];
+    blosc_decompress_uninit(src, room)?;
+    // SAFETY: all `len` bytes were written.
+    unsafe { out.set_len(len) };
+    Ok(())
+}
+
+/// Decompresses a c-blosc buffer that should give exactly `out.len()`
+/// bytes into `out`, which need not be initialised (every byte is written
+/// on success).
+pub(crate) fn blosc_decompress_uninit(src: &[u8], out: &mut [std::mem::MaybeUninit<u8>]) -> Result<(), CodecError> {
+    let len = out.len();
     let bad = |why: &str| CodecError(format!("the blosc buffer does not decode to {len} bytes: {why}"));
     let mut nbytes = 0usize;
     // SAFETY: the library reads at most `src.len()` bytes to validate.
@@ -145,10 +159,8 @@ pub fn blosc_decompress_into(src: &[u8], len: usize, out: &mut Vec<u8>) -> Resul
     if nbytes != len {
         return Err(bad(&format!("it holds {nbytes}")));
     }
-    out.clear();
-    out.resize(len, 0);
-    // SAFETY: validated above, and `out` holds `len` bytes; one thread, as
-    // the chunk's worker is already one of the pool's.
+    // SAFETY: validated above, and `out` has room for `len` bytes; one
+    // thread, as the chunk's worker is already one of the pool's.
     let n = unsafe { blosc_src::blosc_decompress_ctx(src.as_ptr().cast(), out.as_mut_ptr().cast(), len, 1) };
     if usize::try_from(n).ok() != Some(len) {
         return Err(bad("it is damaged"));

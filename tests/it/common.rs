@@ -120,7 +120,7 @@ pub fn oracle_python() -> Option<std::path::PathBuf> {
     static PY: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
     PY.get_or_init(|| {
         let root = env!("CARGO_MANIFEST_DIR");
-        let out = std::process::Command::new(format!("{root}/scripts/oracle-python")).output();
+        let out = no_inherit(&mut std::process::Command::new(format!("{root}/scripts/oracle-python"))).output();
         match out {
             Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).trim().into()),
             other => {
@@ -141,7 +141,7 @@ pub fn oracle_python() -> Option<std::path::PathBuf> {
 /// its stdout (a failure of the script fails the test).
 pub fn run_oracle(python: &std::path::Path, script: &str, input: &str) -> String {
     use std::io::Write;
-    let mut child = std::process::Command::new(python)
+    let mut child = no_inherit(&mut std::process::Command::new(python))
         .args(["-W", "ignore", "-c", script])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -174,5 +174,25 @@ impl Rng {
     }
     pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[self.below(v.len())]
+    }
+}
+
+/// `cmd` with every descriptor but stdin, stdout and stderr closed in the
+/// child: HDF5 opens files without close-on-exec, and a child started
+/// while another test has one open (darray sets close-on-exec just after
+/// the open) would hold its lock, so that test's next open fails.
+pub fn no_inherit(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only async-signal-safe calls (close_range, close) between
+    // fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {
+                for fd in 3..4096 {
+                    libc::close(fd);
+                }
+            }
+            Ok(())
+        })
     }
 }

@@ -11,6 +11,16 @@ use ndarray::ArrayD;
 use proptest::prelude::*;
 use std::path::PathBuf;
 
+/// Held by the test that checks what a child process inherits, and by
+/// the tests that open files with the `hdf5` crate directly (without
+/// darray's close-on-exec): a child started while such a file is open
+/// would hold it.
+static RAW_OPEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn raw_open() -> std::sync::MutexGuard<'static, ()> {
+    RAW_OPEN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn dir() -> PathBuf {
     let d = std::env::temp_dir().join(format!("darray-h5-tests-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
@@ -235,6 +245,7 @@ fn corrupt_chunk_is_an_error_on_both_paths() {
 /// unfiltered. Both read paths must give the values written.
 #[test]
 fn user_blocks_and_unfiltered_edge_chunks() {
+    let _raw = raw_open();
     let p = dir().join("userblock.h5");
     let a = ndarray::Array2::from_shape_fn((10, 6), |(i, j)| (i * 6 + j) as f64 * 0.5 - 7.0);
     {
@@ -511,6 +522,7 @@ fn opening_what_is_not_hdf5_is_a_typed_error() {
 /// ran.
 #[test]
 fn child_processes_do_not_inherit_open_files() {
+    let _raw = raw_open();
     let p = dir().join("inherit.nc");
     let mut w = Writer::create(&p).unwrap();
     let reader = File::open(shared("era5_t2m_uk_2019-03.nc")).unwrap();
@@ -537,6 +549,7 @@ fn child_processes_do_not_inherit_open_files() {
 #[test]
 fn chunks_are_written_in_grid_order_with_either_deflate() {
     use darray::io::codec::DeflateImpl;
+    let _raw = raw_open();
     let shape = [40usize, 9, 11];
     let a = ArrayD::from_shape_fn(shape.to_vec(), |i| ((i[0] * 99 + i[1] * 11 + i[2]) as f32 * 0.37).sin());
     let x = DArray::from_array(a.clone(), [2, 9, 4]).unwrap();

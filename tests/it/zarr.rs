@@ -165,6 +165,13 @@ fn check_store(path: &Path, version: u8, desc: &Value, runner: &mut TestRunner) 
             raw.len() == want_raw.len() && raw.iter().zip(want_raw).all(|(a, b)| same(a, b)),
             "{name} raw: {raw:?} != {want_raw:?}"
         );
+        // In whole storage chunks too (darray's own chunk read, where the
+        // layout allows it).
+        if let Some(c) = v.storage_chunks.clone().filter(|c| c.len() == shape.len() && !c.contains(&0)) {
+            let c: Vec<usize> = c.iter().zip(&shape).map(|(&c, &n)| c.min(n).max(1)).collect();
+            let whole = with_dtype!(dtype, T => values::<T>(&store, name, ChunkSpec::Shape(c)));
+            assert!(whole.iter().zip(want_raw).all(|(a, b)| same(a, b)), "{name} in whole chunks");
+        }
         if let Some(want) = d.get("decoded").and_then(Value::as_array) {
             let dec = store.array_decoded_with::<f64>(name, &ReadOptions::default().chunks(chunks)).unwrap();
             let dec: Vec<f64> = dec.compute().unwrap().iter().copied().collect();

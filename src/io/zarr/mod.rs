@@ -18,6 +18,7 @@
 //!   with shuffle is blosc (zlib, byte shuffle), deflate alone gzip (v3) or
 //!   zlib (v2), none none.
 
+mod direct;
 mod meta;
 mod read;
 mod store;

@@ -2,6 +2,7 @@
 //! the chunks the block covers (missing ones are the fill value); an
 //! error is traced back to the chunk that caused it.
 
+use super::direct::Direct;
 use crate::dtype::{AnyArray, DType, Element};
 use crate::error::{IoError, Result};
 use crate::ops::BlockReader;
@@ -15,6 +16,8 @@ pub(crate) struct Reader {
     pub name: String,
     pub dtype: DType,
     pub array: Arc<Array<FilesystemStore>>,
+    /// darray's own read of whole chunks, where the layout allows.
+    pub direct: Option<Direct>,
 }
 
 impl Reader {
@@ -52,8 +55,26 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// A whole chunk by darray's own read, if this block is one and the
+    /// store has it.
+    fn read_direct<T: Element>(&self, d: &Direct, offset: &[usize], shape: &[usize]) -> Result<Option<AnyArray>> {
+        let Some(idx) = d.whole_chunk(offset, shape) else { return Ok(None) };
+        let Some(values) = d.read::<T>(&idx, &self.path, &self.name)? else { return Ok(None) };
+        let a = ndarray::ArrayD::from_shape_vec(shape.to_vec(), values)
+            .map_err(|e| crate::Error::Internal(format!("a chunk of {shape:?}: {e}")))?;
+        Ok(Some(T::wrap(a)))
+    }
+}
+
 impl BlockReader for Reader {
     fn read(&self, offset: &[usize], shape: &[usize]) -> Result<AnyArray> {
+        if let Some(d) = &self.direct {
+            let got = crate::with_dtype!(self.dtype, T => self.read_direct::<T>(d, offset, shape)?);
+            if let Some(a) = got {
+                return Ok(a);
+            }
+        }
         let start: Vec<u64> = offset.iter().map(|&o| o as u64).collect();
         let extent: Vec<u64> = shape.iter().map(|&n| n as u64).collect();
         let subset = ArraySubset::new_with_start_shape(start, extent).map_err(|e| IoError::Corrupt {

@@ -2,6 +2,7 @@
 //! read once at open (from consolidated metadata where the store has it),
 //! arrays are read lazily, a block at a time on the workers.
 
+use super::direct::Direct;
 use super::meta::{self, ARRAY_DIMENSIONS};
 use super::read::Reader;
 use crate::dtype::DType;
@@ -383,7 +384,9 @@ impl Dataset for Store {
         if let Ok(m) = std::fs::metadata(self.path.join(&var.name)).and_then(|m| m.modified()) {
             h.str(&format!("{m:?}"));
         }
-        let reader = Reader { path: self.p(), name: var.name.clone(), dtype, array };
+        let json = serde_json::to_value(self.meta(&var.name)?).unwrap_or_default();
+        let direct = Direct::plan(&json, dtype, &self.path.join(&var.name));
+        let reader = Reader { path: self.p(), name: var.name.clone(), dtype, array, direct };
         Ok(BlockSource { reader: Arc::new(reader), unit, token: h.finish() })
     }
 }
