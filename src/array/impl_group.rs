@@ -232,6 +232,14 @@ impl<T: Float> DArray<T> {
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn weighted_mean(&self, axis: usize, weights: &[T]) -> DArray<T::Sum> {
+        self.weighted_reduce(axis, weights, &ReduceOpts::axis(axis), true)
+    }
+
+    /// With one weight per position along `axis`, over the axes of `o`:
+    /// `sum(w x) / sum(w)` with NaN values left out with their weights
+    /// (`mean`), or `sum(w x)` with NaN skipped. A bad axis or weights of
+    /// the wrong length give an array carrying the error.
+    pub(crate) fn weighted_reduce(&self, axis: usize, weights: &[T], o: &ReduceOpts, mean: bool) -> DArray<T::Sum> {
         let x = self;
         let nd = x.ndim();
         let bad = |e: Error| DArray::from_node(Node::invalid(e, <T::Sum as Element>::DTYPE, &x.node));
@@ -259,9 +267,12 @@ impl<T: Float> DArray<T> {
             Ok(w) => w,
             Err(e) => return bad(e),
         };
+        let num = (x * &w).nansum_with(o);
+        if !mean {
+            return num;
+        }
         let valid = x.map_named("notnan", 0, |v: T| if v.is_nan() { T::zero() } else { T::one() });
-        let num = (x * &w).nansum_axis(axis);
-        let den = (&valid * &w).sum_axis(axis);
+        let den = (&valid * &w).sum_with(o);
         &num / &den
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::io::time::{Calendar, DateTime, TimeAxis, TimeUnits};
+use crate::io::time::{DateTime, TimeAxis, TimeUnits};
 use crate::io::AttrValue;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -85,19 +85,10 @@ impl Coord {
         &self.attrs
     }
 
-    fn text(&self, key: &str) -> &str {
-        self.attrs.get(key).and_then(AttrValue::as_str).unwrap_or("")
-    }
-
     /// The time units, when `units` are CF time units (`<unit> since
     /// <date>`); malformed units or an unknown calendar are errors.
     fn time_units(&self) -> Result<Option<TimeUnits>> {
-        let units = self.text("units");
-        if !units.contains(" since ") {
-            return Ok(None);
-        }
-        let cal: Calendar = self.text("calendar").parse()?;
-        Ok(Some(TimeUnits::parse(units, cal)?))
+        TimeUnits::from_attrs(&self.attrs)
     }
 
     /// The decoded dates, for a time coordinate (`None` for another).

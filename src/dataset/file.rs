@@ -387,15 +387,7 @@ impl fmt::Debug for Dataset {
 /// The stored type as read: signed integers marked `_Unsigned` as their
 /// unsigned type.
 fn stored_view(v: &Variable) -> DType {
-    let dt = v.dtype.unwrap_or(DType::F64);
-    let unsigned = v.attrs.get("_Unsigned").and_then(AttrValue::as_str).is_some_and(|s| s.eq_ignore_ascii_case("true"));
-    match dt {
-        DType::I8 if unsigned => DType::U8,
-        DType::I16 if unsigned => DType::U16,
-        DType::I32 if unsigned => DType::U32,
-        DType::I64 if unsigned => DType::U64,
-        other => other,
-    }
+    io::unsigned_view(v).or(v.dtype).unwrap_or(DType::F64)
 }
 
 /// xarray's `decode_cf` type (`_choose_float_dtype`, and the promotion of

@@ -3,7 +3,6 @@
 
 use super::{Coord, DataArray, Dims};
 use crate::array::{DArray, ReduceOpts};
-use crate::chunks::ChunkSpec;
 use crate::dtype::{Element, Float, Numeric};
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
@@ -166,32 +165,8 @@ impl<T: Element> std::fmt::Debug for Weighted<T> {
 }
 
 impl<T: Float> Weighted<T> {
-    /// The weights along `axis`, as an array that broadcasts against the
-    /// data (one block elsewhere, the data's chunks along `axis`).
-    fn weights_array(&self) -> Result<DArray<T>> {
-        let x = &self.da.data;
-        let mut shape = vec![1; x.ndim()];
-        shape[self.axis] = self.weights.len();
-        let w = ndarray::ArrayD::from_shape_vec(shape, self.weights.clone())
-            .map_err(|e| Error::Internal(format!("weights: {e}")))?;
-        let mut chunks: Vec<Vec<usize>> = vec![vec![1]; x.ndim()];
-        chunks[self.axis] = x.chunks()[self.axis].clone();
-        DArray::from_array(w, ChunkSpec::Explicit(chunks))
-    }
-
     fn combine(&self, dims: Dims, mean: bool) -> DataArray<T> {
-        let w = match self.weights_array() {
-            Ok(w) => w,
-            Err(e) => return self.da.reduce_by(dims, |x, o| x.nansum_with(o).failed_with(e)),
-        };
-        self.da.reduce_by(dims, |x, o| {
-            let num = (x * &w).nansum_with(o);
-            if !mean {
-                return num;
-            }
-            let valid = x.map_named("notnan", 0, |v: T| if v.is_nan() { T::zero() } else { T::one() });
-            &num / &(&valid * &w).sum_with(o)
-        })
+        self.da.reduce_by(dims, |x, o| x.weighted_reduce(self.axis, &self.weights, o, mean))
     }
 
     /// Weighted mean over `dims`: `sum(w x) / sum(w)`, a NaN value left

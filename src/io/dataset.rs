@@ -177,7 +177,7 @@ fn read<D: Dataset + ?Sized, T: Element>(ds: &D, var: &Variable, opts: &ReadOpti
 
 /// The unsigned type a signed integer variable marked `_Unsigned = "true"`
 /// holds (netCDF's convention for NetCDF3 bytes), which it can be read as.
-fn unsigned_view(var: &Variable) -> Option<DType> {
+pub(crate) fn unsigned_view(var: &Variable) -> Option<DType> {
     let on = var.attrs.get("_Unsigned").and_then(AttrValue::as_str).is_some_and(|s| s.eq_ignore_ascii_case("true"));
     match var.dtype? {
         DType::I8 if on => Some(DType::U8),

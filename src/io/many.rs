@@ -58,7 +58,7 @@ struct Joined {
     stored: Option<DType>,
     /// Per file, `v * a + b` taking its CF time values into the first
     /// file's units, where its units differ.
-    rebase: Vec<Option<(f64, f64)>>,
+    rebase: Vec<Option<Rebase>>,
 }
 
 impl std::fmt::Debug for MultiDataset {
@@ -173,7 +173,7 @@ impl MultiDataset {
 /// the reference date of CF time units (`days since 2001-01-01` against
 /// `hours since 2000-01-01`, same calendar), which is the linear map it
 /// gives back, into `v`'s units.
-fn check_like(part: &dyn Dataset, v: &Variable, w: &Variable, axis: Option<usize>) -> Result<Option<(f64, f64)>> {
+fn check_like(part: &dyn Dataset, v: &Variable, w: &Variable, axis: Option<usize>) -> Result<Option<Rebase>> {
     let name = &v.name;
     // By element type: formats name types their own way (NetCDF3's
     // `double` is HDF5's `float64`).
@@ -189,11 +189,8 @@ fn check_like(part: &dyn Dataset, v: &Variable, w: &Variable, axis: Option<usize
     if other(&w.shape) != other(&v.shape) {
         return Err(mismatch(part, format!("variable {name:?} has shape {:?}, not {:?}", w.shape, v.shape)));
     }
-    let mut rebase = None;
+    let rebase = axis.and_then(|_| time_rebase(v, w));
     if axis.is_some() {
-        if let Some(r) = time_rebase(v, w) {
-            rebase = Some(r);
-        }
         for k in DECODING_ATTRS.iter().filter(|k| rebase.is_none() || **k != "units") {
             // By their text, so NaN fill values are equal.
             let text = |x: &Variable| x.attrs.get(*k).map(|a| format!("{a:?}"));
@@ -216,7 +213,7 @@ fn check_like(part: &dyn Dataset, v: &Variable, w: &Variable, axis: Option<usize
 /// `(a, b)` with `v_units = a * w_value + b`, when `v` and `w` have CF time
 /// units that differ (unit or reference date) in one calendar and neither
 /// is packed or masked but by NaN (a fill value would be mapped too).
-fn time_rebase(v: &Variable, w: &Variable) -> Option<(f64, f64)> {
+fn time_rebase(v: &Variable, w: &Variable) -> Option<Rebase> {
     use super::time::TimeUnits;
     let text = |x: &Variable, k: &str| x.attrs.get(k).and_then(AttrValue::as_str).map(str::to_string);
     let (uv, uw) = (text(v, "units")?, text(w, "units")?);
@@ -234,8 +231,7 @@ fn time_rebase(v: &Variable, w: &Variable) -> Option<(f64, f64)> {
     if !plain(v) || !plain(w) {
         return None;
     }
-    let cal = text(v, "calendar").unwrap_or_default().parse().ok()?;
-    let (tv, tw) = (TimeUnits::parse(&uv, cal).ok()?, TimeUnits::parse(&uw, cal).ok()?);
+    let (tv, tw) = (TimeUnits::from_attrs(&v.attrs).ok()??, TimeUnits::from_attrs(&w.attrs).ok()??);
     let (ev, ew) = (tv.micros(0.0).ok()?, tw.micros(0.0).ok()?);
     let unit = tv.unit_micros() as f64;
     Some((tw.unit_micros() as f64 / unit, (ew - ev) as f64 / unit))
@@ -343,7 +339,7 @@ struct ConcatReader {
 type Rebase = (f64, f64);
 
 /// A block as `f64`, mapped by `v * a + b`.
-fn rebased(block: AnyArray, (a, b): (f64, f64)) -> Result<AnyArray> {
+fn rebased(block: AnyArray, (a, b): Rebase) -> Result<AnyArray> {
     let dtype = block.dtype();
     crate::with_dtype!(dtype, T => {
         let x = T::unwrap(block).ok_or_else(|| Error::Internal("a block of another type".into()))?;

@@ -41,6 +41,7 @@ pub(crate) use atomic::temp_name;
 pub use atomic::write_atomic;
 pub use attr::AttrValue;
 pub use cf::CfDecoding;
+pub(crate) use dataset::unsigned_view;
 pub use dataset::{BlockSource, Dataset, DatasetExt, DEFAULT_READ_BYTES};
 pub use many::{MultiDataset, COMPARE_BYTES};
 pub use open::{open, open_many, open_many_along};

@@ -132,10 +132,8 @@ fn open_many_sorted(paths: &[std::path::PathBuf]) -> Result<MultiDataset> {
                 let x = part.array_decoded::<f64>(&dim)?.slice(&[crate::Sel::span(0, 1)]).compute()?;
                 let x = x.iter().next().copied();
                 // CF times by their instant: the files' units may differ.
-                let text = |k: &str| v.attrs.get(k).and_then(super::AttrValue::as_str).unwrap_or("").to_string();
-                let units = text("calendar").parse().and_then(|c| super::time::TimeUnits::parse(&text("units"), c));
-                Ok(match (x, units) {
-                    (Some(t), Ok(u)) => u.micros(t).ok().map(|us| us as f64).or(Some(t)),
+                Ok(match (x, super::time::TimeUnits::from_attrs(&v.attrs)) {
+                    (Some(t), Ok(Some(u))) => u.micros(t).ok().map(|us| us as f64).or(Some(t)),
                     (x, _) => x,
                 })
             }

@@ -28,6 +28,28 @@ pub struct TimeUnits {
 }
 
 impl TimeUnits {
+    /// The time units a variable's attributes give: `None` when its
+    /// `units` are not CF time units (`<unit> since <date>`), else its
+    /// `units` with its `calendar` (absent: `standard`) parsed; an unknown
+    /// calendar or a malformed reference date is an error.
+    ///
+    /// ```
+    /// use darray::io::AttrValue;
+    /// use darray::time::TimeUnits;
+    /// let attrs = [("units", AttrValue::from("days since 2001-1-1")), ("calendar", AttrValue::from("noleap"))];
+    /// let u = TimeUnits::from_attrs(&attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())?;
+    /// assert_eq!(u.unwrap().date(59.0)?.to_string(), "2001-03-01T00:00:00");
+    /// assert_eq!(TimeUnits::from_attrs(&[("units".to_string(), AttrValue::from("K"))].into())?, None);
+    /// # Ok::<(), darray::Error>(())
+    /// ```
+    pub fn from_attrs(attrs: &std::collections::BTreeMap<String, crate::io::AttrValue>) -> Result<Option<TimeUnits>> {
+        let text = |k: &str| attrs.get(k).and_then(crate::io::AttrValue::as_str).unwrap_or("");
+        if !text("units").contains(" since ") {
+            return Ok(None);
+        }
+        Ok(Some(TimeUnits::parse(text("units"), text("calendar").parse()?)?))
+    }
+
     /// Parses `units`: a unit (`microseconds`, `milliseconds`, `seconds`,
     /// `minutes`, `hours`, `days` and the abbreviations cftime takes;
     /// `months` of 30 days in `360_day`, `common_years` of 365 days in

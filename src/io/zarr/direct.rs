@@ -19,7 +19,7 @@ pub(crate) struct Direct {
     /// The array's directory.
     dir: PathBuf,
     /// The regular chunk shape.
-    pub chunk: Vec<usize>,
+    chunk: Vec<usize>,
     /// Blosc-compressed (else stored raw).
     blosc: bool,
     /// The chunk key: `c/0/1` (v3's default) or `0.1` (v2's).

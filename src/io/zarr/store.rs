@@ -379,13 +379,14 @@ impl Dataset for Store {
         }
         // The token: the store, the array and its metadata (a rewritten
         // store reads as new data).
+        let json = serde_json::to_value(self.meta(&var.name)?).unwrap_or_default();
+        let dir = self.path.join(&var.name);
         let mut h = TokenHasher::new("zarr");
-        h.str(&self.p()).str(&var.name).str(&serde_json::to_string(self.meta(&var.name)?).unwrap_or_default());
-        if let Ok(m) = std::fs::metadata(self.path.join(&var.name)).and_then(|m| m.modified()) {
+        h.str(&self.p()).str(&var.name).str(&json.to_string());
+        if let Ok(m) = std::fs::metadata(&dir).and_then(|m| m.modified()) {
             h.str(&format!("{m:?}"));
         }
-        let json = serde_json::to_value(self.meta(&var.name)?).unwrap_or_default();
-        let direct = Direct::plan(&json, dtype, &self.path.join(&var.name));
+        let direct = Direct::plan(&json, dtype, &dir);
         let reader = Reader { path: self.p(), name: var.name.clone(), dtype, array, direct };
         Ok(BlockSource { reader: Arc::new(reader), unit, token: h.finish() })
     }
