@@ -76,6 +76,15 @@ pub enum Error {
     /// A dimension name the array or dataset does not have.
     #[error("no dimension {name:?}; the dimensions are {available}")]
     Dim { name: String, available: String },
+    /// The computation failed on another rank (its error, naming the task).
+    #[error("rank {rank} failed: {message}")]
+    RankFailed { rank: u32, message: String },
+    /// The ranks of one computation built different task graphs.
+    #[error("the ranks disagree: {0}")]
+    GraphMismatch(String),
+    /// The network between ranks (MPI) failed or is unavailable.
+    #[error("communication: {0}")]
+    Comm(String),
     /// A broken internal invariant: a bug in darray, caught before it could
     /// give a wrong answer. Please report it with the program that raised it.
     #[error("internal error (a bug in darray): {0}")]

@@ -106,3 +106,30 @@ mod tests {
         assert_ne!(TokenHasher::new("ab").str("c").finish(), TokenHasher::new("a").str("bc").finish());
     }
 }
+
+thread_local! {
+    /// A thread's own sequence of closure tokens, while it runs one rank
+    /// of a [`LocalRanks`](crate::exec::dist::LocalRanks) program.
+    static RANK_SEQUENCE: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// The next closure token: from the process-wide sequence, or from the
+/// thread's own while it runs a rank (so ranks that are threads of one
+/// process number their closures alike, as separate processes would).
+pub(crate) fn next_closure_token() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    RANK_SEQUENCE.with(|s| match s.get() {
+        Some(n) => {
+            s.set(Some(n + 1));
+            n
+        }
+        None => NEXT.fetch_add(1, Ordering::Relaxed),
+    })
+}
+
+/// Gives the calling thread its own closure-token sequence (in a range
+/// the process-wide one never reaches).
+pub(crate) fn own_closure_tokens() {
+    RANK_SEQUENCE.with(|s| s.set(Some(1 << 62)));
+}

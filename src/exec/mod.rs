@@ -3,6 +3,7 @@
 //! runs the tasks one by one in graph order on the calling thread (the
 //! simplest correct executor, used as the test oracle).
 
+pub mod dist;
 mod inorder;
 pub mod memory;
 pub mod observe;
@@ -76,4 +77,6 @@ pub struct ExecStats {
     /// The peak memory projected before the run (checked against
     /// `Config::memory_limit`).
     pub memory: crate::graph::MemoryProjection,
+    /// This rank's communication in the run (zeros in one process).
+    pub comm: dist::CommStats,
 }

@@ -13,6 +13,7 @@
 //!   pool (even this one) therefore cannot deadlock.
 
 use super::observe::Observer;
+use super::dist::Inbound;
 use super::policy::{batch_size, prefer, BATCH};
 use super::pool::pool;
 use super::task::{deliver, lock, run_observed};
@@ -22,10 +23,14 @@ use crate::graph::{MemoryProjection, Payload, TaskGraph, TaskId};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
+use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 struct State<'g> {
     g: &'g TaskGraph,
+    part: Option<&'g Part<'g>>,
+    /// Local tasks not yet run (a part's; the whole graph's otherwise).
+    left: AtomicUsize,
     threads: usize,
     dep_off: Vec<u32>,
     dependents: Vec<TaskId>,
@@ -63,12 +68,33 @@ impl Counter {
     }
 }
 
+/// One process's share of a graph run over several (`exec::dist`): the
+/// tasks it runs, the results it receives from others (an inbox, which also
+/// reports a failure elsewhere; the caller's thread reads it), and the
+/// results others read (`export`).
+pub(crate) struct Part<'a> {
+    /// Tasks run here.
+    pub local: &'a [bool],
+    /// Tasks whose results arrive in `inbox` (dependencies of local tasks
+    /// and outputs run elsewhere).
+    pub imported: &'a [bool],
+    /// Local tasks whose result `export` is handed.
+    pub exported: &'a [bool],
+    pub export: &'a (dyn Fn(TaskId, &Arc<Payload>) -> Result<()> + Sync),
+    /// A sender into the inbox: workers wake the waiting caller with it.
+    pub wake: Sender<Inbound>,
+}
+
 /// Each task's dependents in CSR form: those of `t` are
-/// `dependents[off[t]..off[t + 1]]`.
-fn dependents_of(g: &TaskGraph) -> (Vec<u32>, Vec<TaskId>) {
+/// `dependents[off[t]..off[t + 1]]`; with `only`, the dependents in it.
+fn dependents_of(g: &TaskGraph, only: Option<&[bool]>) -> (Vec<u32>, Vec<TaskId>) {
     let n = g.tasks.len();
+    let keep = |i: usize| only.is_none_or(|o| o[i]);
     let mut counts = vec![0u32; n + 1];
-    for t in &g.tasks {
+    for (i, t) in g.tasks.iter().enumerate() {
+        if !keep(i) {
+            continue;
+        }
         for &d in &t.deps {
             counts[d as usize + 1] += 1;
         }
@@ -79,6 +105,9 @@ fn dependents_of(g: &TaskGraph) -> (Vec<u32>, Vec<TaskId>) {
     let mut fill = counts.clone();
     let mut dependents = vec![0; counts[n] as usize];
     for (i, t) in g.tasks.iter().enumerate() {
+        if !keep(i) {
+            continue;
+        }
         for &d in &t.deps {
             dependents[fill[d as usize] as usize] = i as TaskId;
             fill[d as usize] += 1;
@@ -99,42 +128,64 @@ impl Executor for Threaded {
         "threaded"
     }
     fn project(&self, g: &TaskGraph, outputs: &[TaskId], opts: &ExecOptions) -> MemoryProjection {
-        let (counts, dependents) = dependents_of(g);
+        let (counts, dependents) = dependents_of(g, None);
         let rank = super::order::order(g, outputs, &counts, &dependents);
         super::memory::project(g, &rank, &counts, &dependents, opts.threads, opts.result_bytes)
     }
     fn execute(&self, g: &TaskGraph, outputs: &[TaskId], opts: &ExecOptions, sink: &Sink<'_>) -> Result<ExecStats> {
-        execute(g, outputs, opts, sink)
+        execute(g, outputs, opts, sink, None)
     }
 }
 
 /// Runs every task of `g`, handing output results to `on_output`, after
 /// checking the projected peak memory (with `result_bytes` of assembled
 /// result) against `limit` (`Config::memory_limit`, resolved by the caller).
-fn execute(g: &TaskGraph, outputs: &[TaskId], opts: &ExecOptions, on_output: &Sink<'_>) -> Result<ExecStats> {
+/// With a `part`, runs only its local tasks, taking imported results from
+/// its inbox, until every local task has run and every imported result
+/// has arrived.
+pub(crate) fn execute(
+    g: &TaskGraph,
+    outputs: &[TaskId],
+    opts: &ExecOptions,
+    on_output: &Sink<'_>,
+    part: Option<(&Part<'_>, &Receiver<Inbound>)>,
+) -> Result<ExecStats> {
+    let (part, inbox) = match part {
+        Some((p, i)) => (Some(p), Some(i)),
+        None => (None, None),
+    };
     let n = g.tasks.len();
     if n == 0 {
         return Ok(ExecStats::default());
     }
     let pool = pool(opts.threads)?;
-    let (counts, dependents) = dependents_of(g);
+    let (full_counts, full_dependents) = dependents_of(g, None);
     let mut is_output = vec![false; n];
     for &o in outputs {
         is_output[o as usize] = true;
     }
-    let rank = super::order::order(g, outputs, &counts, &dependents);
-    let memory = super::memory::project(g, &rank, &counts, &dependents, opts.threads, opts.result_bytes);
+    let rank = super::order::order(g, outputs, &full_counts, &full_dependents);
+    // The projection is of the whole graph on this process: an upper bound
+    // for a part of it.
+    let memory = super::memory::project(g, &rank, &full_counts, &full_dependents, opts.threads, opts.result_bytes);
     super::memory::check(&memory, opts.memory_limit)?;
+    let (counts, dependents) = match part {
+        Some(p) => dependents_of(g, Some(p.local)),
+        None => (full_counts, full_dependents),
+    };
+    let local = |i: usize| part.is_none_or(|p| p.local[i]);
     let ready: BinaryHeap<Reverse<(u32, TaskId)>> = g
         .tasks
         .iter()
         .enumerate()
-        .filter(|(_, t)| t.deps.is_empty())
+        .filter(|(i, t)| t.deps.is_empty() && local(*i))
         .map(|(i, _)| Reverse((rank[i], i as TaskId)))
         .collect();
     let initial = ready.len();
     let st = State {
         g,
+        part,
+        left: AtomicUsize::new((0..n).filter(|&i| local(i)).count()),
         threads: opts.threads.max(1),
         waiting: g.tasks.iter().map(|t| AtomicU32::new(t.deps.len() as u32)).collect(),
         uses_left: (0..n).map(|i| AtomicU32::new(counts[i + 1] - counts[i])).collect(),
@@ -159,17 +210,28 @@ fn execute(g: &TaskGraph, outputs: &[TaskId], opts: &ExecOptions, on_output: &Si
     for o in &st.observers {
         o.on_start(n, st.threads);
     }
-    pool.scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|s| worker(&st, s, None));
-        }
-    });
+    match part {
+        None => pool.scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|s| worker(&st, s, None));
+            }
+        }),
+        // The caller's thread waits for imports outside the pool, so a
+        // rank with one worker thread still runs its tasks meanwhile.
+        Some(p) => pool.in_place_scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|s| worker(&st, s, None));
+            }
+            receive(&st, s, p, inbox.expect("a part has an inbox"), g.tasks.len());
+        }),
+    }
     let stats = ExecStats {
         tasks_run: st.run.load(SeqCst),
         peak_results_held: st.held.peak.load(SeqCst),
         peak_chunks_held: st.chunks.peak.load(SeqCst),
         peak_bytes_held: st.bytes.peak.load(SeqCst),
         memory,
+        comm: Default::default(),
     };
     for o in &st.observers {
         o.on_end(&stats);
@@ -229,9 +291,13 @@ fn worker<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>, mut next: Option<TaskId>)
         match run_one(st, t) {
             Ok(made_ready) => next = made_ready,
             Err(e) => {
-                st.failed.store(true, SeqCst);
-                lock(&st.error).get_or_insert(e);
+                fail(st, e);
                 break;
+            }
+        }
+        if st.left.fetch_sub(1, AcqRel) == 1 {
+            if let Some(p) = st.part {
+                let _ = p.wake.send(Inbound::Wake);
             }
         }
         if next.is_some() {
@@ -239,6 +305,11 @@ fn worker<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>, mut next: Option<TaskId>)
         }
     }
     st.active.fetch_sub(1, SeqCst);
+    // An import may have queued work after this worker found the queue
+    // empty but before it left: whoever sees the other's change spawns.
+    if st.part.is_some() && !st.failed.load(Relaxed) {
+        spawn_more(st, s);
+    }
 }
 
 /// Runs task `t`; returns the best dependent it made ready (others queued).
@@ -264,6 +335,11 @@ fn run_one(st: &State<'_>, t: TaskId) -> Result<Option<TaskId>> {
         }
     }
     let ti = t as usize;
+    if let Some(p) = st.part {
+        if p.exported[ti] {
+            (p.export)(t, &out)?;
+        }
+    }
     let deps = &st.dependents[st.dep_off[ti] as usize..st.dep_off[ti + 1] as usize];
     let deliver = |p: Arc<Payload>| deliver(st.on_output, task, t, p);
     if deps.is_empty() {
@@ -291,6 +367,73 @@ fn run_one(st: &State<'_>, t: TaskId) -> Result<Option<TaskId>> {
         }
     }
     Ok(best)
+}
+
+/// Records the first failure and stops the workers (and the caller
+/// waiting for imports).
+fn fail(st: &State<'_>, e: Error) {
+    st.failed.store(true, SeqCst);
+    lock(&st.error).get_or_insert(e);
+    if let Some(p) = st.part {
+        let _ = p.wake.send(Inbound::Wake);
+    }
+}
+
+/// The caller's loop of a part run: installs imported results (making
+/// their local dependents ready) until every local task has run and every
+/// import has arrived, or something failed here or elsewhere.
+fn receive<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>, p: &Part<'_>, inbox: &Receiver<Inbound>, n: usize) {
+    let mut imports = (0..n).filter(|&i| p.imported[i]).count();
+    while !st.failed.load(SeqCst) && (imports > 0 || st.left.load(SeqCst) > 0) {
+        let Ok(msg) = inbox.recv() else {
+            fail(st, Error::Internal("the transport closed during a run".into()));
+            return;
+        };
+        match msg {
+            Inbound::Wake => {}
+            Inbound::Failed(e) => fail(st, e),
+            Inbound::Digest { .. } | Inbound::Verdict(_) => {
+                fail(st, Error::Internal("a graph digest during a run".into()));
+            }
+            Inbound::Result(t, payload) => {
+                let ti = t as usize;
+                if !p.imported[ti] {
+                    fail(st, Error::Internal(format!("received task {t}, which this process does not read")));
+                    return;
+                }
+                imports -= 1;
+                if let Err(e) = install(st, s, t, Arc::new(payload)) {
+                    fail(st, e);
+                }
+            }
+        }
+    }
+}
+
+/// An imported result: delivered if an output, held for its local
+/// dependents, which may become ready.
+fn install<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>, t: TaskId, out: Arc<Payload>) -> Result<()> {
+    let ti = t as usize;
+    let task = &st.g.tasks[ti];
+    if st.is_output[ti] {
+        deliver(st.on_output, task, t, out.clone())?;
+    }
+    let deps = &st.dependents[st.dep_off[ti] as usize..st.dep_off[ti + 1] as usize];
+    if deps.is_empty() {
+        return Ok(());
+    }
+    hold(st, &out);
+    *lock(&st.slots[ti]) = Some(out);
+    let ready: Vec<TaskId> = deps.iter().copied().filter(|&u| st.waiting[u as usize].fetch_sub(1, AcqRel) == 1).collect();
+    if !ready.is_empty() {
+        let mut q = lock(&st.ready);
+        for u in ready {
+            q.push(Reverse((st.rank[u as usize], u)));
+        }
+        drop(q);
+        spawn_more(st, s);
+    }
+    Ok(())
 }
 
 fn hold(st: &State<'_>, p: &Payload) {

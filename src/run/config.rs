@@ -1,7 +1,7 @@
 //! How to run a computation: one configuration for the optimizer, the
 //! executor and the observers.
 
-use crate::exec::{available_memory, Executor, MemoryLimit, Observer, Threaded};
+use crate::exec::{available_memory, Executor, MemoryLimit, Observer};
 use crate::optimize::Rule;
 use std::sync::Arc;
 
@@ -56,12 +56,12 @@ impl std::fmt::Debug for Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: crate::exec::dist::default_threads(),
             optimize: true,
             observers: vec![],
             hold_bytes: HoldBytes::Auto,
             memory_limit: MemoryLimit::Auto,
-            executor: Arc::new(Threaded),
+            executor: crate::exec::dist::default_executor(),
             rules: vec![],
             disabled_rules: vec![],
         }
@@ -153,7 +153,7 @@ impl Config {
         self.disabled_rules.push(name.to_string());
         self
     }
-    /// Sets the executor that runs the task graph ([`Threaded`] by
+    /// Sets the executor that runs the task graph ([`Threaded`](crate::exec::Threaded) by
     /// default; [`InOrder`](crate::exec::InOrder) runs tasks one by one).
     pub fn executor(mut self, e: Arc<dyn Executor>) -> Self {
         self.executor = e;

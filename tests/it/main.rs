@@ -15,6 +15,7 @@ mod creation_more;
 mod dataset;
 mod delayed;
 mod diagnostics;
+mod dist;
 mod elementwise;
 mod engine;
 mod fuzz_formats;

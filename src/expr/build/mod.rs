@@ -249,9 +249,7 @@ pub(crate) fn group_reduce_op(
 /// hashed, so each gets the next number of a process-wide sequence. A
 /// program that builds its arrays in the same order gets the same tokens.
 pub(crate) fn closure_token() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    crate::key::next_closure_token()
 }
 
 #[cfg(test)]

@@ -1,0 +1,396 @@
+//! MPI as the transport (feature `mpi`, rsmpi over the system's MPI).
+//!
+//! One communication thread per process owns MPI: it initialises it, and
+//! finalises it when the process exits (an `atexit` hook), so only one
+//! thread ever calls MPI (rsmpi's communicator is not `Sync`). Workers hand
+//! it messages through a channel and never wait for the network.
+//!
+//! - Sends are non-blocking (`MPI_Isend`) and bounded by a credit window
+//!   per destination: at most `WINDOW` pieces not yet taken by the
+//!   receiving rank, which hands credits back as it takes them, so a fast
+//!   producer cannot flood a slow rank's memory.
+//! - A message is cut into pieces of at most `DARRAY_MPI_PIECE_BYTES`
+//!   (1 GiB by default): MPI counts are C ints, so one send cannot carry
+//!   2^31 elements. Pieces from one rank arrive in order (MPI does not
+//!   overtake), so they are joined by source.
+//! - The thread polls (probe, test), sleeping up to 200 us when idle so a
+//!   rank's workers keep its cores.
+
+use super::{wire, CommStats, Distributed, Inbound, Message, Transport};
+use crate::error::{Error, Result};
+use crate::exec::task::lock;
+use mpi::point_to_point::{Destination, MatchedReceiveVec, Source};
+use mpi::request::{Request, StaticScope};
+use mpi::topology::Communicator;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+const DATA: i32 = 1;
+const CREDIT: i32 = 2;
+/// Pieces in flight to one rank, not yet taken there.
+const WINDOW: u64 = 16;
+/// Credits go back in batches of this many pieces.
+const BATCH: u64 = WINDOW / 2;
+
+enum Cmd {
+    Send { to: u32, run: u64, bytes: Vec<u8> },
+    Flush { run: u64, done: Sender<()> },
+    Shutdown,
+}
+
+#[derive(Default)]
+struct Routes {
+    open: HashMap<u64, Sender<Inbound>>,
+    early: HashMap<u64, Vec<Inbound>>,
+    closed: HashSet<u64>,
+    stats: CommStats,
+}
+
+struct Comm {
+    rank: u32,
+    size: u32,
+    runs: std::sync::atomic::AtomicU64,
+    exec: OnceLock<Arc<Distributed>>,
+    cmds: Mutex<Sender<Cmd>>,
+    routes: Arc<Mutex<Routes>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+static COMM: OnceLock<std::result::Result<Comm, String>> = OnceLock::new();
+
+/// Whether this process was started by an MPI launcher (`mpirun`, `srun`):
+/// then [`Config::default`](crate::Config) runs on [`executor`].
+pub fn launched() -> bool {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"].iter().any(|v| std::env::var_os(v).is_some())
+}
+
+fn comm() -> Result<&'static Comm> {
+    COMM.get_or_init(start).as_ref().map_err(|e| Error::Comm(e.clone()))
+}
+
+/// The executor of this process's rank over MPI's world communicator
+/// (initialising MPI on first use). Every call gives the same one.
+pub fn executor() -> Result<Arc<Distributed>> {
+    let c = comm()?;
+    Ok(c.exec.get_or_init(|| Arc::new(Distributed::new(Arc::new(MpiTransport { rank: c.rank, size: c.size })))).clone())
+}
+
+extern "C" fn at_exit() {
+    if let Some(Ok(c)) = COMM.get() {
+        let _ = lock(&c.cmds).send(Cmd::Shutdown);
+        if let Some(h) = lock(&c.thread).take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn start() -> std::result::Result<Comm, String> {
+    let (tx, rx) = channel();
+    let (ready_tx, ready_rx) = channel();
+    let routes = Arc::new(Mutex::new(Routes::default()));
+    let r2 = routes.clone();
+    let piece = std::env::var("DARRAY_MPI_PIECE_BYTES")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&p| p > 0)
+        .unwrap_or(1 << 30)
+        .min(i32::MAX as usize - 64);
+    let h = std::thread::Builder::new()
+        .name("darray-mpi".into())
+        .spawn(move || {
+            let Some((universe, _)) = mpi::initialize_with_threading(mpi::Threading::Funneled) else {
+                let _ = ready_tx.send(Err("MPI could not be initialised (already initialised elsewhere?)".to_string()));
+                return;
+            };
+            let world = universe.world();
+            let _ = ready_tx.send(Ok((world.rank() as u32, world.size() as u32)));
+            CommLoop::new(&world, rx, r2, piece).run();
+            drop(universe);
+        })
+        .map_err(|e| format!("cannot start the MPI thread: {e}"))?;
+    let (rank, size) = ready_rx.recv().map_err(|_| "the MPI thread ended".to_string())??;
+    // SAFETY: registering a plain `extern "C"` function with libc.
+    unsafe { libc::atexit(at_exit) };
+    routes.lock().unwrap_or_else(|e| e.into_inner()).stats = CommStats { rank, ranks: size, ..Default::default() };
+    Ok(Comm {
+        rank,
+        size,
+        runs: Default::default(),
+        exec: OnceLock::new(),
+        cmds: Mutex::new(tx),
+        routes,
+        thread: Mutex::new(Some(h)),
+    })
+}
+
+struct MpiTransport {
+    rank: u32,
+    size: u32,
+}
+
+impl Transport for MpiTransport {
+    fn rank(&self) -> u32 {
+        self.rank
+    }
+    fn size(&self) -> u32 {
+        self.size
+    }
+    fn open(&self, run: u64, inbox: Sender<Inbound>) {
+        let Ok(c) = comm() else { return };
+        let mut r = lock(&c.routes);
+        for m in r.early.remove(&run).unwrap_or_default() {
+            let _ = inbox.send(m);
+        }
+        r.open.insert(run, inbox);
+    }
+    fn send(&self, to: u32, run: u64, msg: Message) -> Result<()> {
+        let c = comm()?;
+        let bytes = wire::encode(&msg)?;
+        if matches!(msg, Message::Result(..)) {
+            let mut r = lock(&c.routes);
+            r.stats.messages_sent += 1;
+            r.stats.bytes_sent += bytes.len() as u64;
+        }
+        lock(&c.cmds).send(Cmd::Send { to, run, bytes }).map_err(|_| Error::Comm("the MPI thread has ended".into()))
+    }
+    fn close(&self, run: u64) -> Result<()> {
+        let c = comm()?;
+        let (done, wait) = channel();
+        let sent = lock(&c.cmds).send(Cmd::Flush { run, done }).is_ok();
+        let flushed = sent && wait.recv().is_ok();
+        let mut r = lock(&c.routes);
+        r.open.remove(&run);
+        r.early.remove(&run);
+        r.closed.insert(run);
+        if flushed {
+            Ok(())
+        } else {
+            Err(Error::Comm("the MPI thread ended before the run's messages left".into()))
+        }
+    }
+    fn stats(&self) -> CommStats {
+        comm().map(|c| lock(&c.routes).stats).unwrap_or_default()
+    }
+    fn next_run(&self) -> u64 {
+        comm().map_or(0, |c| c.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// A piece being sent: its request and the leaked buffer it reads.
+struct InFlight {
+    req: Request<'static, [u8], StaticScope>,
+    buf: *mut [u8],
+    run: u64,
+}
+
+// SAFETY: the buffer is only touched by the MPI thread that owns it.
+unsafe impl Send for InFlight {}
+
+struct CommLoop<'w> {
+    world: &'w mpi::topology::SimpleCommunicator,
+    cmds: Receiver<Cmd>,
+    routes: Arc<Mutex<Routes>>,
+    piece: usize,
+    /// Pieces waiting for credit, per destination: (run, piece bytes).
+    queued: Vec<VecDeque<(u64, Vec<u8>)>>,
+    in_flight: Vec<InFlight>,
+    /// Credits: pieces sent to each rank, and handed back by it.
+    sent: Vec<u64>,
+    returned: Vec<u64>,
+    /// Pieces taken from each rank, and credits handed back to it.
+    taken: Vec<u64>,
+    credited: Vec<u64>,
+    /// Pieces of a message being joined, per source.
+    partial: Vec<Vec<u8>>,
+    /// Pieces not yet completed per run, and who waits for a run's end.
+    pending: HashMap<u64, usize>,
+    flushes: Vec<(u64, Sender<()>)>,
+}
+
+impl<'w> CommLoop<'w> {
+    fn new(
+        world: &'w mpi::topology::SimpleCommunicator,
+        cmds: Receiver<Cmd>,
+        routes: Arc<Mutex<Routes>>,
+        piece: usize,
+    ) -> Self {
+        let n = world.size() as usize;
+        CommLoop {
+            world,
+            cmds,
+            routes,
+            piece,
+            queued: vec![VecDeque::new(); n],
+            in_flight: vec![],
+            sent: vec![0; n],
+            returned: vec![0; n],
+            taken: vec![0; n],
+            credited: vec![0; n],
+            partial: vec![vec![]; n],
+            pending: HashMap::new(),
+            flushes: vec![],
+        }
+    }
+
+    fn run(mut self) {
+        let mut idle = 0u32;
+        let mut shutdown: Option<Instant> = None;
+        loop {
+            let mut busy = false;
+            loop {
+                match self.cmds.try_recv() {
+                    Ok(Cmd::Send { to, run, bytes }) => {
+                        busy = true;
+                        self.enqueue(to, run, bytes);
+                    }
+                    Ok(Cmd::Flush { run, done }) => self.flushes.push((run, done)),
+                    Ok(Cmd::Shutdown) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        shutdown.get_or_insert_with(Instant::now);
+                        break;
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                }
+            }
+            busy |= self.start_sends();
+            busy |= self.complete_sends();
+            busy |= self.receive();
+            self.answer_flushes();
+            if let Some(t) = shutdown {
+                let empty = self.in_flight.is_empty() && self.queued.iter().all(VecDeque::is_empty);
+                // A rank that died cannot take its pieces: give up after a while.
+                if empty || t.elapsed() > Duration::from_secs(10) {
+                    for f in self.in_flight.drain(..) {
+                        std::mem::forget(f.req);
+                    }
+                    return;
+                }
+            }
+            if busy {
+                idle = 0;
+            } else {
+                idle = idle.saturating_add(1);
+                if idle > 64 {
+                    std::thread::sleep(Duration::from_micros((idle as u64 - 64).min(200)));
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    }
+
+    /// A message as pieces: each `[run u64][last u8]` then its bytes.
+    fn enqueue(&mut self, to: u32, run: u64, bytes: Vec<u8>) {
+        let chunks: Vec<&[u8]> = if bytes.is_empty() { vec![&[][..]] } else { bytes.chunks(self.piece).collect() };
+        let last = chunks.len() - 1;
+        for (i, c) in chunks.into_iter().enumerate() {
+            let mut p = Vec::with_capacity(9 + c.len());
+            p.extend_from_slice(&run.to_le_bytes());
+            p.push(u8::from(i == last));
+            p.extend_from_slice(c);
+            self.queued[to as usize].push_back((run, p));
+            *self.pending.entry(run).or_default() += 1;
+        }
+    }
+
+    fn start_sends(&mut self) -> bool {
+        let mut any = false;
+        for to in 0..self.queued.len() {
+            while self.sent[to] - self.returned[to] < WINDOW {
+                let Some((run, p)) = self.queued[to].pop_front() else { break };
+                let buf: &'static mut [u8] = Box::leak(p.into_boxed_slice());
+                let ptr: *mut [u8] = buf;
+                let req = self.world.process_at_rank(to as i32).immediate_send_with_tag(StaticScope, &*buf, DATA);
+                self.in_flight.push(InFlight { req, buf: ptr, run });
+                self.sent[to] += 1;
+                any = true;
+            }
+        }
+        any
+    }
+
+    fn complete_sends(&mut self) -> bool {
+        let mut any = false;
+        let mut i = 0;
+        while i < self.in_flight.len() {
+            let f = self.in_flight.swap_remove(i);
+            match f.req.test() {
+                Ok(_) => {
+                    // SAFETY: the send is complete; the buffer was leaked for it.
+                    drop(unsafe { Box::from_raw(f.buf) });
+                    if let Some(n) = self.pending.get_mut(&f.run) {
+                        *n -= 1;
+                        if *n == 0 {
+                            self.pending.remove(&f.run);
+                        }
+                    }
+                    any = true;
+                }
+                Err(req) => {
+                    self.in_flight.push(InFlight { req, ..f });
+                    let last = self.in_flight.len() - 1;
+                    self.in_flight.swap(i, last);
+                    i += 1;
+                }
+            }
+        }
+        any
+    }
+
+    fn receive(&mut self) -> bool {
+        let mut any = false;
+        while let Some((msg, status)) = self.world.any_process().immediate_matched_probe() {
+            any = true;
+            let from = status.source_rank() as usize;
+            let (bytes, _) = (msg, status).matched_receive_vec::<u8>();
+            if status.tag() == CREDIT {
+                let n = bytes.get(..8).map_or(0, |b| u64::from_le_bytes(b.try_into().expect("8 bytes")));
+                self.returned[from] += n;
+                continue;
+            }
+            self.taken[from] += 1;
+            if self.taken[from] - self.credited[from] >= BATCH {
+                let n = self.taken[from] - self.credited[from];
+                self.credited[from] = self.taken[from];
+                self.world.process_at_rank(from as i32).send_with_tag(&n.to_le_bytes()[..], CREDIT);
+            }
+            if bytes.len() < 9 {
+                continue;
+            }
+            let run = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
+            self.partial[from].extend_from_slice(&bytes[9..]);
+            if bytes[8] == 1 {
+                let whole = std::mem::take(&mut self.partial[from]);
+                self.deliver(from as u32, run, &whole);
+            }
+        }
+        any
+    }
+
+    fn deliver(&mut self, from: u32, run: u64, bytes: &[u8]) {
+        let inbound = wire::decode(from, bytes).unwrap_or_else(|e| Inbound::Failed(e));
+        let mut r = lock(&self.routes);
+        if matches!(inbound, Inbound::Result(..)) {
+            r.stats.messages_received += 1;
+            r.stats.bytes_received += bytes.len() as u64;
+        }
+        if let Some(tx) = r.open.get(&run) {
+            let _ = tx.send(inbound);
+        } else if !r.closed.contains(&run) {
+            r.early.entry(run).or_default().push(inbound);
+        }
+    }
+
+    fn answer_flushes(&mut self) {
+        let pending = &self.pending;
+        self.flushes.retain(|(run, done)| {
+            if pending.contains_key(run) {
+                true
+            } else {
+                let _ = done.send(());
+                false
+            }
+        });
+    }
+}
