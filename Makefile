@@ -5,7 +5,7 @@
 CARGO ?= cargo
 export CMAKE := $(shell scripts/cmake-path)
 
-.PHONY: run test test-release check bench bench-suite clean
+.PHONY: run test test-mpi test-release check bench bench-suite clean
 
 ## Run the main example on its default dataset (a synthetic climate file it
 ## writes into data/ first).
@@ -16,6 +16,14 @@ run:
 test:
 	$(CARGO) test
 
+## The `mpi` feature: OpenMPI installed if missing (scripts/ensure-mpi),
+## the examples built with it, then programs under `mpirun -n 1..4`.
+## mpirun refuses root unless told; CI runs as root.
+test-mpi:
+	scripts/ensure-mpi
+	$(CARGO) build --features mpi --examples
+	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 $(CARGO) test --features mpi --lib --test mpi --test it dist::
+
 ## The differential harness and the regression tests in release, as users
 ## build (without debug assertions; optimized kernels).
 test-release:
@@ -25,6 +33,8 @@ test-release:
 check:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	scripts/ensure-mpi
+	$(CARGO) clippy --all-targets --features mpi -- -D warnings
 
 ## Criterion benchmarks.
 bench:

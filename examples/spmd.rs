@@ -23,6 +23,7 @@ fn digest(a: &ArrayD<f64>) -> String {
     format!("{:016x} {:?} first {:?}", h.finish(), a.shape(), a.iter().next())
 }
 
+#[allow(clippy::ptr_arg)] // delayed calls take their argument types by reference
 fn square(x: &Vec<f64>) -> Vec<f64> {
     x.iter().map(|v| v * v).collect()
 }
@@ -30,6 +31,7 @@ fn square(x: &Vec<f64>) -> Vec<f64> {
 fn main() -> Result<()> {
     let mode = std::env::args().nth(1).unwrap_or_default();
     let cfg = Config::default();
+    println!("rank {}", cfg.executor.rank());
     let x = DArray::<f64>::random_normal([73, 41], [10, 9], 10.0, 3.0, 7)?;
     match mode.as_str() {
         "fail" => {
@@ -42,7 +44,10 @@ fn main() -> Result<()> {
         }
         "volume" => {
             let (s, st) = DArray::<f64>::ones([800, 600], [100, 100])?.sum().compute_with(&cfg)?;
-            println!("sum {} tasks {} received {} sent {}", s, st.tasks_run, st.comm.bytes_received, st.comm.bytes_sent);
+            println!(
+                "sum {} tasks {} received {} sent {}",
+                s, st.tasks_run, st.comm.bytes_received, st.comm.bytes_sent
+            );
             return Ok(());
         }
         _ => {}

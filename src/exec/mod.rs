@@ -60,6 +60,21 @@ pub trait Executor: Send + Sync {
     /// `opts.memory_limit` first. The first failure stops the run and is
     /// returned, naming its task.
     fn execute(&self, g: &TaskGraph, outputs: &[TaskId], opts: &ExecOptions, sink: &Sink<'_>) -> Result<ExecStats>;
+    /// This process's rank among the processes running the program (0 in
+    /// one process).
+    fn rank(&self) -> u32 {
+        0
+    }
+    /// The same executor handing outputs to rank 0 only (others' sinks see
+    /// none), where it runs on several processes: what a writer on rank 0
+    /// uses.
+    fn to_root(&self) -> Option<Arc<dyn Executor>> {
+        None
+    }
+    /// Returns once every rank has called it (immediately in one process).
+    fn barrier(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Counts from one run of the scheduler. They do not depend on timing, so

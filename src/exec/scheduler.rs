@@ -12,8 +12,8 @@
 //!   workers up to the thread count. Calling `compute` from inside a rayon
 //!   pool (even this one) therefore cannot deadlock.
 
-use super::observe::Observer;
 use super::dist::Inbound;
+use super::observe::Observer;
 use super::policy::{batch_size, prefer, BATCH};
 use super::pool::pool;
 use super::task::{deliver, lock, run_observed};
@@ -424,7 +424,8 @@ fn install<'s>(st: &'s State<'_>, s: &rayon::Scope<'s>, t: TaskId, out: Arc<Payl
     }
     hold(st, &out);
     *lock(&st.slots[ti]) = Some(out);
-    let ready: Vec<TaskId> = deps.iter().copied().filter(|&u| st.waiting[u as usize].fetch_sub(1, AcqRel) == 1).collect();
+    let ready: Vec<TaskId> =
+        deps.iter().copied().filter(|&u| st.waiting[u as usize].fetch_sub(1, AcqRel) == 1).collect();
     if !ready.is_empty() {
         let mut q = lock(&st.ready);
         for u in ready {

@@ -102,14 +102,25 @@ impl<F: DatasetWriter> std::fmt::Debug for Writer<F> {
 impl<F: DatasetWriter> Writer<F> {
     /// Starts a new dataset at `path` (written under a temporary name
     /// beside it, created exclusively: an existing file is never reused).
+    ///
+    /// On several ranks (MPI) rank 0 writes: the others compute their
+    /// blocks and send them there, and [`finish`](Writer::finish) returns
+    /// on every rank once rank 0 has published the file.
     pub fn create(path: impl AsRef<Path>) -> Result<Self> {
         let staged = Staged::new(path.as_ref());
-        let format = F::create(staged.tmp(), staged.path())?;
-        Ok(Writer { format: Some(format), staged, cfg: Config::default(), failed: None })
+        let cfg = Config::default();
+        let format = if cfg.executor.rank() == 0 { Some(F::create(staged.tmp(), staged.path())?) } else { None };
+        Ok(Writer { format, staged, cfg, failed: None })
     }
 
     /// The configuration computations run with (threads, progress bar).
     pub fn config(mut self, cfg: Config) -> Self {
+        if cfg.executor.rank() != 0 {
+            // Another rank's writer writes nothing itself.
+            if let Some(f) = self.format.take() {
+                f.abort();
+            }
+        }
         self.cfg = cfg;
         self
     }
@@ -117,10 +128,6 @@ impl<F: DatasetWriter> Writer<F> {
     /// The final path.
     pub fn path(&self) -> &Path {
         self.staged.path()
-    }
-
-    fn format(&mut self) -> &mut F {
-        self.format.as_mut().expect("open until finished")
     }
 
     /// The error for a call on a writer that already failed.
@@ -150,7 +157,10 @@ impl<F: DatasetWriter> Writer<F> {
     /// poisons the writer, as for [`write`](Writer::write).
     pub fn file_attr(&mut self, name: &str, value: impl Into<AttrValue>) -> Result<()> {
         let value = value.into();
-        self.guarded(&format!("file attribute {name:?}"), |w| w.format().file_attr(name, &value))
+        self.guarded(&format!("file attribute {name:?}"), |w| match w.format.as_mut() {
+            Some(f) => f.file_attr(name, &value),
+            None => Ok(()),
+        })
     }
 
     /// Computes `x` and stores it as variable `name`, chunk by chunk: memory
@@ -189,13 +199,26 @@ impl<F: DatasetWriter> Writer<F> {
             .all(|(l, &c)| l.iter().rev().skip(1).all(|&b| b == c) && l.last().is_none_or(|&b| b <= c));
         let x = if regular { x } else { x.rechunk(chunk.clone()) };
         let spec = VarSpec { name, dtype: T::DTYPE, shape: x.shape(), chunks: &chunk };
-        let var = self.format().define(&spec, opts)?;
+        let var = match self.format.as_mut() {
+            Some(f) => Some(f.define(&spec, opts)?),
+            None => None,
+        };
+        // Blocks go to the writing rank only.
+        let mut cfg = self.cfg.clone();
+        if let Some(e) = cfg.executor.to_root() {
+            cfg.executor = e;
+        }
         let stats = if x.shape().contains(&0) {
             ExecStats::default()
         } else {
-            x.for_each_block_with(&self.cfg, |_, offset, block| var.write_block(offset, block))?
+            x.for_each_block_with(&cfg, |_, offset, block| match &var {
+                Some(v) => v.write_block(offset, block),
+                None => Err(Error::Internal("a block reached a rank that does not write".into())),
+            })?
         };
-        self.format().end_var(var, &spec, opts)?;
+        if let (Some(f), Some(v)) = (self.format.as_mut(), var) {
+            f.end_var(v, &spec, opts)?;
+        }
         Ok(stats)
     }
 
@@ -206,14 +229,21 @@ impl<F: DatasetWriter> Writer<F> {
     /// A writer that saw an error refuses: an [`IoError::File`] naming the
     /// first failure, the temporary file removed, nothing published.
     pub fn finish(mut self) -> Result<()> {
-        let format = self.format.take().expect("open until finished");
+        let Some(format) = self.format.take() else {
+            // Another rank writes: wait until it has published.
+            if let Some(e) = self.refuse("not finished") {
+                return Err(e);
+            }
+            return self.cfg.executor.barrier();
+        };
         if let Some(e) = self.refuse("not finished") {
             format.abort();
             return Err(e);
         }
         format.close()?;
         // On an error the temporary file is removed when `staged` drops.
-        self.staged.publish()
+        self.staged.publish()?;
+        self.cfg.executor.barrier()
     }
 }
 

@@ -47,6 +47,7 @@ fn array_programs_match_one_process() {
     });
 }
 
+#[allow(clippy::ptr_arg)] // delayed calls take their argument types by reference
 fn square(x: &Vec<f64>) -> Vec<f64> {
     x.iter().map(|v| v * v).collect()
 }

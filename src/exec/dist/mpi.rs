@@ -369,7 +369,7 @@ impl<'w> CommLoop<'w> {
     }
 
     fn deliver(&mut self, from: u32, run: u64, bytes: &[u8]) {
-        let inbound = wire::decode(from, bytes).unwrap_or_else(|e| Inbound::Failed(e));
+        let inbound = wire::decode(from, bytes).unwrap_or_else(Inbound::Failed);
         let mut r = lock(&self.routes);
         if matches!(inbound, Inbound::Result(..)) {
             r.stats.messages_received += 1;

@@ -27,7 +27,8 @@ fn registry() -> &'static RwLock<Registry> {
 fn encode<T: Serialize + 'static>(v: &Value) -> Result<Vec<u8>> {
     let v = v.downcast_ref::<T>().ok_or_else(|| Error::Internal("a value of another type".into()))?;
     let mut out = vec![];
-    ciborium::into_writer(v, &mut out).map_err(|e| Error::NotEncodable(format!("{}: {e}", std::any::type_name::<T>())))?;
+    ciborium::into_writer(v, &mut out)
+        .map_err(|e| Error::NotEncodable(format!("{}: {e}", std::any::type_name::<T>())))?;
     Ok(out)
 }
 

@@ -51,7 +51,8 @@ pub(crate) fn decode(from: u32, b: &[u8]) -> Result<Inbound> {
         ABORT => Inbound::Failed(Error::RankFailed { rank: from, message: text(body) }),
         RESULT | VALUE => {
             let t = u32::from_le_bytes(body.get(..4).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
-            let p = if kind == RESULT { Payload::decode(&body[4..])? } else { Payload::Value(decode_value(&body[4..])?) };
+            let p =
+                if kind == RESULT { Payload::decode(&body[4..])? } else { Payload::Value(decode_value(&body[4..])?) };
             Inbound::Result(t, p)
         }
         _ => return Err(bad()),
