@@ -563,6 +563,13 @@ fn main() {
             for (k, v) in &r.extra {
                 line += &format!(", {}: {v:.4}", json_str(k));
             }
+            if r.stats.comm.ranks > 1 {
+                let c = r.stats.comm;
+                line += &format!(
+                    ", \"rank\": {}, \"ranks\": {}, \"bytes_sent\": {}, \"bytes_received\": {}",
+                    c.rank, c.ranks, c.bytes_sent, c.bytes_received
+                );
+            }
             let multiply = if cfg!(feature = "blas") { "openblas" } else { "gemm" };
             line += &format!(
                 ", \"threads\": {}, \"multiply\": \"{multiply}\", \"inflate\": {}, \"hold_bytes\": {}, \"engine\": \"darray {}\"}}",

@@ -70,5 +70,10 @@ fn main() -> Result<()> {
     let parts: Vec<Delayed<Vec<f64>>> = (0..6).map(|i| delayed!(square(Delayed::value(vec![i as f64, 0.5])))).collect();
     let total = call_many("total", |v: &[&Vec<f64>]| v.iter().flat_map(|x| x.iter()).sum::<f64>(), &parts);
     println!("delayed {}", total.compute_with(&cfg)?.0);
+    // Futures: map spreads the items over the ranks; every rank gathers.
+    let client = darray::delayed::futures::Client::with_config(cfg);
+    let cubes = client.map("cube", |v: &f64| v * v * v, (0..25).map(f64::from).collect());
+    let first = client.submit1("first", |v: &f64| v + 0.5, &cubes[3]);
+    println!("futures {:?} {}", client.gather(&cubes)?.iter().sum::<f64>(), first.result()?);
     Ok(())
 }

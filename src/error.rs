@@ -79,6 +79,9 @@ pub enum Error {
     /// The computation failed on another rank (its error, naming the task).
     #[error("rank {rank} failed: {message}")]
     RankFailed { rank: u32, message: String },
+    /// A future was cancelled before it finished (its key).
+    #[error("future {0} was cancelled")]
+    Cancelled(String),
     /// The ranks of one computation built different task graphs.
     #[error("the ranks disagree: {0}")]
     GraphMismatch(String),

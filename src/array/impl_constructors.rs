@@ -181,6 +181,7 @@ impl<T: Element> DArray<T> {
                     deps: vec![],
                     f: Arc::new(|_: &[&crate::ops::Value]| Err(Error::Internal("an array block has no call".into()))),
                     block: Some(crate::expr::ArrayBlock { node: n.clone(), flat, convert: convert.clone() }),
+                    item: None,
                 };
                 crate::delayed::Delayed::from_node(Arc::new(node))
             })

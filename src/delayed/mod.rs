@@ -30,6 +30,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::expr::DNode;
 use crate::ops::CallFn;
+
+pub mod futures;
 pub use crate::ops::Value;
 
 /// A lazy value of type `T`: the result of a delayed call.
@@ -75,13 +77,13 @@ impl<T> Delayed<T> {
 }
 
 impl<T: Send + Sync + 'static> Delayed<T> {
-    fn from_parts(name: &str, token: u64, deps: Vec<Arc<DNode>>, f: Arc<CallFn>) -> Self {
+    pub(crate) fn from_parts(name: &str, token: u64, deps: Vec<Arc<DNode>>, f: Arc<CallFn>) -> Self {
         let mut h = TokenHasher::new("delayed");
         h.u64(token);
         for d in &deps {
             h.u64(d.token);
         }
-        let node = Arc::new(DNode { token: h.finish(), name: Arc::from(name), deps, f, block: None });
+        let node = Arc::new(DNode { token: h.finish(), name: Arc::from(name), deps, f, block: None, item: None });
         Delayed { node, _t: PhantomData }
     }
 
@@ -120,13 +122,13 @@ impl<T: Send + Sync + 'static> Delayed<T> {
     }
 }
 
-fn unwrap_value<T: Clone + Send + Sync + 'static>(v: Value) -> T {
+pub(crate) fn unwrap_value<T: Clone + Send + Sync + 'static>(v: Value) -> T {
     let v = v.downcast::<T>().unwrap_or_else(|_| unreachable!("delayed values have their declared types"));
     Arc::try_unwrap(v).unwrap_or_else(|a| (*a).clone())
 }
 
 /// Runs delayed roots together; shared calls run once.
-fn run(roots: &[Arc<DNode>], cfg: &Config) -> Result<(Vec<Value>, ExecStats)> {
+pub(crate) fn run(roots: &[Arc<DNode>], cfg: &Config) -> Result<(Vec<Value>, ExecStats)> {
     let got: Vec<Mutex<Option<Value>>> = roots.iter().map(|_| Mutex::new(None)).collect();
     let sink = |at: &[(usize, usize)], b: Block<'_>| {
         let Block::Computed(p) = b else { unreachable!("delayed values are computed") };

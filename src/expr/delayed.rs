@@ -13,6 +13,10 @@ pub(crate) struct DNode {
     /// A block of an array (`to_delayed`): its value is that block,
     /// converted; `deps` and `f` are unused.
     pub(crate) block: Option<ArrayBlock>,
+    /// The task's key as item `index` of group `token` (a futures `map`),
+    /// so placement spreads a group's items over the ranks; `None`: the
+    /// call's own token, alone.
+    pub(crate) item: Option<(u64, u32)>,
 }
 
 /// Block `flat` (row-major) of the array node `node`, as a delayed value.

@@ -52,7 +52,10 @@ pub(crate) fn lower_delayed(
         };
         let id = tasks.len() as TaskId;
         tasks.push(Task {
-            key: Key::new(n.token, &n.name, &[]),
+            key: match n.item {
+                Some((group, i)) => Key::new(group, &n.name, &[i as usize]),
+                None => Key::new(n.token, &n.name, &[]),
+            },
             deps,
             op: TaskOp::Delayed(DelayedTask { name: n.name.clone(), f }),
             est_bytes: 0,

@@ -18,6 +18,7 @@ mod diagnostics;
 mod dist;
 mod elementwise;
 mod engine;
+mod futures;
 mod fuzz_formats;
 mod fuzz_readers;
 mod group;
