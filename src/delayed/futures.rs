@@ -222,7 +222,7 @@ impl Client {
         R: Clone + Send + Sync + 'static,
         F: FnOnce() -> R + Send + 'static,
     {
-        self.submit_call(name, move || Ok(once(move || f())))
+        self.submit_call(name, move || Ok(once(f)))
     }
 
     /// Starts `f(a)` once future `a` has its result (an error of `a` is the
