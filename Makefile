@@ -17,12 +17,14 @@ test:
 	$(CARGO) test
 
 ## The `mpi` feature: OpenMPI installed if missing (scripts/ensure-mpi),
-## the examples built with it, then programs under `mpirun -n 1..4`.
+## the two examples its tests run built with it (in the tests' profile, so
+## the crate compiles once), then programs under `mpirun -n 1..4`. The
+## distributed executor's own tests (ranks as threads) run in `make test`.
 ## mpirun refuses root unless told; CI runs as root.
 test-mpi:
 	scripts/ensure-mpi
-	$(CARGO) build --features mpi --examples
-	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 $(CARGO) test --features mpi --lib --test mpi --test it dist::
+	$(CARGO) build --profile test --features mpi --example spmd --example climatology
+	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 $(CARGO) test --features mpi --test mpi
 
 ## The differential harness and the regression tests in release, as users
 ## build (without debug assertions; optimized kernels).

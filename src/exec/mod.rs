@@ -75,6 +75,12 @@ pub trait Executor: Send + Sync {
     fn barrier(&self) -> Result<()> {
         Ok(())
     }
+    /// The least of every rank's `v` (`v` in one process): what ranks
+    /// agree on before planning where a plan depends on the machine (the
+    /// memory limit and the re-read budget it sets).
+    fn agree_min(&self, v: u64) -> Result<u64> {
+        Ok(v)
+    }
 }
 
 /// Counts from one run of the scheduler. They do not depend on timing, so

@@ -284,6 +284,14 @@ impl Payload {
     /// # Ok::<(), darray::Error>(())
     /// ```
     pub fn encode(&self) -> Result<Vec<u8>> {
+        let mut out = vec![];
+        self.encode_into(&mut out)?;
+        Ok(out)
+    }
+
+    /// [`encode`](Payload::encode), appended to `out` (a transport's
+    /// message around it, without a copy).
+    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) -> Result<()> {
         let (kind, arrays): (u8, &[AnyArray]) = match self {
             Payload::Array(a) => (KIND_ARRAY, std::slice::from_ref(a)),
             Payload::Partial(p) => (KIND_PARTIAL, p),
@@ -294,7 +302,8 @@ impl Payload {
         };
         let header = MAGIC.len() + 2 + if kind == KIND_ARRAY { 0 } else { 8 };
         let len = header + arrays.iter().map(array_len).sum::<usize>();
-        let mut out = Vec::with_capacity(len);
+        let start = out.len();
+        out.reserve(len);
         out.extend_from_slice(MAGIC);
         out.push(PAYLOAD_FORMAT_VERSION);
         out.push(kind);
@@ -302,10 +311,10 @@ impl Payload {
             out.extend_from_slice(&(arrays.len() as u64).to_le_bytes());
         }
         for a in arrays {
-            put_array(a, &mut out);
+            put_array(a, out);
         }
-        debug_assert_eq!(out.len(), len);
-        Ok(out)
+        debug_assert_eq!(out.len() - start, len);
+        Ok(())
     }
 
     /// A payload from the bytes [`encode`](Payload::encode) wrote.

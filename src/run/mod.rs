@@ -37,6 +37,14 @@ pub(crate) enum Block<'a> {
 /// worker that made it. An error stops the computation.
 pub(crate) type OutputSink<'a> = dyn Fn(&[(usize, usize)], Block<'_>) -> Result<()> + Sync + 'a;
 
+/// The memory limit in force, resolved; on several ranks the least of
+/// theirs, so every rank plans alike (the re-read budget follows it).
+fn memory_limit(cfg: &Config) -> Result<Option<u64>> {
+    let limit = cfg.memory_limit.resolve();
+    let agreed = cfg.executor.agree_min(limit.unwrap_or(u64::MAX))?;
+    Ok((agreed != u64::MAX).then_some(agreed))
+}
+
 /// The optimizer a configuration asks for: its rules, gated by its flags,
 /// its re-read budget under the memory limit `memory_limit` (resolved).
 fn optimizer(cfg: &Config, memory_limit: Option<u64>) -> Result<Optimizer> {
@@ -93,7 +101,7 @@ pub(crate) fn exec_options(cfg: &Config, memory_limit: Option<u64>, result_bytes
 /// block to `sink`; `result_bytes` is what the caller assembles, for the
 /// memory plan.
 pub(crate) fn run(roots: Roots<'_>, cfg: &Config, result_bytes: u64, sink: &OutputSink<'_>) -> Result<ExecStats> {
-    let limit = cfg.memory_limit.resolve();
+    let limit = memory_limit(cfg)?;
     let g = graph(roots, cfg, limit)?;
     // Output task -> the (root, block) positions it fills.
     let mut wanted: HashMap<TaskId, Vec<(usize, usize)>> = HashMap::new();
@@ -121,7 +129,7 @@ pub(crate) fn run(roots: Roots<'_>, cfg: &Config, result_bytes: u64, sink: &Outp
 /// The optimizer's plan for `roots` and, for graphs of at most
 /// `Plan::PROJECT_TASKS` block tasks, the executor's memory projection.
 pub(crate) fn explain(roots: &[Arc<Node>], cfg: &Config, result_bytes: u64) -> Result<crate::graph::Plan> {
-    let limit = cfg.memory_limit.resolve();
+    let limit = memory_limit(cfg)?;
     let opt = optimizer(cfg, limit)?;
     let plan = opt.plan(roots)?;
     let tasks = block_tasks(&plan);

@@ -33,6 +33,7 @@ use std::sync::Arc;
 pub(crate) use place::place;
 
 /// A message between ranks, tagged by the run it belongs to.
+#[derive(Clone)]
 pub enum Message {
     /// A rank's digest of the graph (to rank 0).
     Digest(u64),
@@ -87,6 +88,10 @@ pub trait Transport: Send + Sync {
     fn open(&self, run: u64, inbox: Sender<Inbound>);
     /// Hands `msg` over for rank `to`; never waits for the network.
     fn send(&self, to: u32, run: u64, msg: Message) -> Result<()>;
+    /// Hands `msg` over for each of `to` (a transport may encode it once).
+    fn send_many(&self, to: &[u32], run: u64, msg: Message) -> Result<()> {
+        to.iter().try_for_each(|&r| self.send(r, run, msg.clone()))
+    }
     /// Waits until every message of `run` handed over has left, then stops
     /// delivering the run (its late messages are dropped).
     fn close(&self, run: u64) -> Result<()>;
@@ -196,10 +201,10 @@ impl Executor for Distributed {
             let before = tr.stats();
             let plan = Share::new(g, outputs, tr.rank(), tr.size(), self.gather);
             let export = |t: TaskId, p: &Arc<Payload>| -> Result<()> {
-                for &to in plan.readers(t) {
-                    tr.send(to, run, Message::Result(t, p.clone()))?;
+                match plan.readers(t) {
+                    [] => Ok(()),
+                    to => tr.send_many(to, run, Message::Result(t, p.clone())),
                 }
-                Ok(())
             };
             let wanted: Vec<TaskId> = match (self.gather, tr.rank()) {
                 (Gather::Root, r) if r != 0 => vec![],
@@ -243,6 +248,41 @@ impl Executor for Distributed {
     }
     fn to_root(&self) -> Option<Arc<dyn Executor>> {
         Some(Arc::new(self.gather(Gather::Root)))
+    }
+    fn agree_min(&self, v: u64) -> Result<u64> {
+        let tr = &*self.transport;
+        if tr.size() == 1 {
+            return Ok(v);
+        }
+        let run = tr.next_run();
+        let (tx, rx) = channel();
+        tr.open(run, tx);
+        let closed = || Error::Internal("the transport closed during a run".into());
+        let r = (|| {
+            if tr.rank() == 0 {
+                let mut min = v;
+                for _ in 1..tr.size() {
+                    match rx.recv().map_err(|_| closed())? {
+                        Inbound::Digest { digest, .. } => min = min.min(digest),
+                        Inbound::Failed(e) => return Err(e),
+                        _ => return Err(Error::Internal("a task result while agreeing on a value".into())),
+                    }
+                }
+                for to in 1..tr.size() {
+                    tr.send(to, run, Message::Verdict(Some(min.to_string())))?;
+                }
+                Ok(min)
+            } else {
+                tr.send(0, run, Message::Digest(v))?;
+                match rx.recv().map_err(|_| closed())? {
+                    Inbound::Verdict(Some(m)) => m.parse().map_err(|_| Error::Internal(format!("agreed value {m:?}"))),
+                    Inbound::Failed(e) => Err(e),
+                    _ => Err(Error::Internal("no agreed value".into())),
+                }
+            }
+        })();
+        tr.close(run)?;
+        r
     }
     fn barrier(&self) -> Result<()> {
         // An empty run: its digests are compared on rank 0, and rank 0

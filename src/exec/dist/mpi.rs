@@ -13,8 +13,8 @@
 //!   (1 GiB by default): MPI counts are C ints, so one send cannot carry
 //!   2^31 elements. Pieces from one rank arrive in order (MPI does not
 //!   overtake), so they are joined by source.
-//! - The thread polls (probe, test), sleeping up to 200 us when idle so a
-//!   rank's workers keep its cores.
+//! - The thread polls (probe, test), sleeping from 10 us up to 1 ms while
+//!   idle, so a rank's workers keep its cores.
 
 use super::{wire, CommStats, Distributed, Inbound, Message, Transport};
 use crate::error::{Error, Result};
@@ -34,9 +34,20 @@ const WINDOW: u64 = 16;
 /// Credits go back in batches of this many pieces.
 const BATCH: u64 = WINDOW / 2;
 
+/// A piece's frame header: `[run u64][last u8]`, then its bytes.
+const HEADER: usize = 9;
+
 enum Cmd {
-    Send { to: u32, run: u64, bytes: Vec<u8> },
-    Flush { run: u64, done: Sender<()> },
+    /// A message encoded after `HEADER` bytes, for every rank of `to`.
+    Send {
+        to: Vec<u32>,
+        run: u64,
+        bytes: Vec<u8>,
+    },
+    Flush {
+        run: u64,
+        done: Sender<()>,
+    },
     Shutdown,
 }
 
@@ -146,14 +157,20 @@ impl Transport for MpiTransport {
         r.open.insert(run, inbox);
     }
     fn send(&self, to: u32, run: u64, msg: Message) -> Result<()> {
+        self.send_many(&[to], run, msg)
+    }
+    fn send_many(&self, to: &[u32], run: u64, msg: Message) -> Result<()> {
         let c = comm()?;
-        let bytes = wire::encode(&msg)?;
+        // Encoded once for every destination, after room for the header.
+        let bytes = wire::encode_after(&msg, HEADER)?;
         if matches!(msg, Message::Result(..)) {
             let mut r = lock(&c.routes);
-            r.stats.messages_sent += 1;
-            r.stats.bytes_sent += bytes.len() as u64;
+            r.stats.messages_sent += to.len() as u64;
+            r.stats.bytes_sent += ((bytes.len() - HEADER) * to.len()) as u64;
         }
-        lock(&c.cmds).send(Cmd::Send { to, run, bytes }).map_err(|_| Error::Comm("the MPI thread has ended".into()))
+        lock(&c.cmds)
+            .send(Cmd::Send { to: to.to_vec(), run, bytes })
+            .map_err(|_| Error::Comm("the MPI thread has ended".into()))
     }
     fn close(&self, run: u64) -> Result<()> {
         let c = comm()?;
@@ -178,15 +195,21 @@ impl Transport for MpiTransport {
     }
 }
 
-/// A piece being sent: its request and the leaked buffer it reads.
-struct InFlight {
-    req: Request<'static, [u8], StaticScope>,
-    buf: *mut [u8],
+/// A piece: its run and its bytes, a range of a shared buffer (one
+/// message's bytes serve every destination and, under 1 GiB, are the one
+/// piece, header included: no copy).
+struct Piece {
     run: u64,
+    buf: Arc<Vec<u8>>,
+    range: std::ops::Range<usize>,
 }
 
-// SAFETY: the buffer is only touched by the MPI thread that owns it.
-unsafe impl Send for InFlight {}
+/// A piece being sent: its request, and the buffer it reads, kept alive
+/// until the send completes.
+struct InFlight {
+    req: Request<'static, [u8], StaticScope>,
+    piece: Piece,
+}
 
 struct CommLoop<'w> {
     world: &'w mpi::topology::SimpleCommunicator,
@@ -194,7 +217,7 @@ struct CommLoop<'w> {
     routes: Arc<Mutex<Routes>>,
     piece: usize,
     /// Pieces waiting for credit, per destination: (run, piece bytes).
-    queued: Vec<VecDeque<(u64, Vec<u8>)>>,
+    queued: Vec<VecDeque<Piece>>,
     in_flight: Vec<InFlight>,
     /// Credits: pieces sent to each rank, and handed back by it.
     sent: Vec<u64>,
@@ -222,7 +245,7 @@ impl<'w> CommLoop<'w> {
             cmds,
             routes,
             piece,
-            queued: vec![VecDeque::new(); n],
+            queued: (0..n).map(|_| VecDeque::new()).collect(),
             in_flight: vec![],
             sent: vec![0; n],
             returned: vec![0; n],
@@ -243,7 +266,7 @@ impl<'w> CommLoop<'w> {
                 match self.cmds.try_recv() {
                     Ok(Cmd::Send { to, run, bytes }) => {
                         busy = true;
-                        self.enqueue(to, run, bytes);
+                        self.enqueue(&to, run, bytes);
                     }
                     Ok(Cmd::Flush { run, done }) => self.flushes.push((run, done)),
                     Ok(Cmd::Shutdown) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
@@ -261,8 +284,9 @@ impl<'w> CommLoop<'w> {
                 let empty = self.in_flight.is_empty() && self.queued.iter().all(VecDeque::is_empty);
                 // A rank that died cannot take its pieces: give up after a while.
                 if empty || t.elapsed() > Duration::from_secs(10) {
+                    // Sends that never completed keep their buffers.
                     for f in self.in_flight.drain(..) {
-                        std::mem::forget(f.req);
+                        std::mem::forget(f);
                     }
                     return;
                 }
@@ -271,8 +295,10 @@ impl<'w> CommLoop<'w> {
                 idle = 0;
             } else {
                 idle = idle.saturating_add(1);
-                if idle > 64 {
-                    std::thread::sleep(Duration::from_micros((idle as u64 - 64).min(200)));
+                if idle > 16 {
+                    // 10 us doubling to 1 ms: a rank waiting long costs its
+                    // workers little, one that is busy answers at once.
+                    std::thread::sleep(Duration::from_micros((10u64 << (idle - 16).min(7)).min(1000)));
                 } else {
                     std::thread::yield_now();
                 }
@@ -280,17 +306,32 @@ impl<'w> CommLoop<'w> {
         }
     }
 
-    /// A message as pieces: each `[run u64][last u8]` then its bytes.
-    fn enqueue(&mut self, to: u32, run: u64, bytes: Vec<u8>) {
-        let chunks: Vec<&[u8]> = if bytes.is_empty() { vec![&[][..]] } else { bytes.chunks(self.piece).collect() };
-        let last = chunks.len() - 1;
-        for (i, c) in chunks.into_iter().enumerate() {
-            let mut p = Vec::with_capacity(9 + c.len());
-            p.extend_from_slice(&run.to_le_bytes());
-            p.push(u8::from(i == last));
-            p.extend_from_slice(c);
-            self.queued[to as usize].push_back((run, p));
-            *self.pending.entry(run).or_default() += 1;
+    /// A message (encoded after `HEADER` bytes) as pieces for `to`.
+    fn enqueue(&mut self, to: &[u32], run: u64, mut bytes: Vec<u8>) {
+        let body = bytes.len() - HEADER;
+        let pieces: Vec<Arc<Vec<u8>>> = if body <= self.piece {
+            bytes[..8].copy_from_slice(&run.to_le_bytes());
+            bytes[8] = 1;
+            vec![Arc::new(bytes)]
+        } else {
+            let n = body.div_ceil(self.piece);
+            bytes[HEADER..]
+                .chunks(self.piece)
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut p = Vec::with_capacity(HEADER + c.len());
+                    p.extend_from_slice(&run.to_le_bytes());
+                    p.push(u8::from(i + 1 == n));
+                    p.extend_from_slice(c);
+                    Arc::new(p)
+                })
+                .collect()
+        };
+        for &r in to {
+            for p in &pieces {
+                self.queued[r as usize].push_back(Piece { run, buf: p.clone(), range: 0..p.len() });
+                *self.pending.entry(run).or_default() += 1;
+            }
         }
     }
 
@@ -298,11 +339,14 @@ impl<'w> CommLoop<'w> {
         let mut any = false;
         for to in 0..self.queued.len() {
             while self.sent[to] - self.returned[to] < WINDOW {
-                let Some((run, p)) = self.queued[to].pop_front() else { break };
-                let buf: &'static mut [u8] = Box::leak(p.into_boxed_slice());
-                let ptr: *mut [u8] = buf;
-                let req = self.world.process_at_rank(to as i32).immediate_send_with_tag(StaticScope, &*buf, DATA);
-                self.in_flight.push(InFlight { req, buf: ptr, run });
+                let Some(piece) = self.queued[to].pop_front() else { break };
+                let bytes = &piece.buf[piece.range.clone()];
+                // SAFETY: the buffer is an `Arc` kept in the `InFlight`
+                // until the send completes (or for ever, if it never
+                // does); its heap data does not move meanwhile.
+                let bytes: &'static [u8] = unsafe { std::slice::from_raw_parts(bytes.as_ptr(), bytes.len()) };
+                let req = self.world.process_at_rank(to as i32).immediate_send_with_tag(StaticScope, bytes, DATA);
+                self.in_flight.push(InFlight { req, piece });
                 self.sent[to] += 1;
                 any = true;
             }
@@ -314,21 +358,19 @@ impl<'w> CommLoop<'w> {
         let mut any = false;
         let mut i = 0;
         while i < self.in_flight.len() {
-            let f = self.in_flight.swap_remove(i);
-            match f.req.test() {
+            let InFlight { req, piece } = self.in_flight.swap_remove(i);
+            match req.test() {
                 Ok(_) => {
-                    // SAFETY: the send is complete; the buffer was leaked for it.
-                    drop(unsafe { Box::from_raw(f.buf) });
-                    if let Some(n) = self.pending.get_mut(&f.run) {
+                    if let Some(n) = self.pending.get_mut(&piece.run) {
                         *n -= 1;
                         if *n == 0 {
-                            self.pending.remove(&f.run);
+                            self.pending.remove(&piece.run);
                         }
                     }
                     any = true;
                 }
                 Err(req) => {
-                    self.in_flight.push(InFlight { req, ..f });
+                    self.in_flight.push(InFlight { req, piece });
                     let last = self.in_flight.len() - 1;
                     self.in_flight.swap(i, last);
                     i += 1;
@@ -355,12 +397,18 @@ impl<'w> CommLoop<'w> {
                 self.credited[from] = self.taken[from];
                 self.world.process_at_rank(from as i32).send_with_tag(&n.to_le_bytes()[..], CREDIT);
             }
-            if bytes.len() < 9 {
+            if bytes.len() < HEADER {
                 continue;
             }
             let run = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
-            self.partial[from].extend_from_slice(&bytes[9..]);
-            if bytes[8] == 1 {
+            let last = bytes[8] == 1;
+            if last && self.partial[from].is_empty() {
+                // A message of one piece: read where it landed.
+                self.deliver(from as u32, run, &bytes[HEADER..]);
+                continue;
+            }
+            self.partial[from].extend_from_slice(&bytes[HEADER..]);
+            if last {
                 let whole = std::mem::take(&mut self.partial[from]);
                 self.deliver(from as u32, run, &whole);
             }

@@ -6,13 +6,25 @@
 //!   order, cut into `ranks` contiguous ranges: neighbouring chunks along the
 //!   outer axis stay on one rank (Heat's split axis), and each rank reads
 //!   only the chunks it owns.
-//! - Any other task runs where its largest input lives (the first of equal
-//!   ones): a fused chain stays with its chunk, and a reduction tree moves
-//!   only partials. The tree's shape is the lowering's, over block indices,
-//!   so sums are the same bits for any number of ranks.
+//! - Any other task runs where its largest input lives: a fused chain stays
+//!   with its chunk, and a reduction tree moves only partials. Equal
+//!   largest inputs on several ranks leave the choice to the task's own
+//!   block position, so the groups of a climatology and the levels of a
+//!   tree spread over the ranks as their blocks do. A task whose
+//!   inputs are all small (under `SMALL` bytes: partials, a mean it
+//!   subtracts) goes by its own block position too: what it reads or
+//!   makes itself outweighs them.
+//! - Leaves that are alone in their grid (per-block partials of a grouped
+//!   reduction over created data) are cut into contiguous ranges by their
+//!   order in the graph.
+//! - A tree's shape is the lowering's, over block indices, so sums are
+//!   the same bits for any number of ranks.
 
 use crate::graph::TaskGraph;
 use std::collections::HashMap;
+
+/// Inputs below this many bytes do not draw a task to their rank.
+const SMALL: u64 = 64 << 10;
 
 /// The rank of every task of `g` over `ranks` processes.
 pub(crate) fn place(g: &TaskGraph, ranks: u32) -> Vec<u32> {
@@ -28,24 +40,48 @@ pub(crate) fn place(g: &TaskGraph, ranks: u32) -> Vec<u32> {
             *e = (*e).max(b as u64 + 1);
         }
     }
-    let mut owner = Vec::with_capacity(g.tasks.len());
+    // The rank of a task's own block position: its array's grid cut in
+    // row-major order into `ranks` contiguous ranges.
+    let by_position = |t: &crate::graph::Task| -> u32 {
+        let grid = &grids[&t.key.token];
+        let (mut linear, mut total) = (0u64, 1u64);
+        for (&b, &e) in t.key.block.iter().zip(grid) {
+            linear = linear * e + b as u64;
+            total = total.saturating_mul(e);
+        }
+        (linear as u128 * ranks as u128 / total.max(1) as u128) as u32
+    };
+    // Leaves that are the one block of their own grid (the partials a
+    // grouped reduction makes per block and group) are spread by their
+    // order, which is the lowering's block order.
+    let lonely = |t: &crate::graph::Task| {
+        t.deps.is_empty() && !t.key.block.is_empty() && grids[&t.key.token].iter().all(|&e| e == 1)
+    };
+    let n_lonely = g.tasks.iter().filter(|t| lonely(t)).count() as u128;
+    let mut k_lonely = 0u128;
+    let mut owner: Vec<u32> = Vec::with_capacity(g.tasks.len());
     for t in &g.tasks {
-        let o = if t.deps.is_empty() {
-            let grid = &grids[&t.key.token];
-            let (mut linear, mut total) = (0u64, 1u64);
-            for (&b, &e) in t.key.block.iter().zip(grid) {
-                linear = linear * e + b as u64;
-                total = total.saturating_mul(e);
-            }
-            (linear as u128 * ranks as u128 / total.max(1) as u128) as u32
+        let mine = if lonely(t) {
+            k_lonely += 1;
+            ((k_lonely - 1) * ranks as u128 / n_lonely) as u32
         } else {
-            let mut best = t.deps[0];
-            for &d in &t.deps[1..] {
-                if g.tasks[d as usize].est_bytes > g.tasks[best as usize].est_bytes {
-                    best = d;
+            by_position(t)
+        };
+        let largest = t.deps.iter().map(|&d| g.tasks[d as usize].est_bytes).max();
+        let o = match largest {
+            Some(m) if m >= SMALL => {
+                let mut at = t.deps.iter().filter(|&&d| g.tasks[d as usize].est_bytes == m).map(|&d| owner[d as usize]);
+                let first = at.clone().next().expect("a largest input");
+                // All on one rank: there; spread over several: where the
+                // task's own position says (a group's partials from every
+                // year meet on the group's rank, not the first year's).
+                if at.all(|o| o == first) {
+                    first
+                } else {
+                    mine
                 }
             }
-            owner[best as usize]
+            _ => mine,
         };
         owner.push(o);
     }
@@ -69,5 +105,32 @@ mod tests {
         let owner = place(&g, 64);
         assert!(owner.iter().all(|&o| o < 64));
         assert_eq!(place(&g, 1), vec![0; g.tasks.len()]);
+    }
+
+    /// Tasks per rank.
+    fn spread(g: &TaskGraph, ranks: u32) -> Vec<usize> {
+        let mut n = vec![0; ranks as usize];
+        for o in place(g, ranks) {
+            n[o as usize] += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn small_inputs_and_shared_groups_do_not_pull_work_to_one_rank() {
+        // Every block of `x - mean` reads the (small) mean, made on one
+        // rank: the blocks still spread as their positions say.
+        let x = DArray::<f64>::from_fn([40, 40], [5, 5], |i| (i[0] * 3 + i[1]) as f64).unwrap();
+        let g = (&x.t() - &x.mean_axis(0)).powi(2).sum().graph().unwrap();
+        let n = spread(&g, 4);
+        assert!(n.iter().max().unwrap() - n.iter().min().unwrap() <= n.iter().sum::<usize>() / 8, "{n:?}");
+        // A climatology's groups gather partials from every year: the
+        // groups spread over the ranks rather than joining the first year's.
+        let labels: Vec<i64> = (0..96).map(|t| t % 12).collect();
+        let y = DArray::<f64>::random_uniform([96, 6], [8, 6], 0.0, 1.0, 3).unwrap();
+        let grp = y.groupby(0, &labels);
+        let g = (&y - &grp.expand(&grp.mean())).std(0.0).graph().unwrap();
+        let n = spread(&g, 3);
+        assert!(n.iter().all(|&k| k * 2 >= n.iter().sum::<usize>() / 3), "{n:?}");
     }
 }

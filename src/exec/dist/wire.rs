@@ -15,25 +15,41 @@ const ABORT: u8 = 5;
 
 /// The bytes of a message.
 pub(crate) fn encode(msg: &Message) -> Result<Vec<u8>> {
-    Ok(match msg {
-        Message::Digest(d) => [&[DIGEST][..], &d.to_le_bytes()].concat(),
-        Message::Verdict(v) => match v {
-            None => vec![VERDICT, 0],
-            Some(s) => [&[VERDICT, 1][..], s.as_bytes()].concat(),
-        },
-        Message::Abort(s) => [&[ABORT][..], s.as_bytes()].concat(),
-        Message::Result(t, p) => {
-            let (kind, body) = match &**p {
-                Payload::Value(v) => (VALUE, encode_value(v)?),
-                p => (RESULT, p.encode()?),
-            };
-            let mut out = Vec::with_capacity(5 + body.len());
-            out.push(kind);
-            out.extend_from_slice(&t.to_le_bytes());
-            out.extend_from_slice(&body);
-            out
+    encode_after(msg, 0)
+}
+
+/// The bytes of a message after `prefix` zero bytes (a transport's frame
+/// header, filled in place).
+pub(crate) fn encode_after(msg: &Message, prefix: usize) -> Result<Vec<u8>> {
+    let mut out = vec![0u8; prefix];
+    match msg {
+        Message::Digest(d) => {
+            out.push(DIGEST);
+            out.extend_from_slice(&d.to_le_bytes());
         }
-    })
+        Message::Verdict(None) => out.extend_from_slice(&[VERDICT, 0]),
+        Message::Verdict(Some(s)) => {
+            out.extend_from_slice(&[VERDICT, 1]);
+            out.extend_from_slice(s.as_bytes());
+        }
+        Message::Abort(s) => {
+            out.push(ABORT);
+            out.extend_from_slice(s.as_bytes());
+        }
+        Message::Result(t, p) => match &**p {
+            Payload::Value(v) => {
+                out.push(VALUE);
+                out.extend_from_slice(&t.to_le_bytes());
+                out.extend_from_slice(&encode_value(v)?);
+            }
+            p => {
+                out.push(RESULT);
+                out.extend_from_slice(&t.to_le_bytes());
+                p.encode_into(&mut out)?;
+            }
+        },
+    }
+    Ok(out)
 }
 
 /// What rank `from`'s bytes say.
