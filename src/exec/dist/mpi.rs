@@ -260,10 +260,16 @@ impl<'w> CommLoop<'w> {
     fn run(mut self) {
         let mut idle = 0u32;
         let mut shutdown: Option<Instant> = None;
+        // A command that ended an idle wait.
+        let mut woke: Option<Cmd> = None;
         loop {
             let mut busy = false;
             loop {
-                match self.cmds.try_recv() {
+                let next = match woke.take() {
+                    Some(c) => Ok(c),
+                    None => self.cmds.try_recv(),
+                };
+                match next {
                     Ok(Cmd::Send { to, run, bytes }) => {
                         busy = true;
                         self.enqueue(&to, run, bytes);
@@ -298,7 +304,19 @@ impl<'w> CommLoop<'w> {
                 if idle > 16 {
                     // 10 us doubling to 1 ms: a rank waiting long costs its
                     // workers little, one that is busy answers at once.
-                    std::thread::sleep(Duration::from_micros((10u64 << (idle - 16).min(7)).min(1000)));
+                    // A worker's send ends the wait at once; arrivals are
+                    // seen at its end.
+                    let wait = Duration::from_micros((10u64 << (idle - 16).min(7)).min(1000));
+                    match self.cmds.recv_timeout(wait) {
+                        Ok(c) => {
+                            woke = Some(c);
+                            idle = 0;
+                        }
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                            shutdown.get_or_insert_with(Instant::now);
+                        }
+                    }
                 } else {
                     std::thread::yield_now();
                 }
