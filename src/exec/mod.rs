@@ -4,6 +4,7 @@
 //! simplest correct executor, used as the test oracle).
 
 pub mod dist;
+mod inbound;
 mod inorder;
 pub mod memory;
 pub mod observe;
@@ -99,5 +100,22 @@ pub struct ExecStats {
     /// `Config::memory_limit`).
     pub memory: crate::graph::MemoryProjection,
     /// This rank's communication in the run (zeros in one process).
-    pub comm: dist::CommStats,
+    pub comm: CommStats,
+}
+
+/// Counts of one rank's communication, cumulative since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommStats {
+    /// This process's rank.
+    pub rank: u32,
+    /// Processes in the computation.
+    pub ranks: u32,
+    /// Task results sent (a message split in pieces counts once).
+    pub messages_sent: u64,
+    /// Task results received.
+    pub messages_received: u64,
+    /// Bytes of encoded task results sent.
+    pub bytes_sent: u64,
+    /// Bytes of encoded task results received.
+    pub bytes_received: u64,
 }

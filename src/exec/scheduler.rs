@@ -12,7 +12,7 @@
 //!   workers up to the thread count. Calling `compute` from inside a rayon
 //!   pool (even this one) therefore cannot deadlock.
 
-use super::dist::Inbound;
+use super::inbound::Inbound;
 use super::observe::Observer;
 use super::policy::{batch_size, prefer, BATCH};
 use super::pool::pool;

@@ -4,8 +4,9 @@
 //! failures on one rank, graphs that differ, and communication volume.
 
 use darray::delayed::{call_many, Delayed};
-use darray::exec::dist::{register_value, LocalRanks};
+use darray::exec::dist::{dry_run, register_value, LocalRanks, NetworkModel};
 use darray::exec::{ExecStats, Executor};
+use darray::graph::TaskGraph;
 use darray::{delayed, Config, DArray, Error};
 use ndarray::ArrayD;
 use std::sync::Arc;
@@ -145,4 +146,41 @@ fn a_blocked_sum_moves_only_partials() {
 
 fn total_tasks() -> usize {
     DArray::<f64>::ones([400, 300], [50, 100]).unwrap().sum().graph().unwrap().len()
+}
+
+/// Tasks per rank where the executor places `g` on `ranks`.
+fn spread(g: &TaskGraph, ranks: u32) -> Vec<usize> {
+    dry_run(g, ranks, 1, &|_| 1e-3, NetworkModel::INFINIBAND_100G).per_rank.iter().map(|r| r.tasks).collect()
+}
+
+#[test]
+fn placement_cuts_grids_into_contiguous_ranges() {
+    // 8 blocks (4 x 2) over 3 ranks: linear index i on rank i * 3 / 8,
+    // so 3, 3 and 2 chunk tasks; the tree's combine runs with its inputs.
+    let x = DArray::<f64>::ones([8, 6], [2, 3]).unwrap();
+    let g = (&x + 1.0).sum().graph().unwrap();
+    let n = spread(&g, 3);
+    assert_eq!(n.iter().sum::<usize>(), g.len());
+    assert_eq!(n[1..], [3, 2], "{n:?}");
+    // More ranks than blocks: most own nothing.
+    assert_eq!(spread(&g, 64).iter().filter(|&&k| k > 0).count(), 8);
+    assert_eq!(spread(&g, 1), vec![g.len()]);
+}
+
+#[test]
+fn small_inputs_and_shared_groups_do_not_pull_work_to_one_rank() {
+    // Every block of `x.T - mean` reads the (small) mean, made on one
+    // rank: the blocks still spread as their positions say.
+    let x = DArray::<f64>::from_fn([40, 40], [5, 5], |i| (i[0] * 3 + i[1]) as f64).unwrap();
+    let g = (&x.t() - &x.mean_axis(0)).powi(2).sum().graph().unwrap();
+    let n = spread(&g, 4);
+    assert!(n.iter().max().unwrap() - n.iter().min().unwrap() <= n.iter().sum::<usize>() / 8, "{n:?}");
+    // A climatology's groups gather partials from every year: the groups
+    // spread over the ranks rather than joining the first year's.
+    let labels: Vec<i64> = (0..96).map(|t| t % 12).collect();
+    let y = DArray::<f64>::random_uniform([96, 6], [8, 6], 0.0, 1.0, 3).unwrap();
+    let grp = y.groupby(0, &labels);
+    let g = (&y - &grp.expand(&grp.mean())).std(0.0).graph().unwrap();
+    let n = spread(&g, 3);
+    assert!(n.iter().all(|&k| k * 2 >= n.iter().sum::<usize>() / 3), "{n:?}");
 }

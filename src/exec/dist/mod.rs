@@ -11,6 +11,7 @@
 //! running it.
 
 mod dryrun;
+mod launch;
 mod local;
 #[cfg(feature = "mpi")]
 pub mod mpi;
@@ -18,7 +19,10 @@ mod place;
 mod value;
 mod wire;
 
+pub use super::inbound::Inbound;
+pub use super::CommStats;
 pub use dryrun::{dry_run, DryRun, NetworkModel, RankLoad};
+pub(crate) use launch::{default_executor, default_threads};
 pub use local::LocalRanks;
 pub use value::register_value;
 
@@ -43,38 +47,6 @@ pub enum Message {
     Result(u32, Arc<Payload>),
     /// The run failed on the sending rank.
     Abort(String),
-}
-
-/// What a rank receives for a run.
-pub enum Inbound {
-    /// The result of a task run elsewhere.
-    Result(u32, Payload),
-    /// The computation failed elsewhere.
-    Failed(Error),
-    /// A worker finished the last local task, or failed (the executor's
-    /// own wake-up, never sent by a transport).
-    Wake,
-    /// Rank `from`'s digest.
-    Digest { from: u32, digest: u64 },
-    /// Rank 0's verdict on the digests.
-    Verdict(Option<String>),
-}
-
-/// Counts of one rank's communication, cumulative since it started.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CommStats {
-    /// This process's rank.
-    pub rank: u32,
-    /// Processes in the computation.
-    pub ranks: u32,
-    /// Task results sent (a message split in pieces counts once).
-    pub messages_sent: u64,
-    /// Task results received.
-    pub messages_received: u64,
-    /// Bytes of encoded task results sent.
-    pub bytes_sent: u64,
-    /// Bytes of encoded task results received.
-    pub bytes_received: u64,
 }
 
 /// The network between the ranks of one computation.
@@ -120,7 +92,7 @@ pub enum Gather {
 /// use darray::exec::dist::LocalRanks;
 /// // Three ranks as threads of this process, each building the program.
 /// let results = LocalRanks::new(3).run(|_rank, exec| {
-///     let x = DArray::<f64>::linspace(0.0, 1.0, 1000, 100)?;
+///     let x = DArray::<f64>::linspace(0.0, 1.0, 1000, true, 100)?;
 ///     let cfg = Config::default().threads(1).executor(exec);
 ///     x.sum().compute_with(&cfg).map(|(v, _)| v.first().copied().unwrap())
 /// });
@@ -410,45 +382,4 @@ impl Share {
     fn readers(&self, t: TaskId) -> &[u32] {
         &self.to[self.off[t as usize] as usize..self.off[t as usize + 1] as usize]
     }
-}
-
-/// The executor of a process started by an MPI launcher whose MPI could
-/// not start: every run fails saying why.
-#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
-pub(crate) struct Unavailable(pub String);
-
-impl Executor for Unavailable {
-    fn name(&self) -> &str {
-        "mpi (unavailable)"
-    }
-    fn project(&self, g: &TaskGraph, outputs: &[TaskId], opts: &ExecOptions) -> MemoryProjection {
-        super::Threaded.project(g, outputs, opts)
-    }
-    fn execute(&self, _: &TaskGraph, _: &[TaskId], _: &ExecOptions, _: &Sink<'_>) -> Result<ExecStats> {
-        Err(Error::Comm(self.0.clone()))
-    }
-}
-
-/// The executor `Config::default` uses: MPI's when the process was started
-/// by an MPI launcher (feature `mpi`), the threaded scheduler otherwise.
-pub(crate) fn default_executor() -> Arc<dyn Executor> {
-    #[cfg(feature = "mpi")]
-    if mpi::launched() {
-        return match mpi::executor() {
-            Ok(e) => e,
-            Err(e) => Arc::new(Unavailable(e.to_string())),
-        };
-    }
-    Arc::new(super::Threaded)
-}
-
-/// Worker threads by default: the cores, shared among the ranks an MPI
-/// launcher started on this machine.
-pub(crate) fn default_threads() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let local = ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok()?.parse::<usize>().ok())
-        .unwrap_or(1);
-    (cores / local.max(1)).max(1)
 }
