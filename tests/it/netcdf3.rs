@@ -150,8 +150,25 @@ fn check_file(f: &File, version: u8, desc: &Value, runner: &mut TestRunner) {
         assert!(raw.len() == want_raw.len() && raw.iter().zip(want_raw).all(|(a, b)| same(a, b)), "{name} raw");
         let dec = f.array_decoded_with::<f64>(name, &ReadOptions::default().chunks(chunks)).unwrap();
         let dec: Vec<f64> = dec.compute().unwrap().iter().copied().collect();
+        // netCDF4 also masks a type's default fill value where a variable
+        // has no `_FillValue`; darray, as xarray, masks only the values
+        // the attributes name. Raw bytes hit the byte default (-127) by
+        // chance: such points are not compared.
+        let named_fill = v.attrs.contains_key("_FillValue") || v.attrs.contains_key("missing_value");
+        let default_fill = match dtype {
+            DType::I8 => -127.0,
+            DType::U8 => 255.0,
+            DType::I16 => -32767.0,
+            DType::U16 => 65535.0,
+            DType::I32 => -2147483647.0,
+            DType::U32 => 4294967295.0,
+            DType::I64 => -9223372036854775806.0,
+            DType::U64 => 18446744073709551614.0,
+            _ => 9.969209968386869e36,
+        };
         for (k, (g, w)) in dec.iter().zip(d["decoded"].as_array().unwrap()).enumerate() {
             match w.as_f64() {
+                None if !named_fill && raw[k].as_f64() == Some(default_fill) => {}
                 None => assert!(g.is_nan(), "{name}[{k}]: {g}, netCDF4 masks it"),
                 Some(w) => assert!((g - w).abs() <= 1e-9 * w.abs().max(1.0), "{name}[{k}]: {g} != {w}"),
             }

@@ -2,20 +2,17 @@
 //! the doctests, moving the same bytes as MPI would (every message is
 //! encoded and decoded), without MPI.
 
+use super::routes::Routes;
 use super::{wire, CommStats, Distributed, Inbound, Message, Transport};
 use crate::error::Result;
 use crate::exec::task::lock;
 use crate::exec::Executor;
-use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
 struct Mailbox {
-    open: HashMap<u64, Sender<Inbound>>,
-    early: HashMap<u64, Vec<Inbound>>,
-    closed: HashSet<u64>,
-    stats: CommStats,
+    routes: Routes,
     runs: u64,
 }
 
@@ -81,42 +78,23 @@ impl Transport for LocalTransport {
         self.net.boxes.len() as u32
     }
     fn open(&self, run: u64, inbox: Sender<Inbound>) {
-        let mut b = self.mailbox();
-        for m in b.early.remove(&run).unwrap_or_default() {
-            let _ = inbox.send(m);
-        }
-        b.open.insert(run, inbox);
+        self.mailbox().routes.open(run, inbox);
     }
     fn send(&self, to: u32, run: u64, msg: Message) -> Result<()> {
         let bytes = wire::encode(&msg)?;
-        let is_result = matches!(msg, Message::Result(..));
-        if is_result {
-            let mut me = self.mailbox();
-            me.stats.messages_sent += 1;
-            me.stats.bytes_sent += bytes.len() as u64;
+        if matches!(msg, Message::Result(..)) {
+            self.mailbox().routes.sent(1, bytes.len());
         }
         let inbound = wire::decode(self.rank, &bytes)?;
-        let mut b = lock(&self.net.boxes[to as usize]);
-        if is_result {
-            b.stats.messages_received += 1;
-            b.stats.bytes_received += bytes.len() as u64;
-        }
-        if let Some(tx) = b.open.get(&run) {
-            let _ = tx.send(inbound);
-        } else if !b.closed.contains(&run) {
-            b.early.entry(run).or_default().push(inbound);
-        }
+        lock(&self.net.boxes[to as usize]).routes.deliver(run, inbound, bytes.len());
         Ok(())
     }
     fn close(&self, run: u64) -> Result<()> {
-        let mut b = self.mailbox();
-        b.open.remove(&run);
-        b.early.remove(&run);
-        b.closed.insert(run);
+        self.mailbox().routes.close(run);
         Ok(())
     }
     fn stats(&self) -> CommStats {
-        CommStats { rank: self.rank, ranks: self.net.boxes.len() as u32, ..self.mailbox().stats }
+        CommStats { rank: self.rank, ranks: self.net.boxes.len() as u32, ..self.mailbox().routes.stats }
     }
     fn next_run(&self) -> u64 {
         let mut b = self.mailbox();

@@ -16,6 +16,7 @@ mod local;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 mod place;
+mod routes;
 mod value;
 mod wire;
 

@@ -16,13 +16,14 @@
 //! - The thread polls (probe, test), sleeping from 10 us up to 1 ms while
 //!   idle, so a rank's workers keep its cores.
 
+use super::routes::Routes;
 use super::{wire, CommStats, Distributed, Inbound, Message, Transport};
 use crate::error::{Error, Result};
 use crate::exec::task::lock;
 use mpi::point_to_point::{Destination, MatchedReceiveVec, Source};
 use mpi::request::{Request, StaticScope};
 use mpi::topology::Communicator;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -49,14 +50,6 @@ enum Cmd {
         done: Sender<()>,
     },
     Shutdown,
-}
-
-#[derive(Default)]
-struct Routes {
-    open: HashMap<u64, Sender<Inbound>>,
-    early: HashMap<u64, Vec<Inbound>>,
-    closed: HashSet<u64>,
-    stats: CommStats,
 }
 
 struct Comm {
@@ -149,12 +142,9 @@ impl Transport for MpiTransport {
         self.size
     }
     fn open(&self, run: u64, inbox: Sender<Inbound>) {
-        let Ok(c) = comm() else { return };
-        let mut r = lock(&c.routes);
-        for m in r.early.remove(&run).unwrap_or_default() {
-            let _ = inbox.send(m);
+        if let Ok(c) = comm() {
+            lock(&c.routes).open(run, inbox);
         }
-        r.open.insert(run, inbox);
     }
     fn send(&self, to: u32, run: u64, msg: Message) -> Result<()> {
         self.send_many(&[to], run, msg)
@@ -164,9 +154,7 @@ impl Transport for MpiTransport {
         // Encoded once for every destination, after room for the header.
         let bytes = wire::encode_after(&msg, HEADER)?;
         if matches!(msg, Message::Result(..)) {
-            let mut r = lock(&c.routes);
-            r.stats.messages_sent += to.len() as u64;
-            r.stats.bytes_sent += ((bytes.len() - HEADER) * to.len()) as u64;
+            lock(&c.routes).sent(to.len(), (bytes.len() - HEADER) * to.len());
         }
         lock(&c.cmds)
             .send(Cmd::Send { to: to.to_vec(), run, bytes })
@@ -177,10 +165,7 @@ impl Transport for MpiTransport {
         let (done, wait) = channel();
         let sent = lock(&c.cmds).send(Cmd::Flush { run, done }).is_ok();
         let flushed = sent && wait.recv().is_ok();
-        let mut r = lock(&c.routes);
-        r.open.remove(&run);
-        r.early.remove(&run);
-        r.closed.insert(run);
+        lock(&c.routes).close(run);
         if flushed {
             Ok(())
         } else {
@@ -436,16 +421,7 @@ impl<'w> CommLoop<'w> {
 
     fn deliver(&mut self, from: u32, run: u64, bytes: &[u8]) {
         let inbound = wire::decode(from, bytes).unwrap_or_else(Inbound::Failed);
-        let mut r = lock(&self.routes);
-        if matches!(inbound, Inbound::Result(..)) {
-            r.stats.messages_received += 1;
-            r.stats.bytes_received += bytes.len() as u64;
-        }
-        if let Some(tx) = r.open.get(&run) {
-            let _ = tx.send(inbound);
-        } else if !r.closed.contains(&run) {
-            r.early.entry(run).or_default().push(inbound);
-        }
+        lock(&self.routes).deliver(run, inbound, bytes.len());
     }
 
     fn answer_flushes(&mut self) {
